@@ -1,0 +1,44 @@
+/* fs.h — filesystem helpers: mkdir -p, whole-file reads, atomic writes, and
+ * path resolution that cannot leave a root directory. */
+#ifndef CAIRN_FS_H
+#define CAIRN_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* mkdir -p with mode for created components; an existing dir is fine. */
+int mkdir_p(const char *path, mode_t mode, struct err **e);
+/* rm -rf; a missing path is fine. Does not cross into other mounts. */
+int rm_rf(const char *path, struct err **e);
+
+/* Read a whole file (or "-" for stdin); *len gets its size; NUL-terminated.
+ * Refuses files larger than max (0: 64 MiB). */
+char *read_file(const char *path, size_t max, size_t *len, struct err **e);
+char *read_fd(int fd, const char *name, size_t max, size_t *len, struct err **e);
+
+/* Write buf to path atomically: a temp file in the same directory, fsync,
+ * rename, fsync of the directory.  Readers see the old or the new content. */
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, struct err **e);
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+
+/* Join root and path, with path resolved as if root were "/": ".." cannot
+ * climb above root and absolute symlinks inside are taken relative to root
+ * (openat2 RESOLVE_IN_ROOT semantics, with a careful userspace walk where
+ * openat2 is missing).  The result is root + the resolved path; components
+ * that do not exist yet are appended lexically after the existing prefix.
+ * Returns a malloc'd path. */
+char *path_in_root(const char *root, const char *path, struct err **e);
+/* Open path inside root with those semantics (O_PATH|O_CLOEXEC added to
+ * flags when flags is 0).  Fails with ENOENT when a component is missing. */
+int open_in_root(const char *root, const char *path, int flags, struct err **e);
+
+/* Join two path pieces with exactly one '/', lexically. */
+char *path_join(const char *a, const char *b);
+/* Normalize lexically: collapse "//", ".", and ".." (never above "/" for
+ * absolute paths).  Returns a malloc'd path. */
+char *path_clean(const char *p);
+
+#endif

@@ -1,0 +1,40 @@
+/* json.h — jansson helpers: strict loading with errors that name the source,
+ * and writing that is atomic for files people read.
+ *
+ * Documents are loaded with JSON_REJECT_DUPLICATES; a syntax error becomes
+ * "NAME:LINE:COL: TEXT" in the err.  Shapes are checked with json_unpack_ex
+ * through json_unpack_err(), which names the source and jansson's position. */
+#ifndef CAIRN_JSON_H
+#define CAIRN_JSON_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "err.h"
+
+/* Load from a path; "-" reads stdin. */
+json_t *json_load_path(const char *path, struct err **e);
+/* Load from an open fd; name is used in messages. */
+json_t *json_load_fd_named(int fd, const char *name, struct err **e);
+json_t *json_load_str(const char *text, const char *name, struct err **e);
+/* json_unpack_ex with an err on mismatch: "NAME: TEXT" (jansson's text). */
+int json_unpack_err(json_t *root, struct err **e, const char *name, const char *fmt, ...);
+
+/* Compact dump (one line, no trailing newline); caller frees. */
+char *json_dump_compact(const json_t *j);
+/* Indented, sorted keys, trailing newline: for files people read. */
+char *json_dump_pretty(const json_t *j);
+/* Write j to a FILE, compact with a trailing newline. */
+int json_write_line(const json_t *j, FILE *f, struct err **e);
+/* Atomically write j (pretty) to path (temp + fsync + rename), mode 0644. */
+int json_write_file(const json_t *j, const char *path, struct err **e);
+
+/* Accessors that return NULL / fallback when absent or of another type. */
+const char *json_get_str(const json_t *obj, const char *key);
+json_t *json_get_obj(const json_t *obj, const char *key);
+json_t *json_get_arr(const json_t *obj, const char *key);
+/* Get obj[key], creating an empty object (or array) there when absent. */
+json_t *json_obj_ensure(json_t *obj, const char *key);
+json_t *json_arr_ensure(json_t *obj, const char *key);
+
+#endif

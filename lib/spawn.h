@@ -1,0 +1,39 @@
+/* spawn.h — run another program: optional stdin bytes, captured stdout and
+ * stderr, exit code or signal.  Only the listed fds reach the child: stdio
+ * and nothing else (every other fd is closed in the child). */
+#ifndef CAIRN_SPAWN_H
+#define CAIRN_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+struct spawn_opts {
+  const char *const *argv;  /* argv[0] is looked up in PATH when it has no '/' */
+  const char *const *envp;  /* NULL: inherit environ */
+  const char *cwd;          /* NULL: inherit */
+  const void *stdin_buf;    /* bytes fed on stdin; NULL: /dev/null */
+  size_t stdin_len;
+  int capture_stdout;       /* 1: collect into result.out; 0: inherit */
+  int capture_stderr;       /* 1: collect into result.err; 0: inherit */
+};
+
+struct spawn_result {
+  int exited;     /* 1 when the child exited normally */
+  int code;       /* exit code when exited */
+  int signal;     /* terminating signal otherwise */
+  char *out;      /* NUL-terminated captured stdout (or NULL) */
+  size_t out_len;
+  char *err;      /* NUL-terminated captured stderr (or NULL) */
+  size_t err_len;
+};
+
+/* Run to completion.  Returns 0 when the child ran (whatever its status),
+ * -1 when it could not be started (e.g. "exec 'x': No such file…"). */
+int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct err **e);
+void spawn_result_free(struct spawn_result *r);
+/* Shell-like exit status: code, or 128 + signal. */
+int spawn_status(const struct spawn_result *r);
+
+#endif
