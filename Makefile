@@ -65,6 +65,7 @@ bin/$(1): $$(patsubst %.c,$(O)/%.o,$(2)) $(O)/libcairn.a
 endef
 
 include $(sort $(wildcard */build.mk) $(wildcard netplug/*/build.mk))
+include $(wildcard tests/*/build.mk)
 
 # C unit tests: tests/unit/test_<module>.c, one binary each.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

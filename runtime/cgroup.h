@@ -32,7 +32,7 @@
  * winning (the kernel's v1 semantics; the eBPF program checks the rules
  * from last to first).  The module adds no rules of its own: the caller
  * appends allow rules for the default devices it creates (/dev/null, zero,
- * full, random, urandom, tty, ptmx, pts/*), as runc's specconv does.  No
+ * full, random, urandom, tty, ptmx, the pts devices), as runc's specconv does.  No
  * "devices" key leaves device access untouched (inherited: all allowed).
  *
  * Units and conversions follow runc: cpu.weight = 1 + ((shares - 2) * 9999)
