@@ -354,6 +354,42 @@ static int enter(struct cgroup *cg, pid_t pid, struct err **e) {
   return 0;
 }
 
+/* The cgroup a /proc/PID/cgroup text names for a hierarchy ("cpu,cpuacct",
+ * "name=systemd", or "" for cgroup2), "/" when not listed. */
+static const char *orig_path(const char *text, const char *ctls, char *buf, size_t len) {
+  size_t n = strlen(ctls);
+  for (const char *l = text; l && *l;) {
+    const char *c = strchr(l, ':');
+    const char *nl = strchrnul(l, '\n');
+    if (c && c < nl && strncmp(c + 1, ctls, n) == 0 && c[1 + n] == ':') {
+      snprintf(buf, len, "%.*s", (int)(nl - (c + 2 + n)), c + 2 + n);
+      return buf;
+    }
+    l = *nl ? nl + 1 : nl;
+  }
+  return "/";
+}
+
+/* Undo a partial enter: put pid back where /proc/PID/cgroup said it was
+ * (the roots when unknown), so that the directories we made can go. */
+static void move_back(const struct cgroup *cg, pid_t pid, const char *orig) {
+  char buf[4096];
+  for (size_t i = 0; cg->v1dirs && cg->v1dirs[i]; i++) {
+    struct err *ignored = NULL;
+    cleanup_free char *m = mount_of(cg, cg->v1dirs[i]);
+    cleanup_free char *to = path_join(m, orig_path(orig, v1_mounts[i].opts, buf, sizeof buf));
+    cg_writef(to, "cgroup.procs", &ignored, "%d", (int)pid);
+    err_free(&ignored);
+  }
+  if (cg->v2dir) {
+    struct err *ignored = NULL;
+    cleanup_free char *m = mount_of(cg, cg->v2dir);
+    cleanup_free char *to = path_join(m, orig_path(orig, "", buf, sizeof buf));
+    cg_writef(to, "cgroup.procs", &ignored, "%d", (int)pid);
+    err_free(&ignored);
+  }
+}
+
 int cgroup_validate(json_t *resources, struct err **e) {
   struct cg_res r;
   if (cg_res_parse(resources, &r, e) < 0)
@@ -365,6 +401,8 @@ int cgroup_validate(json_t *resources, struct err **e) {
 int cgroup_setup(struct cgroup *cg, json_t *resources, pid_t pid, struct err **e) {
   struct cg_res r;
   cleanup_strv char **made = NULL;
+  cleanup_free char *orig = NULL, *procfile = NULL;
+  bool entering = false;
   if (cg_res_parse(resources, &r, e) < 0)
     return -1;
   if (check_host(cg, &r, e) < 0)
@@ -387,26 +425,23 @@ int cgroup_setup(struct cgroup *cg, json_t *resources, pid_t pid, struct err **e
         cg_v2_enable(root, cg->path, cg->layout == CGROUP_V2 ? NULL : want, e) < 0)
       goto fail;
   }
-  if (apply(cg, &r, e) < 0 || (pid > 0 && enter(cg, pid, e) < 0))
+  if (apply(cg, &r, e) < 0)
     goto fail;
+  if (pid > 0) {
+    struct err *ignored = NULL;
+    procfile = xasprintf("/proc/%d/cgroup", (int)pid);
+    orig = read_file(procfile, 0, NULL, &ignored);
+    err_free(&ignored);
+    entering = true;
+    if (enter(cg, pid, e) < 0)
+      goto fail;
+  }
   cg_res_free(&r);
   return 0;
 fail:
   cg_res_free(&r);
-  if (pid > 0) {
-    /* Back to the roots, so the directories we made can go. */
-    struct err *ignored = NULL;
-    for (char **d = cg->v1dirs; d && *d; d++) {
-      cleanup_free char *m = mount_of(cg, *d);
-      cg_writef(m, "cgroup.procs", &ignored, "%d", (int)pid);
-      err_free(&ignored);
-    }
-    if (cg->v2dir) {
-      cleanup_free char *m = mount_of(cg, cg->v2dir);
-      cg_writef(m, "cgroup.procs", &ignored, "%d", (int)pid);
-      err_free(&ignored);
-    }
-  }
+  if (entering)
+    move_back(cg, pid, orig);
   remove_made(made);
   return -1;
 }

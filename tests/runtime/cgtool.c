@@ -10,8 +10,9 @@
  *   cgtool freeze|thaw|frozen|pids|stats|oom|destroy PATH ID
  *   cgtool kill PATH ID SIGNUM
  *   cgtool run PATH ID RES.json CMD [ARG…]
- *       setup with a child that waits, let it exec CMD, wait for it,
- *       destroy; exits with CMD's status (128+N for a signal)
+ *       setup with a child that waits, let it exec CMD, wait for it; exits
+ *       with CMD's status (128+N for a signal).  The cgroup stays (for
+ *       `oom` and `stats`): `destroy` it.
  *
  * PATH "" is the default (/cairn/ID).  Errors: one line on stderr, exit 1
  * (2 for usage). */
@@ -64,13 +65,6 @@ static int do_run(struct cgroup *cg, json_t *res, char **argv, struct err **e) {
   close(go[1]);
   int st = 0;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  struct err *derr = NULL;
-  if (cgroup_destroy(cg, &derr) < 0) {
-    if (*e == NULL)
-      *e = derr;
-    else
-      err_free(&derr);
   }
   if (*e != NULL)
     return -1;
