@@ -280,9 +280,11 @@ static int parse_unified(json_t *obj, struct cg_res *r, struct err **e) {
   json_object_foreach(obj, k, v) {
     if (!json_is_string(v))
       return err_usage(e, R ".unified.%s: expected a string", k);
-    /* Keys are file names in the container's own cgroup directory. */
+    /* Keys are file names in the container's own cgroup directory; of the
+     * core cgroup.* files only the two limits, never procs, kill, freeze… */
+    bool core_limit = strcmp(k, "cgroup.max.depth") == 0 || strcmp(k, "cgroup.max.descendants") == 0;
     if (*k == '\0' || strchr(k, '/') || strcmp(k, ".") == 0 || strcmp(k, "..") == 0 ||
-        strncmp(k, "cgroup.", 7) == 0)
+        (strncmp(k, "cgroup.", 7) == 0 && !core_limit))
       return err_usage(e, R ".unified: '%s' is not a controller file name", k);
     r->unified[r->n_unified++] = (struct cg_kv){xstrdup(k), xstrdup(json_string_value(v))};
   }

@@ -308,3 +308,18 @@ load cgroup_common
   [[ "$stderr" == *"3MB"* ]]
   no_cgroup_left "$CG"
 }
+
+@test "cgroup: on hybrid, hugepage limits use the cgroup2 tree when v1 has no hugetlb" {
+  requires root cgroup_v1
+  [ "$("$CGTOOL" layout)" = hybrid ] || skip "host is not hybrid"
+  [ ! -d /sys/fs/cgroup/hugetlb ] || skip "v1 has a hugetlb hierarchy"
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || skip "cgroup2 offers no hugetlb"
+  [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+  start sleep 1000
+  res r '{"hugepageLimits":[{"pageSize":"2MB","limit":2097152}]}'
+  run_logged "$CGTOOL" setup "$CG" "$ID" "$T/r.json" "$PID"
+  assert_success
+  [ "$(cat /sys/fs/cgroup/unified$CG/hugetlb.2MB.max)" = 2097152 ]
+  run_logged "$CGTOOL" stats "$CG" "$ID"
+  jq -e '.hugetlb["2MB"].usage == 0' <<<"$output"
+}
