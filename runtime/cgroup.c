@@ -28,9 +28,9 @@
 #define CG_UNIFIED CG_ROOT "/unified"
 
 const char *const cg_ctrl_v1_name[CG_NCTRL] = {
-    [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset",
-    [CG_MEMORY] = "memory",   [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer",
-    [CG_BLKIO] = "blkio",     [CG_PIDS] = "pids",       [CG_HUGETLB] = "hugetlb",
+    [CG_CPU] = "cpu",       [CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset",
+    [CG_MEMORY] = "memory", [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer",
+    [CG_BLKIO] = "blkio",   [CG_PIDS] = "pids",       [CG_HUGETLB] = "hugetlb",
 };
 
 /* ---- small file helpers ---- */
@@ -112,9 +112,8 @@ static char *v1_controllers(const char *superopts) {
   char *out = xstrdup(""), *save = NULL;
   for (char *t = strtok_r(o, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
     if (strcmp(t, "rw") == 0 || strcmp(t, "ro") == 0 || strncmp(t, "release_agent=", 14) == 0 ||
-        strcmp(t, "clone_children") == 0 || strcmp(t, "noprefix") == 0 ||
-        strcmp(t, "xattr") == 0 || strcmp(t, "cpuset_v2_mode") == 0 ||
-        strcmp(t, "favordynmods") == 0)
+        strcmp(t, "clone_children") == 0 || strcmp(t, "noprefix") == 0 || strcmp(t, "xattr") == 0 ||
+        strcmp(t, "cpuset_v2_mode") == 0 || strcmp(t, "favordynmods") == 0)
       continue;
     char *n = xasprintf("%s%s%s", out, *out ? "," : "", t);
     free(out);
@@ -248,7 +247,9 @@ void cgroup_free(struct cgroup *cg) {
   free(cg);
 }
 
-const char *cgroup_path(const struct cgroup *cg) { return cg->path; }
+const char *cgroup_path(const struct cgroup *cg) {
+  return cg->path;
+}
 
 json_t *cgroup_describe(const struct cgroup *cg) {
   json_t *dirs = json_object();
@@ -308,15 +309,15 @@ static const char *ctl_dir(const struct cgroup *cg, enum cg_ctrl c, bool *v2) {
 /* Refuse what this host cannot do before creating anything. */
 static int check_host(const struct cgroup *cg, const struct cg_res *r, struct err **e) {
   static const char *const what[CG_NCTRL] = {
-      [CG_MEMORY] = "memory", [CG_CPU] = "cpu", [CG_CPUSET] = "cpus/mems",
-      [CG_PIDS] = "pids",     [CG_BLKIO] = "blockIO", [CG_HUGETLB] = "hugepageLimits",
+      [CG_MEMORY] = "memory",  [CG_CPU] = "cpu",       [CG_CPUSET] = "cpus/mems",
+      [CG_PIDS] = "pids",      [CG_BLKIO] = "blockIO", [CG_HUGETLB] = "hugepageLimits",
       [CG_DEVICES] = "devices"};
   for (int c = 0; c < CG_NCTRL; c++) {
     bool v2;
     if (what[c] == NULL || !cg_res_wants(r, (enum cg_ctrl)c) || ctl_dir(cg, (enum cg_ctrl)c, &v2))
       continue;
-    return err_set(e, 0, "linux.resources.%s: the %s cgroup controller is not mounted",
-                   what[c], cg_ctrl_v1_name[c]);
+    return err_set(e, 0, "linux.resources.%s: the %s cgroup controller is not mounted", what[c],
+                   cg_ctrl_v1_name[c]);
   }
   if (r->n_unified > 0 && cg->layout != CGROUP_V2)
     return err_set(e, 0, "linux.resources.unified: needs cgroup v2 (this host is %s)",
@@ -325,8 +326,9 @@ static int check_host(const struct cgroup *cg, const struct cg_res *r, struct er
       cg->ctl[CG_CPU] != NULL) {
     cleanup_free char *m = mount_of(cg, cg->ctl[CG_CPU]);
     if (!cg_exists(m, "cpu.rt_runtime_us"))
-      return err_set(e, 0, "linux.resources.cpu.realtimeRuntime: the kernel has no "
-                           "cpu.rt_runtime_us (CONFIG_RT_GROUP_SCHED)");
+      return err_set(e, 0,
+                     "linux.resources.cpu.realtimeRuntime: the kernel has no "
+                     "cpu.rt_runtime_us (CONFIG_RT_GROUP_SCHED)");
   }
   if (cg->layout == CGROUP_V2 && (r->cpu_rt_runtime.set || r->cpu_rt_period.set))
     return err_set(e, 0, "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2");
@@ -446,7 +448,9 @@ fail:
   return -1;
 }
 
-int cgroup_enter(struct cgroup *cg, pid_t pid, struct err **e) { return enter(cg, pid, e); }
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct err **e) {
+  return enter(cg, pid, e);
+}
 
 int cgroup_update(struct cgroup *cg, json_t *resources, struct err **e) {
   struct cg_res r;

@@ -50,7 +50,8 @@ void *cg_bpf_build(const struct cg_dev_rule *rules, size_t n, size_t *ninsns) {
     size_t b = 0;
     /* Conditions jump to the next rule: offsets are patched below. */
     if (d->type != 'a')
-      body[b++] = JMP32_IMM(BPF_JNE, R2, d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0);
+      body[b++] =
+          JMP32_IMM(BPF_JNE, R2, d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0);
     if (d->access != CG_ACC_ALL) {
       /* An allow rule covers a request it contains entirely; a deny rule
        * hits any request that shares an access bit with it. */
@@ -87,7 +88,9 @@ void *cg_bpf_build(const struct cg_dev_rule *rules, size_t n, size_t *ninsns) {
   return p;
 }
 
-static int bpf(int cmd, union bpf_attr *a) { return (int)syscall(__NR_bpf, cmd, a, sizeof *a); }
+static int bpf(int cmd, union bpf_attr *a) {
+  return (int)syscall(__NR_bpf, cmd, a, sizeof *a);
+}
 
 static int prog_load(const struct bpf_insn *insns, size_t n, struct err **e) {
   union bpf_attr a;
@@ -114,8 +117,7 @@ static int prog_load(const struct bpf_insn *insns, size_t n, struct err **e) {
   while (l > 0 && log[l - 1] == '\n')
     log[--l] = '\0';
   char *last = strrchr(log, '\n');
-  return err_set(e, saved, "device filter: load eBPF program: verifier: %s",
-                 last ? last + 1 : log);
+  return err_set(e, saved, "device filter: load eBPF program: verifier: %s", last ? last + 1 : log);
 }
 
 int cg_bpf_devices(const char *dir, const struct cg_dev_rule *rules, size_t n, struct err **e) {

@@ -36,9 +36,9 @@ extern const char *const cg_ctrl_v1_name[CG_NCTRL];
 
 struct cgroup {
   enum cgroup_layout layout;
-  char *path;     /* "/cairn/id", always absolute and clean */
-  char *v2dir;    /* the cgroup2 directory (v2, hybrid's unified), or NULL */
-  char **v1dirs;  /* one directory per mounted v1 hierarchy (NULL-terminated) */
+  char *path;          /* "/cairn/id", always absolute and clean */
+  char *v2dir;         /* the cgroup2 directory (v2, hybrid's unified), or NULL */
+  char **v1dirs;       /* one directory per mounted v1 hierarchy (NULL-terminated) */
   char *ctl[CG_NCTRL]; /* v1 directory of each controller, NULL if not mounted */
   /* Hybrid: controllers absent from v1 but offered by the cgroup2 tree
    * (this host's hugetlb) are driven there, through v2 files. */
@@ -56,10 +56,10 @@ enum { CG_ACC_MKNOD = 1, CG_ACC_READ = 2, CG_ACC_WRITE = 4, CG_ACC_ALL = 7 };
 
 struct cg_dev_rule {
   bool allow;
-  char type;         /* 'a', 'b' or 'c'; 'a' matches every device */
-  int64_t major;     /* -1: any */
-  int64_t minor;     /* -1: any */
-  unsigned access;   /* CG_ACC_* bits */
+  char type;       /* 'a', 'b' or 'c'; 'a' matches every device */
+  int64_t major;   /* -1: any */
+  int64_t minor;   /* -1: any */
+  unsigned access; /* CG_ACC_* bits */
 };
 
 struct cg_devnum {

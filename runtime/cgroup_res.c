@@ -36,13 +36,13 @@ static int get_nonzero(json_t *obj, const char *key, const char *ctx, struct cg_
   return 0;
 }
 
-static int get_range(json_t *obj, const char *key, const char *ctx, struct cg_i64 *out,
-                     int64_t lo, int64_t hi, struct err **e) {
+static int get_range(json_t *obj, const char *key, const char *ctx, struct cg_i64 *out, int64_t lo,
+                     int64_t hi, struct err **e) {
   if (get_nonzero(obj, key, ctx, out, e) < 0)
     return -1;
   if (out->set && (out->v < lo || out->v > hi))
-    return err_usage(e, "%s.%s: %" PRId64 " is out of range (%" PRId64 "-%" PRId64 ")", ctx,
-                     key, out->v, lo, hi);
+    return err_usage(e, "%s.%s: %" PRId64 " is out of range (%" PRId64 "-%" PRId64 ")", ctx, key,
+                     out->v, lo, hi);
   return 0;
 }
 
@@ -52,13 +52,12 @@ static int get_bytes(json_t *obj, const char *key, const char *ctx, struct cg_i6
   if (get_nonzero(obj, key, ctx, out, e) < 0)
     return -1;
   if (out->set && out->v < -1)
-    return err_usage(e, "%s.%s: %" PRId64 " is invalid (-1 for unlimited, or bytes)", ctx,
-                     key, out->v);
+    return err_usage(e, "%s.%s: %" PRId64 " is invalid (-1 for unlimited, or bytes)", ctx, key,
+                     out->v);
   return 0;
 }
 
-static int get_obj(json_t *parent, const char *key, const char *ctx, json_t **out,
-                   struct err **e) {
+static int get_obj(json_t *parent, const char *key, const char *ctx, json_t **out, struct err **e) {
   json_t *v = json_object_get(parent, key);
   *out = NULL;
   if (v == NULL || json_is_null(v))
@@ -69,8 +68,7 @@ static int get_obj(json_t *parent, const char *key, const char *ctx, json_t **ou
   return 0;
 }
 
-static int get_arr(json_t *parent, const char *key, const char *ctx, json_t **out,
-                   struct err **e) {
+static int get_arr(json_t *parent, const char *key, const char *ctx, json_t **out, struct err **e) {
   json_t *v = json_object_get(parent, key);
   *out = NULL;
   if (v == NULL || json_is_null(v))
@@ -83,8 +81,7 @@ static int get_arr(json_t *parent, const char *key, const char *ctx, json_t **ou
 
 /* "0-3,5": what cpuset.cpus/mems accept; checked here so that a typo is a
  * usage error and not a kernel EINVAL after the directories exist. */
-static int get_cpulist(json_t *obj, const char *key, const char *ctx, char **out,
-                       struct err **e) {
+static int get_cpulist(json_t *obj, const char *key, const char *ctx, char **out, struct err **e) {
   json_t *v = json_object_get(obj, key);
   *out = NULL;
   if (v == NULL || json_is_null(v))
@@ -120,8 +117,9 @@ static int parse_memory(json_t *m, struct cg_res *r, struct err **e) {
   /* memory+swap below memory makes no sense in either version. */
   if (r->mem_limit.set && r->mem_swap.set && r->mem_limit.v > 0 && r->mem_swap.v > 0 &&
       r->mem_swap.v < r->mem_limit.v)
-    return err_usage(e, "%s.swap: %" PRId64 " is below memory.limit %" PRId64
-                        " (swap is the memory+swap limit)", c, r->mem_swap.v, r->mem_limit.v);
+    return err_usage(
+        e, "%s.swap: %" PRId64 " is below memory.limit %" PRId64 " (swap is the memory+swap limit)",
+        c, r->mem_swap.v, r->mem_limit.v);
   return 0;
 }
 
@@ -142,8 +140,8 @@ static int parse_cpu(json_t *m, struct cg_res *r, struct err **e) {
   return 0;
 }
 
-static int parse_devnums(json_t *arr, const char *ctx, const char *valkey, int64_t lo,
-                         int64_t hi, struct cg_devnum **out, size_t *n, struct err **e) {
+static int parse_devnums(json_t *arr, const char *ctx, const char *valkey, int64_t lo, int64_t hi,
+                         struct cg_devnum **out, size_t *n, struct err **e) {
   size_t i;
   json_t *d;
   if (arr == NULL)
@@ -171,9 +169,9 @@ static int parse_devnums(json_t *arr, const char *ctx, const char *valkey, int64
 }
 
 static int parse_blkio(json_t *m, struct cg_res *r, struct err **e) {
-  static const char *const thr_keys[CG_NTHR] = {
-      "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
-      "throttleWriteIOPSDevice"};
+  static const char *const thr_keys[CG_NTHR] = {"throttleReadBpsDevice", "throttleWriteBpsDevice",
+                                                "throttleReadIOPSDevice",
+                                                "throttleWriteIOPSDevice"};
   const char *c = R ".blockIO";
   json_t *a;
   char ctx[80];
@@ -259,7 +257,10 @@ static int parse_devices(json_t *arr, struct cg_res *r, struct err **e) {
       return err_usage(e, "%s.access: expected a string", ctx);
     rule->access = 0;
     for (const char *p = as; *p; p++) {
-      unsigned bit = *p == 'r' ? CG_ACC_READ : *p == 'w' ? CG_ACC_WRITE : *p == 'm' ? CG_ACC_MKNOD : 0;
+      unsigned bit = *p == 'r'   ? CG_ACC_READ
+                     : *p == 'w' ? CG_ACC_WRITE
+                     : *p == 'm' ? CG_ACC_MKNOD
+                                 : 0;
       if (bit == 0)
         return err_usage(e, "%s.access: '%s' is not a combination of r, w and m", ctx, as);
       rule->access |= bit;
@@ -282,7 +283,8 @@ static int parse_unified(json_t *obj, struct cg_res *r, struct err **e) {
       return err_usage(e, R ".unified.%s: expected a string", k);
     /* Keys are file names in the container's own cgroup directory; of the
      * core cgroup.* files only the two limits, never procs, kill, freeze… */
-    bool core_limit = strcmp(k, "cgroup.max.depth") == 0 || strcmp(k, "cgroup.max.descendants") == 0;
+    bool core_limit =
+        strcmp(k, "cgroup.max.depth") == 0 || strcmp(k, "cgroup.max.descendants") == 0;
     if (*k == '\0' || strchr(k, '/') || strcmp(k, ".") == 0 || strcmp(k, "..") == 0 ||
         (strncmp(k, "cgroup.", 7) == 0 && !core_limit))
       return err_usage(e, R ".unified: '%s' is not a controller file name", k);
@@ -302,7 +304,8 @@ int cg_res_parse(json_t *res, struct cg_res *r, struct err **e) {
     goto fail;
   if (get_obj(res, "cpu", R, &o, e) < 0 || (o && parse_cpu(o, r, e) < 0))
     goto fail;
-  if (get_obj(res, "pids", R, &o, e) < 0 || (o && get_int(o, "limit", R ".pids", &r->pids_limit, e) < 0))
+  if (get_obj(res, "pids", R, &o, e) < 0 ||
+      (o && get_int(o, "limit", R ".pids", &r->pids_limit, e) < 0))
     goto fail;
   if (get_obj(res, "blockIO", R, &o, e) < 0 || (o && parse_blkio(o, r, e) < 0))
     goto fail;
@@ -348,28 +351,23 @@ void cg_res_free(struct cg_res *r) {
 
 bool cg_res_wants(const struct cg_res *r, enum cg_ctrl c) {
   switch (c) {
-  case CG_MEMORY:
-    return r->mem_limit.set || r->mem_resv.set || r->mem_swap.set || r->mem_swappiness.set ||
-           r->disable_oom_killer.set;
-  case CG_CPU:
-    return r->cpu_shares.set || r->cpu_quota.set || r->cpu_period.set || r->cpu_rt_runtime.set ||
-           r->cpu_rt_period.set;
-  case CG_CPUSET:
-    return r->cpus != NULL || r->mems != NULL;
-  case CG_PIDS:
-    return r->pids_limit.set;
-  case CG_BLKIO: {
-    size_t n = r->n_wdev;
-    for (int t = 0; t < CG_NTHR; t++)
-      n += r->n_thr[t];
-    return r->blkio_weight.set || n > 0;
-  }
-  case CG_HUGETLB:
-    return r->n_huge > 0;
-  case CG_DEVICES:
-    return r->has_devices;
-  default:
-    return false;
+    case CG_MEMORY:
+      return r->mem_limit.set || r->mem_resv.set || r->mem_swap.set || r->mem_swappiness.set ||
+             r->disable_oom_killer.set;
+    case CG_CPU:
+      return r->cpu_shares.set || r->cpu_quota.set || r->cpu_period.set || r->cpu_rt_runtime.set ||
+             r->cpu_rt_period.set;
+    case CG_CPUSET: return r->cpus != NULL || r->mems != NULL;
+    case CG_PIDS: return r->pids_limit.set;
+    case CG_BLKIO: {
+      size_t n = r->n_wdev;
+      for (int t = 0; t < CG_NTHR; t++)
+        n += r->n_thr[t];
+      return r->blkio_weight.set || n > 0;
+    }
+    case CG_HUGETLB: return r->n_huge > 0;
+    case CG_DEVICES: return r->has_devices;
+    default: return false;
   }
 }
 

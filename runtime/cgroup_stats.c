@@ -164,25 +164,26 @@ static void stats_v1(const struct cgroup *cg, json_t *out) {
       json_object_set_new(usage, "kernel", json_integer(sys));
       json_object_set_new(usage, "user", json_integer(user));
     }
-    json_t *thr = json_pack("{s:I, s:I, s:I}", "periods",
-                            (json_int_t)(cpu ? key0(cpu, "cpu.stat", "nr_periods") : 0),
-                            "throttledPeriods",
-                            (json_int_t)(cpu ? key0(cpu, "cpu.stat", "nr_throttled") : 0),
-                            "throttledTime",
-                            (json_int_t)(cpu ? key0(cpu, "cpu.stat", "throttled_time") : 0));
+    json_t *thr = json_pack(
+        "{s:I, s:I, s:I}", "periods", (json_int_t)(cpu ? key0(cpu, "cpu.stat", "nr_periods") : 0),
+        "throttledPeriods", (json_int_t)(cpu ? key0(cpu, "cpu.stat", "nr_throttled") : 0),
+        "throttledTime", (json_int_t)(cpu ? key0(cpu, "cpu.stat", "throttled_time") : 0));
     json_object_set_new(out, "cpu", json_pack("{s:o, s:o}", "usage", usage, "throttling", thr));
   }
   if (cg->ctl[CG_CPUSET])
     json_object_set_new(out, "cpuset",
-                        json_pack("{s:o, s:o}", "cpus", cpu_list(cg->ctl[CG_CPUSET], "cpuset.effective_cpus"),
-                                  "mems", cpu_list(cg->ctl[CG_CPUSET], "cpuset.effective_mems")));
+                        json_pack("{s:o, s:o}", "cpus",
+                                  cpu_list(cg->ctl[CG_CPUSET], "cpuset.effective_cpus"), "mems",
+                                  cpu_list(cg->ctl[CG_CPUSET], "cpuset.effective_mems")));
   const char *m = cg->ctl[CG_MEMORY];
   if (m) {
     json_t *raw = flat_map(m, "memory.stat");
     json_t *mem = json_object();
-    json_object_set_new(mem, "cache", json_integer(json_integer_value(json_object_get(raw, "cache"))));
-#define ENTRY(pfx) mem_entry(num(m, pfx ".limit_in_bytes"), num(m, pfx ".usage_in_bytes"), \
-                             num(m, pfx ".max_usage_in_bytes"), num(m, pfx ".failcnt"))
+    json_object_set_new(mem, "cache",
+                        json_integer(json_integer_value(json_object_get(raw, "cache"))));
+#define ENTRY(pfx)                                                        \
+  mem_entry(num(m, pfx ".limit_in_bytes"), num(m, pfx ".usage_in_bytes"), \
+            num(m, pfx ".max_usage_in_bytes"), num(m, pfx ".failcnt"))
     json_object_set_new(mem, "usage", ENTRY("memory"));
     json_object_set_new(mem, "swap", ENTRY("memory.memsw"));
     json_object_set_new(mem, "kernel", ENTRY("memory.kmem"));
@@ -190,30 +191,31 @@ static void stats_v1(const struct cgroup *cg, json_t *out) {
 #undef ENTRY
     json_object_set_new(mem, "raw", raw);
     json_object_set_new(mem, "use_hierarchy", json_boolean(num(m, "memory.use_hierarchy") == 1));
-    json_object_set_new(mem, "event_count",
-                        json_pack("{s:I, s:I}", "oom", (json_int_t)key0(m, "memory.oom_control", "under_oom"),
-                                  "oom_kill", (json_int_t)key0(m, "memory.oom_control", "oom_kill")));
+    json_object_set_new(
+        mem, "event_count",
+        json_pack("{s:I, s:I}", "oom", (json_int_t)key0(m, "memory.oom_control", "under_oom"),
+                  "oom_kill", (json_int_t)key0(m, "memory.oom_control", "oom_kill")));
     json_object_set_new(out, "memory", mem);
   }
   const char *p = cg->ctl[CG_PIDS];
   if (p) {
     int64_t lim = num(p, "pids.max");
-    json_object_set_new(out, "pids", json_pack("{s:I, s:I}", "current", (json_int_t)num(p, "pids.current"),
-                                               "limit", (json_int_t)(lim == INT64_MAX ? 0 : lim)));
+    json_object_set_new(out, "pids",
+                        json_pack("{s:I, s:I}", "current", (json_int_t)num(p, "pids.current"),
+                                  "limit", (json_int_t)(lim == INT64_MAX ? 0 : lim)));
   }
   const char *b = cg->ctl[CG_BLKIO];
   if (b) {
     /* CFQ's files where they exist; else the throttle layer's, which sees
      * every bio whatever the scheduler. */
     bool cfq = cg_exists(b, "blkio.io_service_bytes_recursive");
-    json_object_set_new(
-        out, "blkio",
-        json_pack("{s:o, s:o}", "ioServiceBytesRecursive",
-                  blkio_v1(b, cfq ? "blkio.io_service_bytes_recursive"
-                                  : "blkio.throttle.io_service_bytes_recursive"),
-                  "ioServicedRecursive",
-                  blkio_v1(b, cfq ? "blkio.io_serviced_recursive"
-                                  : "blkio.throttle.io_serviced_recursive")));
+    json_object_set_new(out, "blkio",
+                        json_pack("{s:o, s:o}", "ioServiceBytesRecursive",
+                                  blkio_v1(b, cfq ? "blkio.io_service_bytes_recursive"
+                                                  : "blkio.throttle.io_service_bytes_recursive"),
+                                  "ioServicedRecursive",
+                                  blkio_v1(b, cfq ? "blkio.io_serviced_recursive"
+                                                  : "blkio.throttle.io_serviced_recursive")));
   }
 }
 
@@ -231,9 +233,13 @@ static json_t *io_v2(const char *dir, json_t **serviced) {
     int off;
     if (sscanf(l, "%llu:%llu%n", &maj, &min, &off) != 2)
       continue;
-    static const struct { const char *key, *op; bool bytes; } f[] = {
-        {"rbytes=", "Read", true}, {"wbytes=", "Write", true},
-        {"rios=", "Read", false},  {"wios=", "Write", false}};
+    static const struct {
+      const char *key, *op;
+      bool bytes;
+    } f[] = {{"rbytes=", "Read", true},
+             {"wbytes=", "Write", true},
+             {"rios=", "Read", false},
+             {"wios=", "Write", false}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
       char *at = strstr(l + off, f[i].key);
       if (at == NULL)
@@ -250,48 +256,55 @@ static json_t *io_v2(const char *dir, json_t **serviced) {
 static void stats_v2(const char *d, unsigned mask, json_t *out) {
   if (mask & (1u << CG_CPU)) {
     /* cpu.stat's usage lines are there even without the cpu controller. */
-    json_t *usage = json_pack("{s:I, s:I, s:I}", "total",
-                              (json_int_t)key0(d, "cpu.stat", "usage_usec") * 1000, "kernel",
-                              (json_int_t)key0(d, "cpu.stat", "system_usec") * 1000, "user",
-                              (json_int_t)key0(d, "cpu.stat", "user_usec") * 1000);
-    json_t *thr = json_pack("{s:I, s:I, s:I}", "periods", (json_int_t)key0(d, "cpu.stat", "nr_periods"),
-                            "throttledPeriods", (json_int_t)key0(d, "cpu.stat", "nr_throttled"),
-                            "throttledTime", (json_int_t)key0(d, "cpu.stat", "throttled_usec") * 1000);
+    json_t *usage =
+        json_pack("{s:I, s:I, s:I}", "total", (json_int_t)key0(d, "cpu.stat", "usage_usec") * 1000,
+                  "kernel", (json_int_t)key0(d, "cpu.stat", "system_usec") * 1000, "user",
+                  (json_int_t)key0(d, "cpu.stat", "user_usec") * 1000);
+    json_t *thr =
+        json_pack("{s:I, s:I, s:I}", "periods", (json_int_t)key0(d, "cpu.stat", "nr_periods"),
+                  "throttledPeriods", (json_int_t)key0(d, "cpu.stat", "nr_throttled"),
+                  "throttledTime", (json_int_t)key0(d, "cpu.stat", "throttled_usec") * 1000);
     json_object_set_new(out, "cpu", json_pack("{s:o, s:o}", "usage", usage, "throttling", thr));
   }
   if ((mask & (1u << CG_CPUSET)) && cg_exists(d, "cpuset.cpus.effective"))
-    json_object_set_new(out, "cpuset", json_pack("{s:o, s:o}", "cpus", cpu_list(d, "cpuset.cpus.effective"),
-                                                 "mems", cpu_list(d, "cpuset.mems.effective")));
+    json_object_set_new(out, "cpuset",
+                        json_pack("{s:o, s:o}", "cpus", cpu_list(d, "cpuset.cpus.effective"),
+                                  "mems", cpu_list(d, "cpuset.mems.effective")));
   if ((mask & (1u << CG_MEMORY)) && cg_exists(d, "memory.current")) {
     json_t *raw = flat_map(d, "memory.stat");
     int64_t cur = num(d, "memory.current"), lim = num(d, "memory.max");
     int64_t scur = num(d, "memory.swap.current"), slim = num(d, "memory.swap.max");
     json_t *mem = json_object();
-    json_object_set_new(mem, "cache", json_integer(json_integer_value(json_object_get(raw, "file"))));
-    json_object_set_new(mem, "usage", mem_entry(lim, cur, num(d, "memory.peak"),
-                                                key0(d, "memory.events", "max")));
+    json_object_set_new(mem, "cache",
+                        json_integer(json_integer_value(json_object_get(raw, "file"))));
+    json_object_set_new(
+        mem, "usage", mem_entry(lim, cur, num(d, "memory.peak"), key0(d, "memory.events", "max")));
     /* runc reports v2 swap as memory+swap, v1's memsw meaning. */
     int64_t sl = lim == INT64_MAX || slim == INT64_MAX ? INT64_MAX : lim + slim;
-    json_object_set_new(mem, "swap", mem_entry(sl, cur + scur, 0, key0(d, "memory.swap.events", "max")));
+    json_object_set_new(mem, "swap",
+                        mem_entry(sl, cur + scur, 0, key0(d, "memory.swap.events", "max")));
     json_object_set_new(mem, "raw", raw);
     json_object_set_new(mem, "event_count",
-                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "low", (json_int_t)key0(d, "memory.events", "low"),
-                                  "high", (json_int_t)key0(d, "memory.events", "high"),
-                                  "max", (json_int_t)key0(d, "memory.events", "max"),
-                                  "oom", (json_int_t)key0(d, "memory.events", "oom"),
-                                  "oom_kill", (json_int_t)key0(d, "memory.events", "oom_kill")));
+                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "low",
+                                  (json_int_t)key0(d, "memory.events", "low"), "high",
+                                  (json_int_t)key0(d, "memory.events", "high"), "max",
+                                  (json_int_t)key0(d, "memory.events", "max"), "oom",
+                                  (json_int_t)key0(d, "memory.events", "oom"), "oom_kill",
+                                  (json_int_t)key0(d, "memory.events", "oom_kill")));
     json_object_set_new(out, "memory", mem);
   }
   if ((mask & (1u << CG_PIDS)) && cg_exists(d, "pids.current")) {
     int64_t lim = num(d, "pids.max");
-    json_object_set_new(out, "pids", json_pack("{s:I, s:I}", "current", (json_int_t)num(d, "pids.current"),
-                                               "limit", (json_int_t)(lim == INT64_MAX ? 0 : lim)));
+    json_object_set_new(out, "pids",
+                        json_pack("{s:I, s:I}", "current", (json_int_t)num(d, "pids.current"),
+                                  "limit", (json_int_t)(lim == INT64_MAX ? 0 : lim)));
   }
   if ((mask & (1u << CG_BLKIO)) && cg_exists(d, "io.stat")) {
     json_t *serviced;
     json_t *bytes = io_v2(d, &serviced);
-    json_object_set_new(out, "blkio", json_pack("{s:o, s:o}", "ioServiceBytesRecursive", bytes,
-                                                "ioServicedRecursive", serviced));
+    json_object_set_new(
+        out, "blkio",
+        json_pack("{s:o, s:o}", "ioServiceBytesRecursive", bytes, "ioServicedRecursive", serviced));
   }
 }
 
@@ -305,15 +318,18 @@ static void stats_hugetlb(const char *d, bool v2, json_t *out) {
     cleanup_free char *max = xasprintf("hugetlb.%s.max_usage_in_bytes", *s);
     cleanup_free char *fail = xasprintf("hugetlb.%s.failcnt", *s);
     cleanup_free char *events = xasprintf("hugetlb.%s.events", *s);
-    json_object_set_new(h, *s, json_pack("{s:I, s:I, s:I}", "usage", (json_int_t)num(d, usage),
-                                         "max", (json_int_t)(v2 ? 0 : num(d, max)), "failcnt",
-                                         (json_int_t)(v2 ? key0(d, events, "max") : num(d, fail))));
+    json_object_set_new(h, *s,
+                        json_pack("{s:I, s:I, s:I}", "usage", (json_int_t)num(d, usage), "max",
+                                  (json_int_t)(v2 ? 0 : num(d, max)), "failcnt",
+                                  (json_int_t)(v2 ? key0(d, events, "max") : num(d, fail))));
   }
   json_object_set_new(out, "hugetlb", h);
 }
 
 json_t *cgroup_stats(struct cgroup *cg, struct err **e) {
-  const char *probe = cg->layout == CGROUP_V2 ? cg->v2dir : cg->v1dirs && cg->v1dirs[0] ? cg->v1dirs[0] : NULL;
+  const char *probe = cg->layout == CGROUP_V2       ? cg->v2dir
+                      : cg->v1dirs && cg->v1dirs[0] ? cg->v1dirs[0]
+                                                    : NULL;
   if (probe == NULL || access(probe, F_OK) < 0) {
     err_setc(e, ERR_NOTFOUND, 0, "cgroup '%s' does not exist", cg->path);
     return NULL;

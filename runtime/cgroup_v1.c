@@ -32,8 +32,9 @@ int cg_v1_cpuset_init(const char *dir, struct err **e) {
 static int v1_memory(const char *d, const struct cg_res *r, struct err **e) {
   bool memsw = cg_exists(d, "memory.memsw.limit_in_bytes");
   if (r->mem_swap.set && r->mem_swap.v > 0 && !memsw)
-    return err_set(e, 0, R ".memory.swap: the kernel does not account swap "
-                         "(no memory.memsw.limit_in_bytes; boot with swapaccount=1)");
+    return err_set(e, 0,
+                   R ".memory.swap: the kernel does not account swap "
+                     "(no memory.memsw.limit_in_bytes; boot with swapaccount=1)");
   bool swap = r->mem_swap.set && memsw;
   if (r->mem_limit.set && swap) {
     /* The kernel keeps limit <= memsw at every instant: raising both needs
@@ -99,18 +100,19 @@ static int v1_blkio(const char *d, const struct cg_res *r, struct err **e) {
       "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
   /* CFQ's blkio.weight is gone from recent kernels; BFQ offers the same
    * knob under its own name. */
-  const char *wf = cg_exists(d, "blkio.weight") ? "blkio.weight"
+  const char *wf = cg_exists(d, "blkio.weight")       ? "blkio.weight"
                    : cg_exists(d, "blkio.bfq.weight") ? "blkio.bfq.weight"
                                                       : NULL;
   if ((r->blkio_weight.set || r->n_wdev > 0) && wf == NULL)
-    return err_set(e, 0, R ".blockIO.weight: the kernel has neither blkio.weight nor "
-                         "blkio.bfq.weight (no CFQ or BFQ scheduler)");
+    return err_set(e, 0,
+                   R ".blockIO.weight: the kernel has neither blkio.weight nor "
+                     "blkio.bfq.weight (no CFQ or BFQ scheduler)");
   if (r->blkio_weight.set && cg_writef(d, wf, e, "%" PRId64, r->blkio_weight.v) < 0)
     return -1;
   cleanup_free char *wdf = xasprintf("%s_device", wf ? wf : "blkio.weight");
   for (size_t i = 0; i < r->n_wdev; i++)
-    if (cg_writef(d, wdf, e, "%" PRId64 ":%" PRId64 " %" PRIu64, r->wdev[i].major,
-                  r->wdev[i].minor, r->wdev[i].value) < 0)
+    if (cg_writef(d, wdf, e, "%" PRId64 ":%" PRId64 " %" PRIu64, r->wdev[i].major, r->wdev[i].minor,
+                  r->wdev[i].value) < 0)
       return -1;
   for (int t = 0; t < CG_NTHR; t++)
     for (size_t i = 0; i < r->n_thr[t]; i++)
@@ -148,7 +150,7 @@ static int v1_devices(const char *d, const struct cg_res *r, struct err **e) {
 
 int cg_v1_apply(struct cgroup *cg, const struct cg_res *r, struct err **e) {
   static int (*const fn[CG_NCTRL])(const char *, const struct cg_res *, struct err **) = {
-      [CG_MEMORY] = v1_memory, [CG_CPU] = v1_cpu,       [CG_CPUSET] = v1_cpuset,
+      [CG_MEMORY] = v1_memory, [CG_CPU] = v1_cpu,         [CG_CPUSET] = v1_cpuset,
       [CG_BLKIO] = v1_blkio,   [CG_HUGETLB] = v1_hugetlb, [CG_DEVICES] = v1_devices};
   for (int c = 0; c < CG_NCTRL; c++) {
     if (!cg_res_wants(r, (enum cg_ctrl)c) || cg->ctl[c] == NULL || cg->hybrid_v2[c])

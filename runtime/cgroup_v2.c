@@ -102,8 +102,9 @@ static int v2_memory(const char *d, const struct cg_res *r, struct err **e) {
     if (!cg_exists(d, "memory.swap.max")) {
       if (strcmp(swap, "max") == 0)
         return 0;
-      return err_set(e, 0, R ".memory.swap: the kernel does not account swap "
-                           "(no memory.swap.max; boot with swapaccount=1)");
+      return err_set(e, 0,
+                     R ".memory.swap: the kernel does not account swap "
+                       "(no memory.swap.max; boot with swapaccount=1)");
     }
     if (cg_write(d, "memory.swap.max", swap, e) < 0)
       return -1;
@@ -164,8 +165,8 @@ static int v2_io(const char *d, const struct cg_res *r, struct err **e) {
       const struct cg_devnum *x = &r->thr[t][i];
       /* 0 lifts the limit, as writing 0 to the v1 file does. */
       cleanup_free char *v = x->value ? xasprintf("%" PRIu64, x->value) : xstrdup("max");
-      if (cg_writef(d, "io.max", e, "%" PRId64 ":%" PRId64 " %s=%s", x->major, x->minor,
-                    thr_key[t], v) < 0)
+      if (cg_writef(d, "io.max", e, "%" PRId64 ":%" PRId64 " %s=%s", x->major, x->minor, thr_key[t],
+                    v) < 0)
         return -1;
     }
   return 0;
@@ -175,8 +176,10 @@ static int v2_hugetlb(const char *d, const struct cg_res *r, struct err **e) {
   for (size_t i = 0; i < r->n_huge; i++) {
     cleanup_free char *f = xasprintf("hugetlb.%s.max", r->huge[i].size);
     if (!cg_exists(d, f))
-      return err_set(e, 0, R ".hugepageLimits: no %s in '%s' (page size not supported, or "
-                           "the hugetlb controller is not enabled)", f, d);
+      return err_set(e, 0,
+                     R ".hugepageLimits: no %s in '%s' (page size not supported, or "
+                       "the hugetlb controller is not enabled)",
+                     f, d);
     if (cg_writef(d, f, e, "%" PRId64, r->huge[i].limit) < 0)
       return -1;
   }
@@ -189,8 +192,8 @@ static int v2_devices(const char *d, const struct cg_res *r, struct err **e) {
 
 int cg_v2_apply(const char *dir, const struct cg_res *r, unsigned mask, struct err **e) {
   static int (*const fn[CG_NCTRL])(const char *, const struct cg_res *, struct err **) = {
-      [CG_MEMORY] = v2_memory, [CG_CPU] = v2_cpu,         [CG_CPUSET] = v2_cpuset,
-      [CG_PIDS] = v2_pids,     [CG_BLKIO] = v2_io,        [CG_HUGETLB] = v2_hugetlb,
+      [CG_MEMORY] = v2_memory,  [CG_CPU] = v2_cpu,  [CG_CPUSET] = v2_cpuset,
+      [CG_PIDS] = v2_pids,      [CG_BLKIO] = v2_io, [CG_HUGETLB] = v2_hugetlb,
       [CG_DEVICES] = v2_devices};
   for (int c = 0; c < CG_NCTRL; c++)
     if (fn[c] != NULL && (mask & (1u << c)) && cg_res_wants(r, (enum cg_ctrl)c) &&
@@ -209,7 +212,9 @@ int cg_v2_apply(const char *dir, const struct cg_res *r, unsigned mask, struct e
 
 /* ---- cgroup.freeze ---- */
 
-int cg_v2_frozen(const char *dir) { return cg_read_key(dir, "cgroup.events", "frozen") == 1; }
+int cg_v2_frozen(const char *dir) {
+  return cg_read_key(dir, "cgroup.events", "frozen") == 1;
+}
 
 int cg_v2_freeze(const char *dir, int frozen, struct err **e) {
   if (!cg_exists(dir, "cgroup.freeze"))

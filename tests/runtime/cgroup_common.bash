@@ -10,19 +10,18 @@ cg_setup() {
   common_setup
   [ -x "$CGTOOL" ] || fail "$CGTOOL is missing: run 'make unit-tests'"
   # Unique per test and run, under one parent removed at the end.
-  CG="$CG_PARENT/t$BATS_TEST_NUMBER-$$"
-  ID="t$BATS_TEST_NUMBER-$$"
+  export CG="$CG_PARENT/t$BATS_TEST_NUMBER-$$"
+  export ID="t$BATS_TEST_NUMBER-$$"
   # Tests that reach the cgroup2 tree may enable controllers in its root;
   # remember what was on, to put it back.
   CG_V2_ROOT_ON="$(cat /sys/fs/cgroup/unified/cgroup.subtree_control 2>/dev/null || true)"
 }
 
 cg_teardown() {
-  local p d c
+  local p d c on
   # Thaw first: a task frozen by the v1 freezer cannot die.
-  for d in /sys/fs/cgroup/freezer"$CG_PARENT"; do
-    [ -d "$d" ] && find "$d" -name freezer.state -exec sh -c 'echo THAWED > "$1"' _ {} \; 2>/dev/null
-  done
+  d=/sys/fs/cgroup/freezer"$CG_PARENT"
+  [ -d "$d" ] && find "$d" -name freezer.state -exec sh -c 'echo THAWED > "$1"' _ {} \; 2>/dev/null
   for p in "${CG_PIDS[@]}"; do
     kill -9 "$p" 2>/dev/null
   done
@@ -38,7 +37,8 @@ cg_teardown() {
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   if [ -f /sys/fs/cgroup/unified/cgroup.subtree_control ]; then
-    for c in $(cat /sys/fs/cgroup/unified/cgroup.subtree_control); do
+    read -ra on </sys/fs/cgroup/unified/cgroup.subtree_control
+    for c in "${on[@]}"; do
       case " $CG_V2_ROOT_ON " in *" $c "*) ;; *) echo "-$c" >/sys/fs/cgroup/unified/cgroup.subtree_control ;; esac
     done
   fi

@@ -72,9 +72,10 @@ static int do_run(struct cgroup *cg, json_t *res, char **argv, struct err **e) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: cgtool layout | describe|freeze|thaw|frozen|pids|stats|oom|destroy PATH ID |"
-                  " validate RES | setup PATH ID RES PID | enter PATH ID PID | update PATH ID RES |"
-                  " kill PATH ID SIG | run PATH ID RES CMD…\n");
+  fprintf(stderr,
+          "usage: cgtool layout | describe|freeze|thaw|frozen|pids|stats|oom|destroy PATH ID |"
+          " validate RES | setup PATH ID RES PID | enter PATH ID PID | update PATH ID RES |"
+          " kill PATH ID SIG | run PATH ID RES CMD…\n");
   return 2;
 }
 

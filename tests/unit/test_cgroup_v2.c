@@ -36,10 +36,10 @@ static char *parse_err(const char *text) {
 TEST(shares_to_weight) {
   CHECK(cg_shares_to_weight(0) == 0);
   CHECK(cg_shares_to_weight(2) == 1);
-  CHECK(cg_shares_to_weight(1024) == 39);    /* docker's default shares */
+  CHECK(cg_shares_to_weight(1024) == 39); /* docker's default shares */
   CHECK(cg_shares_to_weight(512) == 20);
   CHECK(cg_shares_to_weight(262144) == 10000);
-  CHECK(cg_shares_to_weight(1) == 1);        /* clamped */
+  CHECK(cg_shares_to_weight(1) == 1); /* clamped */
   CHECK(cg_shares_to_weight(1u << 30) == 10000);
 }
 
@@ -65,16 +65,20 @@ TEST(cpu_max) {
 TEST(swap_max) {
   struct err *e = NULL;
   struct cg_i64 none = {false, 0};
-  cleanup_free char *a = cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 300 << 20}, &e);
+  cleanup_free char *a =
+      cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 300 << 20}, &e);
   CHECK_STR(a, "209715200"); /* swap alone = (memory+swap) - memory */
-  cleanup_free char *b = cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 100 << 20}, &e);
+  cleanup_free char *b =
+      cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 100 << 20}, &e);
   CHECK_STR(b, "0");
-  cleanup_free char *c = cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, -1}, &e);
+  cleanup_free char *c =
+      cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, -1}, &e);
   CHECK_STR(c, "max");
   CHECK(cg_v2_swap_max((struct cg_i64){true, 100 << 20}, none, &e) == NULL && e == NULL);
   CHECK(cg_v2_swap_max(none, (struct cg_i64){true, 100 << 20}, &e) == NULL && e != NULL);
   err_free(&e);
-  CHECK(cg_v2_swap_max((struct cg_i64){true, 200 << 20}, (struct cg_i64){true, 100 << 20}, &e) == NULL &&
+  CHECK(cg_v2_swap_max((struct cg_i64){true, 200 << 20}, (struct cg_i64){true, 100 << 20}, &e) ==
+            NULL &&
         e != NULL);
   err_free(&e);
   cleanup_free char *m = cg_v2_bytes(-1);
@@ -86,15 +90,16 @@ TEST(swap_max) {
 TEST(parse_full) {
   struct cg_res r;
   char *msg;
-  int rc = parse("{\"memory\":{\"limit\":67108864,\"reservation\":33554432,\"swap\":134217728},"
-                 "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"0-1\",\"mems\":\"0\"},"
-                 "\"pids\":{\"limit\":32},\"blockIO\":{\"weight\":300,"
-                 "\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}]},"
-                 "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
-                 "\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-                 "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}],"
-                 "\"unified\":{\"memory.high\":\"50M\"}}",
-                 &r, &msg);
+  int rc = parse(
+      "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,\"swap\":134217728},"
+      "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"cpus\":\"0-1\",\"mems\":\"0\"},"
+      "\"pids\":{\"limit\":32},\"blockIO\":{\"weight\":300,"
+      "\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}]},"
+      "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
+      "\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+      "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}],"
+      "\"unified\":{\"memory.high\":\"50M\"}}",
+      &r, &msg);
   CHECK(rc == 0);
   if (rc < 0) {
     fprintf(stderr, "%s\n", msg);
@@ -144,17 +149,21 @@ TEST(parse_errors) {
       {"{\"memory\":{\"limit\":\"64m\"}}", "linux.resources.memory.limit: expected an integer"},
       {"{\"memory\":{\"limit\":-5}}", "linux.resources.memory.limit: -5 is invalid"},
       {"{\"memory\":{\"limit\":200,\"swap\":100}}", "linux.resources.memory.swap: 100 is below"},
-      {"{\"memory\":{\"swappiness\":101}}", "linux.resources.memory.swappiness: 101 is out of range"},
+      {"{\"memory\":{\"swappiness\":101}}",
+       "linux.resources.memory.swappiness: 101 is out of range"},
       {"{\"cpu\":{\"shares\":1}}", "linux.resources.cpu.shares: 1 is out of range (2-262144)"},
       {"{\"cpu\":{\"quota\":500}}", "linux.resources.cpu.quota: 500 is below"},
       {"{\"cpu\":{\"cpus\":\"0-1;rm\"}}", "linux.resources.cpu.cpus: '0-1;rm' is not a list"},
       {"{\"cpu\":[]}", "linux.resources.cpu: expected an object"},
       {"{\"blockIO\":{\"weight\":5}}", "linux.resources.blockIO.weight: 5 is out of range"},
-      {"{\"hugepageLimits\":[{\"pageSize\":\"2M\",\"limit\":1}]}", "linux.resources.hugepageLimits[0].pageSize"},
-      {"{\"devices\":[{\"allow\":\"yes\"}]}", "linux.resources.devices[0].allow: expected a boolean"},
+      {"{\"hugepageLimits\":[{\"pageSize\":\"2M\",\"limit\":1}]}",
+       "linux.resources.hugepageLimits[0].pageSize"},
+      {"{\"devices\":[{\"allow\":\"yes\"}]}",
+       "linux.resources.devices[0].allow: expected a boolean"},
       {"{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "linux.resources.devices[0].type"},
       {"{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}", "linux.resources.devices[0].access"},
-      {"{\"unified\":{\"../x\":\"1\"}}", "linux.resources.unified: '../x' is not a controller file"},
+      {"{\"unified\":{\"../x\":\"1\"}}",
+       "linux.resources.unified: '../x' is not a controller file"},
       {"{\"network\":{\"classID\":1}}", "linux.resources.network: not supported"},
       {"[]", "linux.resources: expected an object"},
   };
@@ -187,47 +196,42 @@ static int run_prog(const struct bpf_insn *p, size_t n, uint32_t type, uint32_t 
   for (size_t pc = 0; pc < n; pc++) {
     const struct bpf_insn *i = &p[pc];
     switch (i->code) {
-    case BPF_LDX | BPF_MEM | BPF_W:
-      r[i->dst_reg] = ctx[i->off / 4];
-      break;
-    case BPF_ALU | BPF_AND | BPF_K:
-      r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm;
-      break;
-    case BPF_ALU | BPF_RSH | BPF_K:
-      r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm;
-      break;
-    case BPF_ALU | BPF_MOV | BPF_X:
-      r[i->dst_reg] = (uint32_t)r[i->src_reg];
-      break;
-    case BPF_ALU64 | BPF_MOV | BPF_K:
-      r[i->dst_reg] = (uint64_t)(int64_t)i->imm;
-      break;
-    case BPF_JMP32 | BPF_JNE | BPF_K:
-      if ((uint32_t)r[i->dst_reg] != (uint32_t)i->imm)
-        pc += (size_t)i->off;
-      break;
-    case BPF_JMP32 | BPF_JEQ | BPF_K:
-      if ((uint32_t)r[i->dst_reg] == (uint32_t)i->imm)
-        pc += (size_t)i->off;
-      break;
-    case BPF_JMP | BPF_EXIT:
-      return (int)r[0];
-    default:
-      return -1;
+      case BPF_LDX | BPF_MEM | BPF_W: r[i->dst_reg] = ctx[i->off / 4]; break;
+      case BPF_ALU | BPF_AND | BPF_K:
+        r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm;
+        break;
+      case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm; break;
+      case BPF_ALU | BPF_MOV | BPF_X: r[i->dst_reg] = (uint32_t)r[i->src_reg]; break;
+      case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = (uint64_t)(int64_t)i->imm; break;
+      case BPF_JMP32 | BPF_JNE | BPF_K:
+        if ((uint32_t)r[i->dst_reg] != (uint32_t)i->imm)
+          pc += (size_t)i->off;
+        break;
+      case BPF_JMP32 | BPF_JEQ | BPF_K:
+        if ((uint32_t)r[i->dst_reg] == (uint32_t)i->imm)
+          pc += (size_t)i->off;
+        break;
+      case BPF_JMP | BPF_EXIT: return (int)r[0];
+      default: return -1;
     }
   }
   return -2; /* fell off the end */
 }
 
 TEST(bpf_program) {
-  enum { C = BPF_DEVCG_DEV_CHAR, B = BPF_DEVCG_DEV_BLOCK, R = BPF_DEVCG_ACC_READ,
-         W = BPF_DEVCG_ACC_WRITE, M = BPF_DEVCG_ACC_MKNOD };
+  enum {
+    C = BPF_DEVCG_DEV_CHAR,
+    B = BPF_DEVCG_DEV_BLOCK,
+    R = BPF_DEVCG_ACC_READ,
+    W = BPF_DEVCG_ACC_WRITE,
+    M = BPF_DEVCG_ACC_MKNOD
+  };
   struct cg_dev_rule rules[] = {
-      {false, 'a', -1, -1, CG_ACC_ALL},                  /* deny all */
-      {true, 'c', 1, 3, CG_ACC_ALL},                     /* /dev/null */
-      {true, 'c', 136, -1, CG_ACC_READ | CG_ACC_WRITE},  /* pts, no mknod */
-      {false, 'c', 1, 3, CG_ACC_WRITE},                  /* but no writing /dev/null */
-      {true, 'b', 4000000000LL, 1, CG_ACC_READ},         /* a major above 2^31 */
+      {false, 'a', -1, -1, CG_ACC_ALL},                 /* deny all */
+      {true, 'c', 1, 3, CG_ACC_ALL},                    /* /dev/null */
+      {true, 'c', 136, -1, CG_ACC_READ | CG_ACC_WRITE}, /* pts, no mknod */
+      {false, 'c', 1, 3, CG_ACC_WRITE},                 /* but no writing /dev/null */
+      {true, 'b', 4000000000LL, 1, CG_ACC_READ},        /* a major above 2^31 */
   };
   size_t n;
   cleanup_free struct bpf_insn *p = cg_bpf_build(rules, 5, &n);
