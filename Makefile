@@ -97,6 +97,11 @@ install: all
 	$(if $(CNI_PLUGINS),install -m 0755 $(CNI_PLUGINS) $(DESTDIR)$(PREFIX)/libexec/cairn/cni)
 	$(if $(DATA),install -m 0644 $(DATA) $(DESTDIR)$(PREFIX)/share/cairn)
 
+# The built executables, one line: tests/install/install.bats iterates them.
+.PHONY: print-tools
+print-tools:
+	@echo $(TOOLS)
+
 .PHONY: lint
 lint:
 	@tests/lint

@@ -64,7 +64,9 @@ requires() {
       cgroup_v1) [ -d /sys/fs/cgroup/memory ] || skip "host has no cgroup v1 memory controller" ;;
       cgroup_v2)
         local f=/sys/fs/cgroup/cgroup.controllers
-        [ -f "$f" ] && [ -n "$(cat "$f")" ] || skip "host has no cgroup v2 hierarchy with controllers" ;;
+        if [ ! -f "$f" ] || [ -z "$(cat "$f")" ]; then
+          skip "host has no cgroup v2 hierarchy with controllers"
+        fi ;;
       cmd:*) command -v "${r#cmd:}" >/dev/null || skip "${r#cmd:} is not installed" ;;
       *) fail "requires: unknown requirement '$r'" ;;
     esac
