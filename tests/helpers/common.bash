@@ -3,7 +3,9 @@
 # Gives: CAIRN_SRC (the checkout), bin/ on PATH, bats-support and bats-assert,
 # run_logged (run + print command, status and output when the test fails),
 # requires (skip with a reason only when the host truly lacks something),
-# retry/wait helpers, and a per-test scratch dir $T.
+# retry/wait helpers, and a per-test scratch dir $T; then the fixtures
+# (fixtures.bash: fixture_rootfs, fixture_image, fixture_image_archive), the
+# local registry (registry.bash) and the leak checks (leaks.bash).
 
 CAIRN_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export CAIRN_SRC
@@ -22,8 +24,9 @@ common_setup() {
 common_teardown() {
   if [ -n "${T:-}" ] && [ -d "$T" ]; then
     # Unmount anything a test left under its scratch dir before removing it.
+    # mountinfo escapes spaces and the like as \040: %b decodes them.
     local m
-    while read -r m; do umount -l "$m" 2>/dev/null; done < <(
+    while read -r m; do umount -l "$(printf '%b' "$m")" 2>/dev/null || true; done < <(
       awk -v t="$T" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
     rm -rf "$T"
   fi
@@ -32,13 +35,16 @@ common_teardown() {
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# run_logged CMD… : like bats' run (status, output, lines), and when the test
-# fails its log shows the command, the status and both streams apart.
+# run_logged CMD… : like bats' run (status, output, lines) but with stdout
+# in $output/$lines and stderr apart in $stderr; when the test fails its log
+# shows the command, the status and both streams.  CMD may be a function:
+# it runs in the test's shell (so its exports stay), with errexit off as in
+# any `||` list.
 run_logged() {
   local out err
   out="$(mktemp)"; err="$(mktemp)"
-  "$@" >"$out" 2>"$err"
-  status=$?
+  status=0
+  "$@" >"$out" 2>"$err" || status=$?
   output="$(cat "$out")"
   stderr="$(cat "$err")"
   # shellcheck disable=SC2034
@@ -49,7 +55,7 @@ run_logged() {
     echo "status: $status"
     [ -n "$output" ] && printf 'stdout:\n%s\n' "$output"
     [ -n "$stderr" ] && printf 'stderr:\n%s\n' "$stderr"
-  } >&3 2>/dev/null || true
+  } >&2
   return 0
 }
 
@@ -83,4 +89,8 @@ retry() {
   done
   return 1
 }
-load fixtures
+# bats resolves a relative `load` against the test file's directory, not
+# this file's: name the helpers by absolute path.
+load "$CAIRN_SRC/tests/helpers/fixtures"
+load "$CAIRN_SRC/tests/helpers/registry"
+load "$CAIRN_SRC/tests/helpers/leaks"
