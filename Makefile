@@ -40,10 +40,15 @@ UNIT_TESTS :=
 .PHONY: all
 all: tools
 
-# A change of flags (SANITIZE=1 or not) rebuilds everything.
+# A change of flags (SANITIZE=1 or not) rebuilds everything.  Goals that
+# build nothing leave the stamp alone: `make print-tools` or `make clean`
+# between `make SANITIZE=1` and a test run must not force a rebuild.
 FLAGS_STAMP := $(O)/flags.stamp
+NOBUILD_GOALS := clean deps lint print-tools
+ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(shell mkdir -p $(O) && echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $(O)/flags.new && \
   (cmp -s $(O)/flags.new $(FLAGS_STAMP) || mv $(O)/flags.new $(FLAGS_STAMP)); rm -f $(O)/flags.new)
+endif
 
 $(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
