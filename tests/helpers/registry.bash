@@ -89,7 +89,7 @@ EOF
     docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null 3>&- &
     pid=$!
     for ((i = 0; i < 100; i++)); do
-      [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || break
+      _registry_alive "$pid" || break
       code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/v2/")" || true
       if [ "$code" = 200 ] || { [ -n "$user" ] && [ "$code" = 401 ]; }; then
         export REGISTRY_PORT="$port" REGISTRY="127.0.0.1:$port" REGISTRY_PID="$pid" REGISTRY_DIR="$dir"
@@ -112,6 +112,12 @@ EOF
   return 1
 }
 
+# _registry_alive PID: the process exists and is not a zombie (a zombie is
+# dead, only not yet reaped by the shell that started it).
+_registry_alive() {
+  [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # _registry_kill PID: SIGTERM, wait up to 5 s, then SIGKILL.  `wait` only
 # works in the shell that started it (setup_file and teardown_file may be
 # different processes), so poll /proc as well.
@@ -119,12 +125,10 @@ _registry_kill() {
   local pid="$1" i
   kill "$pid" 2>/dev/null || return 0
   for ((i = 0; i < 50; i++)); do
-    if ! [ -d "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; then
-      break
-    fi
+    _registry_alive "$pid" || break
     sleep 0.1
   done
-  [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  if _registry_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
   return 0
 }
@@ -143,8 +147,10 @@ registry_stop() {
 # manifest digest the registry stored ("sha256:…").
 registry_push_fixture() {
   [ -n "${REGISTRY:-}" ] || { echo "registry_push_fixture: no registry: call registry_start" >&2; return 1; }
-  [ $# -eq 1 ] && [[ $1 == *:* ]] ||
-    { echo "registry_push_fixture: usage: registry_push_fixture NAME:TAG" >&2; return 1; }
+  if [ $# -ne 1 ] || [[ $1 != *:* ]]; then
+    echo "registry_push_fixture: usage: registry_push_fixture NAME:TAG" >&2
+    return 1
+  fi
   local layout digestfile
   layout="$(fixture_image)" || return 1
   digestfile="$(mktemp)"
