@@ -94,3 +94,47 @@ retry() {
 load "$CAIRN_SRC/tests/helpers/fixtures"
 load "$CAIRN_SRC/tests/helpers/registry"
 load "$CAIRN_SRC/tests/helpers/leaks"
+
+# wait_until SECONDS CMD… : run CMD every 0.1 s until it succeeds; fail
+# (status 1) once SECONDS have passed without success.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  while :; do
+    "$@" && return 0
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}
+
+# assert_json_schema SCHEMA [FILE] : FILE (default stdin) is JSON that
+# validates against the JSON Schema file SCHEMA (any draft python3-jsonschema
+# knows, from $schema); otherwise fails naming each violation with its path.
+assert_json_schema() {
+  local schema="$1" file="${2:-/dev/stdin}"
+  [ -f "$schema" ] || fail "assert_json_schema: schema '$schema' does not exist"
+  # Debian's python3, whatever python3 comes first on PATH.
+  /usr/bin/python3 -c "$_ASSERT_JSON_SCHEMA_PY" "$schema" "$file"
+}
+_ASSERT_JSON_SCHEMA_PY='
+import json, sys
+try:
+    import jsonschema
+except ImportError:
+    sys.exit("assert_json_schema: python3-jsonschema missing: run make deps")
+schema_path, doc_path = sys.argv[1], sys.argv[2]
+with open(schema_path) as f:
+    schema = json.load(f)
+try:
+    with open(doc_path) as f:
+        doc = json.load(f)
+except ValueError as ex:
+    sys.exit(f"assert_json_schema: {doc_path}: not JSON: {ex}")
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+errors = sorted(cls(schema).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+for e in errors:
+    where = "/" + "/".join(str(p) for p in e.absolute_path)
+    print(f"{schema_path}: {where}: {e.message}", file=sys.stderr)
+sys.exit(1 if errors else 0)
+'

@@ -170,3 +170,50 @@ fixture_image_archive() {
   fi
   echo "$file"
 }
+
+# fixture_bundle DIR [ARG…]: an OCI runtime bundle at DIR: a private copy of
+# the busybox rootfs in DIR/rootfs and the config.json of `runc spec` (a
+# peer, so that runtime tests do not depend on cairn-spec), with
+# process.args ARG… (default: sh) and no terminal.  Edit it with
+# config_edit.  Remove DIR with the scratch dir; a test that created a
+# container in it deletes the container first.
+fixture_bundle() {
+  local dir="$1"
+  shift
+  [ -n "$dir" ] || { echo "fixture_bundle: usage: fixture_bundle DIR [ARG…]" >&2; return 1; }
+  [ $# -gt 0 ] || set -- sh
+  command -v runc >/dev/null || { echo "fixture_bundle: runc missing: run 'make deps'" >&2; return 1; }
+  fixture_rootfs_copy "$dir/rootfs" || return 1
+  (cd "$dir" && runc spec) || { echo "fixture_bundle: runc spec failed" >&2; return 1; }
+  # One --arg per word: jq 1.6 parses options even after --args, so a word
+  # like "-c" cannot go through $ARGS.positional.
+  local -a jargs=()
+  local list="" a i=0
+  for a in "$@"; do
+    jargs+=(--arg "a$i" "$a")
+    list+="${list:+,}\$a$i"
+    i=$((i + 1))
+  done
+  config_edit "$dir/config.json" ".process.terminal = false | .process.args = [$list]" "${jargs[@]}"
+}
+
+# config_edit FILE FILTER [JQ-ARGS…]: rewrites the JSON file FILE (or
+# DIR/config.json when FILE is a directory) through jq FILTER, in place and
+# atomically; FILE is untouched when jq fails.  JQ-ARGS go to jq after the
+# filter (--arg NAME VALUE, --argjson NAME JSON).
+#   config_edit "$T/bundle" '.process.env += ["A=1"]'
+#   config_edit "$T/bundle" '.hostname = $h' --arg h box
+config_edit() {
+  local file="$1" filter="$2"
+  shift 2 || { echo "config_edit: usage: config_edit FILE FILTER [JQ-ARGS…]" >&2; return 1; }
+  [ -d "$file" ] && file="$file/config.json"
+  [ -f "$file" ] || { echo "config_edit: '$file' does not exist" >&2; return 1; }
+  # The file goes on stdin: after --args, jq takes every word as a value.
+  if jq "$filter" "$@" <"$file" >"$file.tmp"; then
+    mv "$file.tmp" "$file"
+  else
+    rm -f "$file.tmp"
+    echo "config_edit: jq '$filter' failed on $file" >&2
+    return 1
+  fi
+}

@@ -6,17 +6,23 @@
 #
 # leaks_snapshot records, in the file $LEAKS_SNAPSHOT (default
 # $T/.leaks, or under $BATS_FILE_TMPDIR outside a test):
-#   mount    mount points of this mount namespace (/proc/self/mountinfo)
+#   mount    mount points of this mount namespace (/proc/self/mountinfo),
+#            except those under another test's scratch dir
 #   netns    `ip netns list`, /run/netns/*, $CAIRN_RUN/netns/* when set
-#   cgroup   cgroup dirs under /sys/fs/cgroup whose path contains "cairn" or
-#            one of the words in $LEAKS_PATTERNS (e.g. a test's container ids)
 #   veth     veth interfaces of the host's network namespace
+#   cgroup   cgroup dirs under /sys/fs/cgroup whose path contains "cairn"
 #   nft      nftables tables whose name starts with "cairn"
 #   process  live processes started by this test: those whose environment
 #            holds this test's T=… (every child of a test inherits it), other
 #            than the test shell and its ancestors.  A process that cleared
 #            its environment escapes this check; containers are caught by
 #            their cgroups and mounts instead.
+# These are host-wide: another test run on the same host at the same moment
+# can show up as a leak.  LEAKS_PATTERNS="WORD…" (set before the snapshot)
+# narrows netns, veth, cgroup and nft to names or paths containing one of
+# the words (a suite's container ids or name prefix) and so scopes them to
+# the suite; mounts and processes are scoped already.
+#
 # assert_no_leaks [SECONDS] compares the host against the snapshot and
 # fails, naming each leaked object ("leaked mount: /tmp/…"), when something
 # new is still there after SECONDS (default 0: check once).  Objects that
@@ -29,25 +35,37 @@ _leaks_objects() {
   # Mount points, octal escapes (\040) kept: the text only has to compare.
   # `ip netns add` (and cairn) bind-mount the netns directory onto itself,
   # shared, the first time and keep it: that one mount is not a leak.
-  awk -v run="${CAIRN_RUN:-}" '$5 != "/run/netns" && (run == "" || $5 != run "/netns") {
-    print "mount " $5 }' /proc/self/mountinfo
+  awk -v run="${CAIRN_RUN:-}" -v scratch="${BATS_TMPDIR:-/tmp}/cairn-test." -v own="${T:-}/" '
+    $5 == "/run/netns" || (run != "" && $5 == run "/netns") { next }
+    index($5, scratch) == 1 && (own == "/" || index($5 "/", own) != 1) { next }
+    { print "mount " $5 }' /proc/self/mountinfo
 
-  if command -v ip >/dev/null; then
-    ip netns list 2>/dev/null | awk '{ print "netns " $1 }'
-    ip -o link show type veth 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print "veth " $2 }'
-  fi
-  for p in /run/netns/* ${CAIRN_RUN:+"$CAIRN_RUN"/netns/*}; do
-    [ -e "$p" ] && echo "netns $p"
-  done
-
-  local -a pat=(-path '*cairn*')
-  for p in ${LEAKS_PATTERNS:-}; do pat+=(-o -path "*$p*"); done
-  find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -type d \( "${pat[@]}" \) 2>/dev/null |
-    sed 's/^/cgroup /'
-
-  if command -v nft >/dev/null; then
-    nft list tables 2>/dev/null | awk '$1 == "table" && $3 ~ /^cairn/ { print "nft " $2 " " $3 }'
-  fi
+  {
+    if command -v ip >/dev/null; then
+      ip netns list 2>/dev/null | awk '{ print "netns " $1 }'
+      ip -o link show type veth 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print "veth " $2 }'
+    fi
+    for p in /run/netns/* ${CAIRN_RUN:+"$CAIRN_RUN"/netns/*}; do
+      if [ -e "$p" ]; then echo "netns $p"; fi
+    done
+    find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -type d -path '*cairn*' 2>/dev/null |
+      sed 's/^/cgroup /'
+    if command -v nft >/dev/null; then
+      nft list tables 2>/dev/null | awk '$1 == "table" && $3 ~ /^cairn/ { print "nft " $2 " " $3 }'
+    fi
+    # With patterns, cgroups are looked for by them instead of "cairn".
+    for p in ${LEAKS_PATTERNS:-}; do
+      find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -type d -path "*$p*" 2>/dev/null |
+        sed 's/^/cgroup /'
+      if command -v nft >/dev/null; then
+        nft list tables 2>/dev/null | awk -v p="$p" '$1 == "table" && index($3, p) { print "nft " $2 " " $3 }'
+      fi
+    done
+  } | awk -v pats="${LEAKS_PATTERNS:-}" '
+    BEGIN { n = split(pats, pat, " ") }
+    n == 0 { print; next }
+    { name = substr($0, index($0, " ") + 1)
+      for (i = 1; i <= n; i++) if (index(name, pat[i])) { if (!seen[$0]++) print; next } }'
   return 0
 }
 
