@@ -575,10 +575,10 @@ int cgroup_signal_all(struct cgroup *cg, int sig, struct err **e) {
       rc = err_set(e, errno, "kill pid %d", (int)pids[i]);
   if (froze || (was_frozen && sig == SIGKILL)) {
     if (cgroup_freeze(cg, 0, &ferr) < 0 && rc == 0) {
-      *e = steal_ptr(&ferr);
-      rc = err_wrap(e, "cgroup: thaw after signal");
+      err_wrap(&ferr, "cgroup: thaw after signal");
+      rc = -1;
     }
-    err_free(&ferr);
+    cg_err_pass(e, &ferr);
   }
   return rc;
 }
@@ -624,15 +624,15 @@ int cgroup_destroy(struct cgroup *cg, struct err **e) {
   int64_t deadline = now_ms() + 1000;
   for (size_t i = 0; cg->v1dirs && cg->v1dirs[i]; i++) {
     struct err *err = NULL;
-    if (rmdir_tree(cg->v1dirs[i], deadline, &err) < 0 && rc++ == 0)
-      *e = steal_ptr(&err);
-    err_free(&err);
+    if (rmdir_tree(cg->v1dirs[i], deadline, &err) < 0)
+      rc = -1;
+    cg_err_pass(e, &err);
   }
   if (cg->v2dir) {
     struct err *err = NULL;
-    if (rmdir_tree(cg->v2dir, deadline, &err) < 0 && rc++ == 0)
-      *e = steal_ptr(&err);
-    err_free(&err);
+    if (rmdir_tree(cg->v2dir, deadline, &err) < 0)
+      rc = -1;
+    cg_err_pass(e, &err);
   }
-  return rc ? -1 : 0;
+  return rc;
 }
