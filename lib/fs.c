@@ -567,8 +567,10 @@ static int walk(struct walk *w, const char *path, int allow_missing, int nofollo
       size_t rest = strlen(todo + pos);
       char *next = xmalloc((size_t)n + rest + 2);
       memcpy(next, link, (size_t)n);
-      next[n] = '/';
-      memcpy(next + n + 1, todo + pos, rest + 1);
+      size_t at = (size_t)n;
+      if (rest > 0) /* no separator after a last component: "x/" is not "x" */
+        next[at++] = '/';
+      memcpy(next + at, todo + pos, rest + 1);
       free(todo);
       todo = next;
       pos = 0;
@@ -654,7 +656,7 @@ int open_in_root(const char *root, const char *path, int flags, struct err **e) 
   if (flags == 0)
     flags = O_PATH;
   flags |= O_CLOEXEC;
-  if (flags & (O_CREAT | O_TMPFILE))
+  if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
     return err_set(e, EINVAL, "open '%s' in '%s': O_CREAT is not supported", path, root);
   if (*path == '\0')
     path = ".";
