@@ -376,17 +376,14 @@ int rm_rf(const char *path, struct err **e) {
     /* cur is empty: climb back to its parent through "..", checking that it
      * is still the directory we came from (not moved meanwhile), and remove
      * it there.  The top level is removed through pfd. */
-    int up;
     if (depth == 1) {
-      up = -1;
       close(fd);
       fd = -1;
       if (unlinkat(pfd, base, AT_REMOVEDIR) < 0 && errno != ENOENT)
         ret = err_set(e, errno, "remove '%s'", path);
-      depth = 0;
-      break;
+      break; /* the level itself is freed below */
     }
-    up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct mnt_key k;
     if (up < 0 || mnt_key_of(up, &k) < 0 || k.ino != lv[depth - 2].key.ino ||
         k.dev != lv[depth - 2].key.dev) {

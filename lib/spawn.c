@@ -148,8 +148,8 @@ static int pump(const struct spawn_opts *o, int *win, int *rout, int *rerr, stru
   return 0;
 }
 
-static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int pin[2],
-                       int pout[2], int perr[2], struct err **e) {
+static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int pin[2], int pout[2],
+                       int perr[2], struct err **e) {
   int perrpipe[2] = {-1, -1};
   if (pipe2(perrpipe, O_CLOEXEC) < 0)
     return err_set(e, errno, "pipe");

@@ -118,8 +118,8 @@ TEST(read_limits) {
 
 TEST(join_and_clean) {
   static const char *const join[][3] = {
-      {"a", "b", "a/b"},   {"a/", "/b", "a/b"}, {"/", "b", "/b"},
-      {"a", "", "a"},      {"/", "", "/"},      {"/root//", "//x/y", "/root/x/y"},
+      {"a", "b", "a/b"}, {"a/", "/b", "a/b"}, {"/", "b", "/b"},
+      {"a", "", "a"},    {"/", "", "/"},      {"/root//", "//x/y", "/root/x/y"},
   };
   for (size_t i = 0; i < sizeof(join) / sizeof(join[0]); i++) {
     cleanup_free char *s = path_join(join[i][0], join[i][1]);
@@ -267,8 +267,7 @@ static void open_cases(void) {
   for (size_t i = 0; i < sizeof(resolve) / sizeof(resolve[0]); i++) {
     struct err *e = NULL;
     int fd = open_in_root(root, resolve[i].in, 0, &e);
-    cleanup_free char *want =
-        resolve[i].want ? xasprintf("%s%s", root, resolve[i].want) : NULL;
+    cleanup_free char *want = resolve[i].want ? xasprintf("%s%s", root, resolve[i].want) : NULL;
     struct stat a, b;
     /* The kernel needs every component to exist, even one that ".." undoes
      * later: a missing one is ENOENT, as is a dangling symlink. */
@@ -358,7 +357,7 @@ TEST(rm_rf) {
   CHECK(exists(outside));
   cleanup_free char *okeep = tmp("odir/keep");
   CHECK(exists(okeep));
-  CHECK(rm_rf(top, &e) == 0); /* missing: fine */
+  CHECK(rm_rf(top, &e) == 0);                         /* missing: fine */
   CHECK(rm_rf(outside, &e) == 0 && !exists(outside)); /* a plain file */
   /* a symlink to a directory: the link goes, the directory stays */
   link_(odir, "dlink");

@@ -91,7 +91,7 @@ TEST(accessors) {
   json_t *labels = json_obj_ensure(j, "labels");
   CHECK(json_is_object(labels) && json_get_obj(j, "labels") == labels);
   CHECK(json_obj_ensure(j, "labels") == labels); /* existing one kept */
-  json_t *arr = json_arr_ensure(j, "s");          /* wrong type replaced */
+  json_t *arr = json_arr_ensure(j, "s");         /* wrong type replaced */
   CHECK(json_is_array(arr) && json_get_arr(j, "s") == arr);
 }
 

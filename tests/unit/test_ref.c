@@ -67,8 +67,7 @@ static const struct {
     {"example.com/privatebase", "example.com/privatebase:latest", "example.com/privatebase:latest"},
     {"example.com:8000/private/moonbase", "example.com:8000/private/moonbase:latest",
      "example.com:8000/private/moonbase:latest"},
-    {"ubuntu-12.04-base", "docker.io/library/ubuntu-12.04-base:latest",
-     "ubuntu-12.04-base:latest"},
+    {"ubuntu-12.04-base", "docker.io/library/ubuntu-12.04-base:latest", "ubuntu-12.04-base:latest"},
     {"docker.io/library/foo/bar", "docker.io/library/foo/bar:latest", "library/foo/bar:latest"},
     {"store/foo/bar", "docker.io/store/foo/bar:latest", "store/foo/bar:latest"},
     {"Foo/bar", "Foo/bar:latest", "Foo/bar:latest"},
@@ -109,7 +108,8 @@ static const struct {
     {"x:_W.-", "docker.io/library/x:_W.-", "x:_W.-"},
     /* "library/" + 247 = 255 characters of path: the limit */
     {A64 A64 A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-     "docker.io/library/" A64 A64 A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:latest",
+     "docker.io/library/" A64 A64 A64
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:latest",
      A64 A64 A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:latest"},
 };
 
@@ -121,7 +121,8 @@ static const struct {
 } invalid[] = {
     {"", FORMAT},
     {"https://github.com/docker/docker", FORMAT},
-    {"docker/Docker", "invalid reference format: repository name (docker/Docker) must be lowercase"},
+    {"docker/Docker",
+     "invalid reference format: repository name (docker/Docker) must be lowercase"},
     {"Busybox", "invalid reference format: repository name (library/Busybox) must be lowercase"},
     {"Busybox:Latest",
      "invalid reference format: repository name (library/Busybox) must be lowercase"},
