@@ -15,7 +15,8 @@
 #include "err.h"
 
 struct spawn_opts {
-  const char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
+  const char *const *argv; /* argv[0] is looked up in PATH when it has no '/'
+                            * (the caller's PATH, not envp's, as execvpe does) */
   const char *const *envp; /* NULL: inherit environ */
   const char *cwd;         /* NULL: inherit */
   const void *stdin_buf;   /* bytes fed on stdin; NULL: /dev/null */
