@@ -85,9 +85,10 @@ static _Noreturn void child(const struct spawn_opts *o, int in, int out, int err
    * for a signalfd) is not the new program's business: it starts with the
    * defaults and nothing blocked.  Ignored signals would otherwise survive
    * exec, and a shell cannot even un-ignore them. */
+  struct sigaction dfl = {.sa_handler = SIG_DFL}; /* sigaction: async-signal-safe */
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
-      signal(sig, SIG_DFL);
+      sigaction(sig, &dfl, NULL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
