@@ -32,13 +32,16 @@ common_teardown() {
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# run_logged CMD… : like bats' run (status, output, lines), and when the test
-# fails its log shows the command, the status and both streams apart.
+# run_logged CMD… : like bats' run (status, output, lines) but with stdout
+# in $output/$lines and stderr apart in $stderr; when the test fails its log
+# shows the command, the status and both streams.  CMD may be a function:
+# it runs in the test's shell (so its exports stay), with errexit off as in
+# any `||` list.
 run_logged() {
   local out err
   out="$(mktemp)"; err="$(mktemp)"
-  "$@" >"$out" 2>"$err"
-  status=$?
+  status=0
+  "$@" >"$out" 2>"$err" || status=$?
   output="$(cat "$out")"
   stderr="$(cat "$err")"
   # shellcheck disable=SC2034
@@ -49,7 +52,7 @@ run_logged() {
     echo "status: $status"
     [ -n "$output" ] && printf 'stdout:\n%s\n' "$output"
     [ -n "$stderr" ] && printf 'stderr:\n%s\n' "$stderr"
-  } >&3 2>/dev/null || true
+  } >&2
   return 0
 }
 
@@ -81,4 +84,6 @@ retry() {
   done
   return 1
 }
-load fixtures
+# bats resolves a relative `load` against the test file's directory, not
+# this file's: name the helpers by absolute path.
+load "$CAIRN_SRC/tests/helpers/fixtures"
