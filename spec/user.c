@@ -165,19 +165,22 @@ static int lookup_group(const struct idfile *group, const char *g, int have_root
 
 int resolve_user(const char *rootfs, const char *spec, const char *what, char **group_add,
                  json_t *out, struct err **e) {
+  /* Plain returns only: cleanup locals must never be jumped over. */
+  cleanup_free char *passwd_buf = NULL, *group_buf = NULL, *name = NULL;
   struct idfile passwd = {0}, group = {0};
-  int ret = -1;
-  char *name = NULL;
   cleanup_close int rootfd = -1;
   if (rootfs != NULL) {
     rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) {
-      err_set(e, errno, "open rootfs '%s'", rootfs);
-      goto out;
-    }
-    if (read_in_root(rootfd, "etc/passwd", &passwd, e) < 0 ||
-        read_in_root(rootfd, "etc/group", &group, e) < 0)
-      goto out;
+    if (rootfd < 0)
+      return err_set(e, errno, "open rootfs '%s'", rootfs);
+    int r1 = read_in_root(rootfd, "etc/passwd", &passwd, e);
+    passwd_buf = passwd.buf;
+    if (r1 < 0)
+      return err_wrap(e, "%s", what);
+    int r2 = read_in_root(rootfd, "etc/group", &group, e);
+    group_buf = group.buf;
+    if (r2 < 0)
+      return err_wrap(e, "%s", what);
   }
 
   cleanup_free char *user_arg = xstrdup(spec);
@@ -193,28 +196,20 @@ int resolve_user(const char *rootfs, const char *spec, const char *what, char **
     name = pm.name;
   } else if (user_arg[0] != '\0') {
     uid = parse_id(user_arg);
-    if (uid < 0) {
-      if (rootfs == NULL)
-        err_usage(e, "%s: user name '%s' needs --rootfs to be resolved", what, user_arg);
-      else
-        err_usage(e, "%s: unable to find user %s: no matching entries in passwd file", what,
-                  user_arg);
-      goto out;
-    }
+    if (uid < 0 && rootfs == NULL)
+      return err_usage(e, "%s: user name '%s' needs --rootfs to be resolved", what, user_arg);
+    if (uid < 0)
+      return err_usage(e, "%s: unable to find user %s: no matching entries in passwd file", what,
+                       user_arg);
   }
 
-  json_t *sgids = json_array();
-  json_object_set_new(out, "additionalGids", sgids);
   if (group_arg != NULL) {
-    if (group_arg[0] == '\0') {
-      err_usage(e, "%s '%s': empty group", what, spec);
-      goto out;
-    }
-    if (lookup_group(&group, group_arg, rootfs != NULL, &gid, e) < 0) {
-      err_wrap(e, "%s", what);
-      goto out;
-    }
+    if (group_arg[0] == '\0')
+      return err_usage(e, "%s '%s': empty group", what, spec);
+    if (lookup_group(&group, group_arg, rootfs != NULL, &gid, e) < 0)
+      return err_wrap(e, "%s", what);
   }
+  cleanup_json json_t *sgids = json_array();
   json_array_append_new(sgids, json_integer(gid));
   if (group_arg == NULL && name != NULL) {
     struct gr_match gm = {.member = name, .sgids = sgids};
@@ -222,18 +217,12 @@ int resolve_user(const char *rootfs, const char *spec, const char *what, char **
   }
   for (size_t i = 0; group_add != NULL && group_add[i] != NULL; i++) {
     long g;
-    if (lookup_group(&group, group_add[i], rootfs != NULL, &g, e) < 0) {
-      err_wrap(e, "--group-add");
-      goto out;
-    }
+    if (lookup_group(&group, group_add[i], rootfs != NULL, &g, e) < 0)
+      return err_wrap(e, "--group-add");
     json_array_append_new(sgids, json_integer(g));
   }
   json_object_set_new(out, "uid", json_integer(uid));
   json_object_set_new(out, "gid", json_integer(gid));
-  ret = 0;
-out:
-  free(name);
-  free(passwd.buf);
-  free(group.buf);
-  return ret;
+  json_object_set_new(out, "additionalGids", steal_ptr(&sgids));
+  return 0;
 }
