@@ -44,9 +44,8 @@ static void ctx_free(struct build_ctx *c) {
   strv_free(c->caps);
 }
 
-json_t *spec_build(const struct spec_opts *o, struct err **e) {
-  struct build_ctx c = {.o = o};
-  json_t *ret = NULL;
+static json_t *build(struct build_ctx *c, struct err **e) {
+  const struct spec_opts *o = c->o;
   struct stat st;
   if (o->rootfs != NULL) {
     if (stat(o->rootfs, &st) < 0) {
@@ -58,8 +57,8 @@ json_t *spec_build(const struct spec_opts *o, struct err **e) {
       return NULL;
     }
   }
-  if (image_load(o->image_config, &c.img, e) < 0)
-    goto out;
+  if (image_load(o->image_config, &c->img, e) < 0)
+    return NULL;
   /* --rootfs is resolved from our cwd while a runtime resolves a relative
    * root.path from the bundle: write it absolute so both agree.  Without
    * --rootfs, "rootfs" inside the bundle, as `runc spec` writes. */
@@ -68,18 +67,22 @@ json_t *spec_build(const struct spec_opts *o, struct err **e) {
     err_setc(e, ERR_USAGE, errno, "--rootfs '%s'", o->rootfs);
     return NULL;
   }
-  c.config = json_object();
-  json_object_set_new(c.config, "ociVersion", json_string(OCI_VERSION));
-  json_object_set_new(c.config, "root", json_pack("{s:s, s:b}", "path", root, "readonly",
-                                                  o->read_only));
-  json_object_set_new(c.config, "linux", json_object());
-  json_object_set_new(c.config, "process", json_object());
-  if (parse_security_opts(&c, e) < 0 || build_namespaces(&c, e) < 0 ||
-      build_process(&c, e) < 0 || build_security(&c, e) < 0 || build_mounts(&c, e) < 0 ||
-      build_resources(&c, e) < 0 || build_annotations(&c, e) < 0)
-    goto out;
-  ret = steal_ptr(&c.config);
-out:
+  c->config = json_object();
+  json_object_set_new(c->config, "ociVersion", json_string(OCI_VERSION));
+  json_object_set_new(c->config, "root", json_pack("{s:s, s:b}", "path", root, "readonly",
+                                                   o->read_only));
+  json_object_set_new(c->config, "linux", json_object());
+  json_object_set_new(c->config, "process", json_object());
+  if (parse_security_opts(c, e) < 0 || build_namespaces(c, e) < 0 || build_process(c, e) < 0 ||
+      build_security(c, e) < 0 || build_mounts(c, e) < 0 || build_resources(c, e) < 0 ||
+      build_annotations(c, e) < 0)
+    return NULL;
+  return steal_ptr(&c->config);
+}
+
+json_t *spec_build(const struct spec_opts *o, struct err **e) {
+  struct build_ctx c = {.o = o};
+  json_t *ret = build(&c, e);
   ctx_free(&c);
   return ret;
 }
