@@ -117,12 +117,12 @@ keys() { jq -r '[paths(type != "array") | map(select(type == "string")) | join("
   [ "$status" -eq 2 ]
   [ "$stderr" = "cairn-spec: --memory: invalid size: '12XB'" ]
   [ ! -e "$T/out.json" ]
-  [ -z "$(ls "$T" | grep out.json || true)" ]
+  [ -z "$(find "$T" -maxdepth 1 -name 'out.json*')" ]
   echo '{"old": true}' >"$T/out.json"
   run_logged cairn-spec -v /data -o "$T/out.json" -- true
   [ "$status" -eq 2 ]
   [ "$(cat "$T/out.json")" = '{"old": true}' ]
-  [ "$(ls "$T" | grep -c out.json)" = 1 ]
+  [ "$(find "$T" -maxdepth 1 -name 'out.json*' | wc -l)" = 1 ]
   run_logged cairn-spec -o "$T/nodir/out.json" -- true
   [ "$status" -eq 1 ]
   [ "$(printf '%s\n' "$stderr" | wc -l)" = 1 ]

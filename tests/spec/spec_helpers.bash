@@ -57,6 +57,7 @@ ctr() {
 # crun refuses hybrid cgroups: run it in a private mount namespace where
 # the cgroup2 mount is gone, so it sees plain v1.
 crun_cmd() {
+  # shellcheck disable=SC2016 # $0 and $@ expand in the inner shell
   unshare -m --propagation private sh -c \
     'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$0" "$@"' "$T/crun" "$@"
 }
