@@ -118,8 +118,8 @@ int image_load(const char *path, struct image *img, struct err **e) {
         take_str(cfg, "WorkingDir", &img->workdir, name, e) < 0 ||
         take_str(cfg, "User", &img->user, name, e) < 0 ||
         take_str(cfg, "StopSignal", &img->stop_signal, name, e) < 0 ||
-        check_obj(cfg, "Labels", 1, name, e) < 0 || check_obj(cfg, "ExposedPorts", 0, name, e) < 0 ||
-        check_obj(cfg, "Volumes", 0, name, e) < 0)
+        check_obj(cfg, "Labels", 1, name, e) < 0 ||
+        check_obj(cfg, "ExposedPorts", 0, name, e) < 0 || check_obj(cfg, "Volumes", 0, name, e) < 0)
       return -1;
   }
   img->doc = steal_ptr(&doc);

@@ -26,11 +26,16 @@ struct arch {
 };
 
 static const struct arch arches[] = {
-    {"x86_64", "amd64", "SCMP_ARCH_X86_64"},   {"aarch64", "arm64", "SCMP_ARCH_AARCH64"},
-    {"armv7l", "arm", "SCMP_ARCH_ARM"},        {"armv6l", "arm", "SCMP_ARCH_ARM"},
-    {"i686", "386", "SCMP_ARCH_X86"},          {"i386", "386", "SCMP_ARCH_X86"},
-    {"ppc64le", "ppc64le", "SCMP_ARCH_PPC64LE"}, {"s390x", "s390x", "SCMP_ARCH_S390X"},
-    {"riscv64", "riscv64", "SCMP_ARCH_RISCV64"}, {"mips64", "mips64", "SCMP_ARCH_MIPS64"},
+    {"x86_64", "amd64", "SCMP_ARCH_X86_64"},
+    {"aarch64", "arm64", "SCMP_ARCH_AARCH64"},
+    {"armv7l", "arm", "SCMP_ARCH_ARM"},
+    {"armv6l", "arm", "SCMP_ARCH_ARM"},
+    {"i686", "386", "SCMP_ARCH_X86"},
+    {"i386", "386", "SCMP_ARCH_X86"},
+    {"ppc64le", "ppc64le", "SCMP_ARCH_PPC64LE"},
+    {"s390x", "s390x", "SCMP_ARCH_S390X"},
+    {"riscv64", "riscv64", "SCMP_ARCH_RISCV64"},
+    {"mips64", "mips64", "SCMP_ARCH_MIPS64"},
 };
 
 struct host {
@@ -96,8 +101,9 @@ static int check_filter(const json_t *f, const char *what, size_t idx, const cha
                      what);
   json_object_foreach((json_t *)f, k, v) {
     int ok = strcmp(k, "minKernel") == 0 ? json_is_string(v) || json_is_null(v)
-             : (strcmp(k, "caps") == 0 || strcmp(k, "arches") == 0) ? check_strv(v) || json_is_null(v)
-                                                                     : 1;
+             : (strcmp(k, "caps") == 0 || strcmp(k, "arches") == 0)
+                 ? check_strv(v) || json_is_null(v)
+                 : 1;
     if (!ok)
       return err_usage(e, "seccomp profile '%s': syscalls[%zu].%s.%s: wrong type", name, idx, what,
                        k);
@@ -169,12 +175,14 @@ static json_t *resolve(json_t *prof, char **caps, const char *name, struct err *
   size_t i;
   if (json_is_array(amap)) {
     json_array_foreach(amap, i, v) {
-      if (strcmp(json_get_str(v, "architecture") ? json_get_str(v, "architecture") : "", h.scmp) != 0)
+      if (strcmp(json_get_str(v, "architecture") ? json_get_str(v, "architecture") : "", h.scmp) !=
+          0)
         continue;
       json_array_append_new(arch_out, json_string(h.scmp));
       json_t *sub = json_object_get(v, "subArchitectures");
       if (sub != NULL && !json_is_null(sub) && !check_strv(sub)) {
-        err_usage(e, "seccomp profile '%s': archMap[%zu].subArchitectures: expected strings", name, i);
+        err_usage(e, "seccomp profile '%s': archMap[%zu].subArchitectures: expected strings", name,
+                  i);
         return NULL;
       }
       if (sub != NULL && !json_is_null(sub))
@@ -209,8 +217,10 @@ static json_t *resolve(json_t *prof, char **caps, const char *name, struct err *
     if ((names == NULL && one == NULL) || (names != NULL && !check_strv(names)) || action == NULL ||
         (args != NULL && !json_is_array(args) && !json_is_null(args)) ||
         (eret != NULL && !json_is_integer(eret))) {
-      err_usage(e, "seccomp profile '%s': syscalls[%zu]: want names (strings), action, and "
-                   "optional args (array) and errnoRet (integer)", name, i);
+      err_usage(e,
+                "seccomp profile '%s': syscalls[%zu]: want names (strings), action, and "
+                "optional args (array) and errnoRet (integer)",
+                name, i);
       return NULL;
     }
     if (check_filter(json_object_get(rule, "includes"), "includes", i, name, e) < 0 ||
