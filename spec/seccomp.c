@@ -67,28 +67,6 @@ static int strv_has(char **v, const char *s) {
   return 0;
 }
 
-static int json_has_str(const json_t *a, const char *s) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(a, i, v) {
-    if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-      return 1;
-  }
-  return 0;
-}
-
-static int check_strv(const json_t *a) {
-  if (!json_is_array(a))
-    return 0;
-  size_t i;
-  json_t *v;
-  json_array_foreach(a, i, v) {
-    if (!json_is_string(v))
-      return 0;
-  }
-  return 1;
-}
-
 /* {caps, arches, minKernel} shape; NULL is fine. */
 static int check_filter(const json_t *f, const char *what, size_t idx, const char *name,
                         struct err **e) {
@@ -102,7 +80,7 @@ static int check_filter(const json_t *f, const char *what, size_t idx, const cha
   json_object_foreach((json_t *)f, k, v) {
     int ok = strcmp(k, "minKernel") == 0 ? json_is_string(v) || json_is_null(v)
              : (strcmp(k, "caps") == 0 || strcmp(k, "arches") == 0)
-                 ? check_strv(v) || json_is_null(v)
+                 ? json_is_strv(v) || json_is_null(v)
                  : 1;
     if (!ok)
       return err_usage(e, "seccomp profile '%s': syscalls[%zu].%s.%s: wrong type", name, idx, what,
@@ -123,7 +101,7 @@ static int rule_applies(const json_t *rule, char **caps, const struct host *h) {
         return 0;
     }
     const json_t *ar = json_object_get(inc, "arches");
-    if (json_array_size(ar) > 0 && !json_has_str(ar, h->go))
+    if (json_array_size(ar) > 0 && !json_array_has_str(ar, h->go))
       return 0;
     const char *mk = json_get_str(inc, "minKernel");
     int maj = 0, min = 0;
@@ -136,7 +114,7 @@ static int rule_applies(const json_t *rule, char **caps, const struct host *h) {
       if (strv_has(caps, json_string_value(v)))
         return 0;
     }
-    if (json_has_str(json_object_get(exc, "arches"), h->go))
+    if (json_array_has_str(json_object_get(exc, "arches"), h->go))
       return 0;
   }
   return 1;
@@ -180,7 +158,7 @@ static json_t *resolve(json_t *prof, char **caps, const char *name, struct err *
         continue;
       json_array_append_new(arch_out, json_string(h.scmp));
       json_t *sub = json_object_get(v, "subArchitectures");
-      if (sub != NULL && !json_is_null(sub) && !check_strv(sub)) {
+      if (sub != NULL && !json_is_null(sub) && !json_is_strv(sub)) {
         err_usage(e, "seccomp profile '%s': archMap[%zu].subArchitectures: expected strings", name,
                   i);
         return NULL;
@@ -189,7 +167,7 @@ static json_t *resolve(json_t *prof, char **caps, const char *name, struct err *
         json_array_extend(arch_out, sub);
     }
   } else if ((v = json_object_get(prof, "architectures")) != NULL && !json_is_null(v)) {
-    if (!check_strv(v)) {
+    if (!json_is_strv(v)) {
       err_usage(e, "seccomp profile '%s': architectures: expected an array of strings", name);
       return NULL;
     }
@@ -214,8 +192,8 @@ static json_t *resolve(json_t *prof, char **caps, const char *name, struct err *
     const char *action = json_get_str(rule, "action");
     json_t *args = json_object_get(rule, "args");
     json_t *eret = json_object_get(rule, "errnoRet");
-    if ((names == NULL && one == NULL) || (names != NULL && !check_strv(names)) || action == NULL ||
-        (args != NULL && !json_is_array(args) && !json_is_null(args)) ||
+    if ((names == NULL && one == NULL) || (names != NULL && !json_is_strv(names)) ||
+        action == NULL || (args != NULL && !json_is_array(args) && !json_is_null(args)) ||
         (eret != NULL && !json_is_integer(eret))) {
       err_usage(e,
                 "seccomp profile '%s': syscalls[%zu]: want names (strings), action, and "
