@@ -1,18 +1,15 @@
 #include "invoke.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cni.h"
 #include "fs.h"
 #include "json.h"
 #include "mem.h"
+#include "spawn.h"
 
 extern char **environ;
 
@@ -59,8 +56,8 @@ static char **plugin_env(const struct cni_exec *x) {
 }
 
 /* A plugin's failure: its error document when it printed one. */
-static int plugin_failed(const char *type, int status, const char *out, struct err **e) {
-  cleanup_json json_t *j = json_loads(out, 0, NULL);
+static int plugin_failed(const char *type, const struct spawn_result *sr, struct err **e) {
+  cleanup_json json_t *j = sr->out ? json_loads(sr->out, 0, NULL) : NULL;
   const char *msg = json_get_str(j, "msg");
   json_t *code = json_object_get(j, "code");
   if (msg != NULL && json_is_integer(code)) {
@@ -70,11 +67,10 @@ static int plugin_failed(const char *type, int status, const char *out, struct e
       return cni_err(e, c, 0, "%s: %s", msg, details);
     return cni_err(e, c, 0, "%s", msg);
   }
-  if (WIFSIGNALED(status))
-    return cni_err(e, CNI_ERR_INTERNAL, 0, "plugin '%s' killed by signal %d", type,
-                   WTERMSIG(status));
+  if (!sr->exited)
+    return cni_err(e, CNI_ERR_INTERNAL, 0, "plugin '%s' killed by signal %d", type, sr->signal);
   return cni_err(e, CNI_ERR_INTERNAL, 0, "plugin '%s' failed with status %d and no error",
-                 type, WEXITSTATUS(status));
+                 type, sr->code);
 }
 
 int cni_exec_plugin(const char *type, const struct cni_exec *x, const char *conf, size_t len,
@@ -82,59 +78,35 @@ int cni_exec_plugin(const char *type, const struct cni_exec *x, const char *conf
   cleanup_free char *exe = cni_find_plugin(type, x->path, e);
   if (exe == NULL)
     return -1;
-  /* The config goes through a memfd: no writer to keep alive, any size. */
-  cleanup_close int in = memfd_create("cni-config", MFD_CLOEXEC);
-  if (in < 0)
-    return err_set(e, errno, "memfd_create");
-  if (write_all(in, conf, len) < 0 || lseek(in, 0, SEEK_SET) < 0)
-    return err_set(e, errno, "write plugin config");
-  int pfd[2];
-  if (pipe2(pfd, O_CLOEXEC) < 0)
-    return err_set(e, errno, "pipe");
-  cleanup_close int rd = pfd[0];
-  cleanup_close int wr = pfd[1];
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in, 0);
-  posix_spawn_file_actions_adddup2(&fa, wr, 1);
   cleanup_strv char **env = plugin_env(x);
-  char *argv[] = {exe, NULL};
-  pid_t pid;
-  int r = posix_spawn(&pid, exe, &fa, NULL, argv, env);
-  posix_spawn_file_actions_destroy(&fa);
-  if (r != 0)
-    return err_set(e, r, "run plugin '%s'", exe);
-  close(steal_fd(&wr));
-  struct err *rerr = NULL;
-  size_t olen = 0;
-  cleanup_free char *out = read_fd(rd, type, 16 << 20, &olen, &rerr);
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (out == NULL) {
-    if (e != NULL && *e == NULL)
-      *e = rerr;
-    else
-      err_free(&rerr);
-    return err_wrap(e, "plugin '%s'", type);
+  const char *argv[] = {exe, NULL};
+  struct spawn_opts o = {.argv = argv,
+                         .envp = (const char *const *)env,
+                         .stdin_buf = conf,
+                         .stdin_len = len,
+                         .capture_stdout = 1};
+  struct spawn_result sr;
+  if (spawn_run(&o, &sr, e) < 0)
+    return err_wrap(e, "run plugin '%s'", type);
+  int rc = 0;
+  if (!sr.exited || sr.code != 0) {
+    rc = plugin_failed(type, &sr, e);
+  } else if (result != NULL) {
+    *result = NULL;
+    if (strcmp(x->command, "ADD") == 0 || strcmp(x->command, "VERSION") == 0) {
+      json_error_t je;
+      json_t *j = json_loadb(sr.out, sr.out_len, JSON_REJECT_DUPLICATES, &je);
+      if (j == NULL)
+        rc = cni_err(e, CNI_ERR_DECODE, 0, "result of plugin '%s': %d:%d: %s", type, je.line,
+                     je.column, je.text);
+      else if (strcmp(x->command, "ADD") == 0 && cni_result_upgrade(j, e) < 0)
+        rc = err_wrap(e, "result of plugin '%s'", type);
+      if (rc == 0)
+        *result = j;
+      else
+        json_decref(j);
+    }
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return plugin_failed(type, status, out, e);
-  if (result == NULL)
-    return 0;
-  *result = NULL;
-  if (strcmp(x->command, "ADD") != 0 && strcmp(x->command, "VERSION") != 0)
-    return 0;
-  json_error_t je;
-  json_t *j = json_loadb(out, olen, JSON_REJECT_DUPLICATES, &je);
-  if (j == NULL)
-    return cni_err(e, CNI_ERR_DECODE, 0, "result of plugin '%s': %d:%d: %s", type, je.line,
-                   je.column, je.text);
-  if (strcmp(x->command, "ADD") == 0 && cni_result_upgrade(j, e) < 0) {
-    json_decref(j);
-    return err_wrap(e, "result of plugin '%s'", type);
-  }
-  *result = j;
-  return 0;
+  spawn_result_free(&sr);
+  return rc;
 }

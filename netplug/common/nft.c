@@ -20,6 +20,14 @@ int nftx_table_valid(const char *s) {
   return 1;
 }
 
+char *nftx_owner(const char *containerid, const char *ifname) {
+  char *o = xasprintf("%s %s", containerid, ifname);
+  for (char *p = o; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-' && p != o + strlen(containerid))
+      *p = '_';
+  return o;
+}
+
 int nftx_open(struct nftx *n, const char *table, struct err **e) {
   if (!nftx_table_valid(table))
     return err_usage(e, "invalid nftables table name '%s'", table ? table : "");

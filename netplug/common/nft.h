@@ -49,6 +49,10 @@ json_t *nftx_list(struct nftx *n, const char *cmd, struct err **e);
 /* Create the table, its maps, sets, chains and rules when absent. */
 int nftx_ensure(struct nftx *n, struct err **e);
 
+/* The comment that marks a container's elements: "<containerid> <ifname>",
+ * any character outside [A-Za-z0-9_.-] of ifname replaced by '_'. */
+char *nftx_owner(const char *containerid, const char *ifname);
+
 /* Delete every element of set or map name whose comment is owner; a missing
  * table is fine. */
 int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struct err **e);

@@ -97,6 +97,10 @@ static int link_attr_cb(const struct nlattr *a, void *data) {
     if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
       l->master = (int)mnl_attr_get_u32(a);
     break;
+  case IFLA_LINK:
+    if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+      l->link = (int)mnl_attr_get_u32(a);
+    break;
   case IFLA_OPERSTATE:
     if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
       l->operstate = mnl_attr_get_u8(a);
@@ -193,9 +197,7 @@ int nl_veth_add(struct nl *nl, const char *name, const char *peer_name, int peer
   /* The peer's attributes follow its own ifinfomsg inside the nest. */
   struct ifinfomsg *pi = (struct ifinfomsg *)((char *)h + h->nlmsg_len);
   memset(pi, 0, sizeof(*pi));
-  pi->ifi_family = AF_UNSPEC;
-  pi->ifi_flags = IFF_UP;
-  pi->ifi_change = IFF_UP;
+  pi->ifi_family = AF_UNSPEC; /* not IFF_UP: the kernel refuses it before the pair is joined */
   h->nlmsg_len += MNL_ALIGN(sizeof(*pi));
   mnl_attr_put_strz(h, IFLA_IFNAME, peer_name);
   if (mtu > 0)

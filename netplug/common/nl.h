@@ -17,6 +17,9 @@
 
 struct mnl_socket;
 
+/* IF_OPER_UP of <linux/if.h>, which cannot be included with <net/if.h>. */
+#define NL_OPER_UP 6
+
 struct nl {
   struct mnl_socket *sk;
   unsigned int portid;
@@ -30,9 +33,10 @@ struct nl_link {
   unsigned flags;  /* IFF_UP, … */
   unsigned mtu;
   int master;      /* ifindex of the bridge it is attached to, or 0 */
+  int link;        /* a veth's peer ifindex (in its own namespace), or 0 */
   unsigned char mac[6];
   char mac_str[18];
-  unsigned char operstate; /* IF_OPER_* */
+  unsigned char operstate; /* IF_OPER_*: NL_OPER_UP when up */
 };
 
 /* Open an rtnetlink socket in the current network namespace. */
@@ -46,7 +50,8 @@ int nl_link_get_index(struct nl *nl, int index, struct nl_link *out, struct err 
 /* Create a bridge that is up (EEXIST when the name is taken). */
 int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, struct err **e);
 /* Create a veth pair: name here, up, attached to master (when not 0), and
- * its peer peer_name created directly inside the namespace peer_nsfd, up.
+ * its peer peer_name created directly inside the namespace peer_nsfd, down
+ * (the kernel cannot bring it up in the same request).
  * mtu 0 keeps the kernel's default. */
 int nl_veth_add(struct nl *nl, const char *name, const char *peer_name, int peer_nsfd,
                 unsigned mtu, int master, struct err **e);
