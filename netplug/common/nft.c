@@ -89,6 +89,15 @@ int nftx_run_ensure(struct nftx *n, const char *cmds, struct err **e) {
   return nftx_run(n, cmds, e);
 }
 
+char *nftx_output(struct nftx *n, const char *cmd, struct err **e) {
+  nft_ctx_output_set_flags(n->ctx, 0);
+  if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {
+    nft_fail(n, e);
+    return NULL;
+  }
+  return xstrdup(nft_ctx_get_output_buffer(n->ctx));
+}
+
 json_t *nftx_list(struct nftx *n, const char *cmd, struct err **e) {
   nft_ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_JSON);
   if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {
@@ -182,7 +191,7 @@ static void key_fmt(json_t *v, char **out) {
   }
 }
 
-int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struct err **e) {
+json_t *nftx_owned(struct nftx *n, const char *name, const char *owner, struct err **e) {
   struct err *le = NULL;
   cleanup_free char *cmd = xasprintf("list set ip %s %s", n->table, name);
   /* "list set" does not list maps; try the map form when it is one. */
@@ -194,12 +203,18 @@ int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struc
     j = nftx_list(n, cmd, &le);
   }
   if (j == NULL) {
-    int missing = le->errnum == ENOENT;
-    err_free(&le);
-    return missing ? 0 : err_set(e, 0, "nftables: cannot list '%s' of table '%s'", name, n->table);
+    if (le->errnum == ENOENT) {
+      err_free(&le);
+      return json_array();
+    }
+    if (e != NULL && *e == NULL)
+      *e = le;
+    else
+      err_free(&le);
+    return NULL;
   }
   cleanup_json json_t *doc = j;
-  cleanup_free char *dels = xstrdup("");
+  json_t *keys = json_array();
   size_t i, k;
   json_t *item, *el;
   json_array_foreach(json_object_get(doc, "nftables"), i, item) {
@@ -216,9 +231,21 @@ int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struc
         continue;
       cleanup_free char *ks = xstrdup("");
       key_fmt(json_object_get(wrap, "val"), &ks);
-      append(&dels, "delete element ip %s %s { %s }\n", n->table, name, ks);
+      json_array_append_new(keys, json_string(ks));
     }
   }
+  return keys;
+}
+
+int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struct err **e) {
+  cleanup_json json_t *keys = nftx_owned(n, name, owner, e);
+  if (keys == NULL)
+    return -1;
+  cleanup_free char *dels = xstrdup("");
+  size_t i;
+  json_t *k;
+  json_array_foreach(keys, i, k)
+    append(&dels, "delete element ip %s %s { %s }\n", n->table, name, json_string_value(k));
   if (*dels == '\0')
     return 0;
   return nftx_run(n, dels, e);

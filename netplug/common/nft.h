@@ -44,6 +44,8 @@ int nftx_run(struct nftx *n, const char *cmds, struct err **e);
 /* Run cmds; when the table (or one of its parts) is missing, create it and
  * run them again. */
 int nftx_run_ensure(struct nftx *n, const char *cmds, struct err **e);
+/* Run a command and return what it printed (text), malloc'd. */
+char *nftx_output(struct nftx *n, const char *cmd, struct err **e);
 /* Run a list command and return its JSON ({"nftables":[…]}). */
 json_t *nftx_list(struct nftx *n, const char *cmd, struct err **e);
 /* Create the table, its maps, sets, chains and rules when absent. */
@@ -52,6 +54,10 @@ int nftx_ensure(struct nftx *n, struct err **e);
 /* The comment that marks a container's elements: "<containerid> <ifname>",
  * any character outside [A-Za-z0-9_.-] of ifname replaced by '_'. */
 char *nftx_owner(const char *containerid, const char *ifname);
+
+/* The keys (in nft syntax) of the elements of set or map name whose comment
+ * is owner; a missing table or set gives an empty array. */
+json_t *nftx_owned(struct nftx *n, const char *name, const char *owner, struct err **e);
 
 /* Delete every element of set or map name whose comment is owner; a missing
  * table is fine. */

@@ -437,3 +437,28 @@ int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, s
   *n = d.n;
   return 0;
 }
+
+static int route_get_cb(const struct nlmsghdr *h, void *data) {
+  const struct nlattr *a;
+  mnl_attr_for_each(a, h, sizeof(struct rtmsg)) {
+    if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+      *(int *)data = (int)mnl_attr_get_u32(a);
+  }
+  return MNL_CB_OK;
+}
+
+int nl_route_get(struct nl *nl, const struct ipaddr *dst, int *oif, struct err **e) {
+  char buf[NL_REQ];
+  struct nlmsghdr *h = msg_start(buf, RTM_GETROUTE, 0);
+  struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
+  rt->rtm_family = (unsigned char)dst->family;
+  rt->rtm_dst_len = (unsigned char)(ip_len(dst->family) * 8);
+  mnl_attr_put(h, RTA_DST, (size_t)ip_len(dst->family), dst->b);
+  *oif = 0;
+  int r = nl_talk(nl, h, route_get_cb, oif);
+  if (r < 0 || *oif == 0) {
+    char s[IPNET_STRLEN];
+    return err_set(e, r < 0 ? -r : ENETUNREACH, "route to %s", ip_fmt(dst, s));
+  }
+  return 0;
+}

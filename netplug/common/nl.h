@@ -83,6 +83,9 @@ struct nl_route {
 /* Routes of the main table for a family. *out is malloc'd. */
 int nl_route_list(struct nl *nl, int family, struct nl_route **out, size_t *n, struct err **e);
 
+/* The interface the kernel would send a packet to dst through. */
+int nl_route_get(struct nl *nl, const struct ipaddr *dst, int *oif, struct err **e);
+
 /* "aa:bb:…" into out (at least 18 bytes). */
 void mac_fmt(const unsigned char mac[6], char *out);
 
