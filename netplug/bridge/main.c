@@ -91,8 +91,9 @@ void sides_close(struct sides *s) {
 /* The bridge, created (up, its MAC pinned so that ports joining do not
  * change it) when absent. */
 static int ensure_bridge(struct nl *nl, const struct bridge_conf *c, struct nl_link *br,
-                         struct err **e) {
+                         bool *created, struct err **e) {
   struct err *ge = NULL;
+  *created = false;
   if (nl_link_get(nl, c->bridge, br, &ge) < 0) {
     if (ge->errnum != ENODEV) {
       *e = ge;
@@ -106,6 +107,8 @@ static int ensure_bridge(struct nl *nl, const struct bridge_conf *c, struct nl_l
         return -1;
       }
       err_free(&ce);
+    } else {
+      *created = true;
     }
     if (nl_link_get(nl, c->bridge, br, e) < 0)
       return -1;
@@ -162,7 +165,8 @@ static int make_veth(struct sides *s, const struct bridge_conf *c, const char *i
       return -1;
     }
     err_free(&ve); /* a host name taken: draw another */
-    if (nl_link_get(&s->ctr, ifname, ctr, NULL) == 0)
+    struct nl_link there;
+    if (nl_link_get(&s->ctr, ifname, &there, NULL) == 0)
       return cni_err(e, CNI_ERR_CONFIG, 0, "container interface '%s' already exists", ifname);
   }
   if (nl_link_get(&s->ctr, ifname, ctr, e) < 0 || nl_link_set_up(&s->ctr, ctr->index, 1, e) < 0 ||
@@ -408,20 +412,31 @@ static struct cni_exec exec_of(const struct cni_req *r, const char *cmd) {
   return (struct cni_exec){cmd, r->containerid, r->netns, r->ifname, r->args, r->path};
 }
 
+/* A bridge this ADD made goes again when the ADD fails, unless another
+ * container joined it meanwhile. */
+static void undo_bridge(struct sides *s, const struct nl_link *br, bool created) {
+  if (created && br->index > 0 && nl_count_ports(&s->host, br->index, NULL) == 0)
+    nl_link_del(&s->host, br->index, NULL);
+}
+
 static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   struct bridge_conf c;
   if (bridge_conf_parse(r, &c, e) < 0)
     return -1;
   struct sides s;
-  struct nl_link br, host, ctr;
+  struct nl_link br = {0}, host, ctr = {0};
+  bool br_created = false;
   int rc = sides_open(&s, r->netns, e);
   if (rc == 0)
-    rc = ensure_bridge(&s.host, &c, &br, e);
+    rc = ensure_bridge(&s.host, &c, &br, &br_created, e);
   if (rc == 0)
     rc = clear_stale(&s, r->ifname, &br, e);
   if (rc == 0)
     rc = make_veth(&s, &c, r->ifname, &br, &host, &ctr, e);
   if (rc < 0) {
+    if (ctr.index > 0)
+      nl_link_del(&s.ctr, ctr.index, NULL);
+    undo_bridge(&s, &br, br_created);
     sides_close(&s);
     return -1;
   }
@@ -462,6 +477,7 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
     rc = nl_link_get_index(&s.host, br.index, &br, e);
   if (rc < 0) {
     nl_link_del(&s.ctr, ctr.index, NULL);
+    undo_bridge(&s, &br, br_created);
     if (allocated) {
       struct cni_exec x = exec_of(r, "DEL");
       cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, NULL, NULL);

@@ -262,6 +262,30 @@ int nl_link_del(struct nl *nl, int index, struct err **e) {
   return 0;
 }
 
+struct port_count {
+  int master, n;
+};
+
+static int port_cb(const struct nlmsghdr *h, void *data) {
+  struct port_count *pc = data;
+  struct nl_link l;
+  link_cb(h, &l);
+  if (l.master == pc->master)
+    pc->n++;
+  return MNL_CB_OK;
+}
+
+int nl_count_ports(struct nl *nl, int master, struct err **e) {
+  char buf[NL_REQ];
+  struct nlmsghdr *h = msg_start(buf, RTM_GETLINK, NLM_F_DUMP);
+  put_ifinfo(h, 0, 0, 0);
+  struct port_count pc = {master, 0};
+  int r = nl_talk(nl, h, port_cb, &pc);
+  if (r < 0)
+    return err_set(e, -r, "list links");
+  return pc.n;
+}
+
 /* ---- addresses ---- */
 
 struct addr_dump {

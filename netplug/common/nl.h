@@ -63,6 +63,8 @@ int nl_link_set_mac(struct nl *nl, int index, const unsigned char mac[6], struct
 /* Hairpin mode of a bridge port. */
 int nl_brport_set_hairpin(struct nl *nl, int index, int on, struct err **e);
 int nl_link_del(struct nl *nl, int index, struct err **e);
+/* How many links have master as their master (a bridge's ports). */
+int nl_count_ports(struct nl *nl, int master, struct err **e);
 
 /* Addresses of a link (family AF_INET, AF_INET6 or 0 for both). *out is
  * malloc'd. */
