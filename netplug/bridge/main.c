@@ -139,8 +139,12 @@ static int clear_stale(struct sides *s, const char *ifname, const struct nl_link
       *e = ge;
     return gone ? 0 : -1;
   }
+  /* IFLA_LINK is an index in the peer's namespace: the host link found
+   * there must point back at this one and sit on our bridge. */
   bool ours = strcmp(old.kind, "veth") == 0 && old.link > 0 &&
-              nl_link_get_index(&s->host, old.link, &peer, NULL) == 0 && peer.master == br->index;
+              nl_link_get_index(&s->host, old.link, &peer, NULL) == 0 &&
+              strcmp(peer.kind, "veth") == 0 && peer.link == old.index &&
+              peer.master == br->index;
   if (!ours)
     return cni_err(e, CNI_ERR_CONFIG, 0, "container interface '%s' already exists", ifname);
   return nl_link_del(&s->ctr, old.index, e);
@@ -292,8 +296,14 @@ static int configure_ctr(struct sides *s, const struct nl_link *ctr, json_t *res
     } else {
       gw = dst.ip.family == AF_INET ? gw4 : gw6;
     }
-    if (nl_route_add(&s->ctr, ctr->index, &dst, gw.family ? &gw : NULL, e) < 0)
-      return -1;
+    struct err *re = NULL;
+    if (nl_route_add(&s->ctr, ctr->index, &dst, gw.family ? &gw : NULL, &re) < 0) {
+      if (re->errnum != EEXIST) { /* the same route twice in the result is fine */
+        *e = re;
+        return -1;
+      }
+      err_free(&re);
+    }
   }
   return 0;
 }
