@@ -13,6 +13,7 @@
 
 #include "bridge.h"
 #include "invoke.h"
+#include "../ipam/ipam.h"
 #include "json.h"
 #include "mem.h"
 #include "netns.h"
@@ -422,6 +423,23 @@ static struct cni_exec exec_of(const struct cni_req *r, const char *cmd) {
   return (struct cni_exec){cmd, r->containerid, r->netns, r->ifname, r->args, r->path};
 }
 
+/* Run the IPAM plugin: our own in this process (its code is linked in, the
+ * same as the cairn-ipam executable runs), any other as CNI says, by exec. */
+int ipam_run(const struct cni_req *r, const char *type, const char *cmd, json_t **result,
+             struct err **e) {
+  if (strcmp(type, "cairn-ipam") == 0) {
+    struct cni_req sub = *r;
+    sub.command = cmd;
+    if (strcmp(cmd, "ADD") == 0)
+      return ipam_cmd_add(&sub, result, e);
+    if (strcmp(cmd, "DEL") == 0)
+      return ipam_cmd_del(&sub, e);
+    return ipam_cmd_check(&sub, e);
+  }
+  struct cni_exec x = exec_of(r, cmd);
+  return cni_exec_plugin(type, &x, r->raw, r->raw_len, result, e);
+}
+
 /* A bridge this ADD made goes again when the ADD fails, unless another
  * container joined it meanwhile. */
 static void undo_bridge(struct sides *s, const struct nl_link *br, bool created) {
@@ -456,9 +474,8 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   json_t *ifs = json_array();
   json_object_set_new(res, "interfaces", ifs);
   if (c.ipam_type != NULL) {
-    struct cni_exec x = exec_of(r, "ADD");
     json_t *ipres = NULL;
-    rc = cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, &ipres, e);
+    rc = ipam_run(r, c.ipam_type, "ADD", &ipres, e);
     if (rc == 0) {
       allocated = true;
       json_object_set(res, "ips", json_object_get(ipres, "ips") ? json_object_get(ipres, "ips")
@@ -488,10 +505,8 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   if (rc < 0) {
     nl_link_del(&s.ctr, ctr.index, NULL);
     undo_bridge(&s, &br, br_created);
-    if (allocated) {
-      struct cni_exec x = exec_of(r, "DEL");
-      cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, NULL, NULL);
-    }
+    if (allocated)
+      ipam_run(r, c.ipam_type, "DEL", NULL, NULL);
     sides_close(&s);
     return -1;
   }
@@ -533,11 +548,8 @@ static int cmd_del(struct cni_req *r, struct err **e) {
       return err_wrap(e, "remove '%s' from '%s'", r->ifname, r->netns);
     }
   }
-  if (c.ipam_type != NULL) {
-    struct cni_exec x = exec_of(r, "DEL");
-    if (cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, NULL, e) < 0)
-      return -1;
-  }
+  if (c.ipam_type != NULL && ipam_run(r, c.ipam_type, "DEL", NULL, e) < 0)
+    return -1;
   if (!c.ip_masq)
     return 0;
   cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);

@@ -9,7 +9,13 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "cni.h"
 #include "err.h"
+
+/* The plugin's commands, for cni_plugin_main and for cairn-bridge. */
+int ipam_cmd_add(struct cni_req *r, json_t **result, struct err **e);
+int ipam_cmd_del(struct cni_req *r, struct err **e);
+int ipam_cmd_check(struct cni_req *r, struct err **e);
 
 struct range {
   struct ipnet subnet; /* network address / prefix */

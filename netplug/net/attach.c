@@ -3,6 +3,7 @@
  * prevResult), in reverse for DEL — and keep each ADD's result in a cache
  * file for DEL and CHECK. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,21 @@ static int del_chain(const struct netctx *c, const struct attach *a, const json_
   return 0;
 }
 
+/* Written aside and renamed, so DEL never reads half a file; not fsync'd:
+ * the cache lives in $CAIRN_RUN, which a reboot empties anyway, and the
+ * sync would cost more than the rest of an ADD. */
+static int write_cache(const json_t *j, const char *path, struct err **e) {
+  cleanup_free char *s = json_dump_compact(j);
+  cleanup_free char *tmp = xasprintf("%s.tmp", path);
+  cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || write_all(fd, s, strlen(s)) < 0 || rename(tmp, path) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return err_set(e, saved, "write '%s'", path);
+  }
+  return 0;
+}
+
 int cmd_add(struct netctx *c, int argc, char **argv, struct err **e) {
   struct attach a;
   int rc = parse_attach(argc, argv, &a, true, e);
@@ -216,7 +232,7 @@ int cmd_add(struct netctx *c, int argc, char **argv, struct err **e) {
       "{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:O,s:O}", "kind", "cniCacheV1", "containerId", a.cid,
       "ifName", a.ifname, "networkName", a.net, "netns", a.netns, "config", list, "cniArgs",
       a.args ? a.args : "", "capabilityArgs", caps, "result", result);
-  if (mkdir_p(c->cache_dir, 0700, e) < 0 || json_write_file(cache, cpath, e) < 0) {
+  if (mkdir_p(c->cache_dir, 0700, e) < 0 || write_cache(cache, cpath, e) < 0) {
     del_chain(c, &a, list, json_array_size(json_object_get(list, "plugins")), result, true, NULL);
     return err_wrap(e, "add '%s' to network '%s'", a.cid, a.net);
   }
