@@ -64,22 +64,35 @@ mk rm "cnb$$b" 241 true ref
 mk cn "cnb$$c" 242 false ours
 mk rn "cnb$$d" 243 false ref
 
+# Each ADD is timed after every network's DEL (prepare), each DEL after an
+# ADD of its own network alone.
+cat >"$T/reset" <<SH
+#!/bin/sh
+for n in cm rm cn rn; do cairn-net del \$n c1 $NSP || exit 1; done
+SH
+cat >"$T/only" <<SH
+#!/bin/sh
+$T/reset && exec cairn-net add "\$1" c1 $NSP --port "\$2:80" >/dev/null
+SH
+chmod +x "$T/reset" "$T/only"
 add() { echo "cairn-net add $1 c1 $NSP --port $2:80"; }
 del() { echo "cairn-net del $1 c1 $NSP"; }
 
-# Each ADD is timed after a DEL (prepare), each DEL after an ADD.
-hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$T/add.json" --style basic \
-  --prepare "$(del cn)" -n "cairn ADD" "$(add cn 18090)" \
-  --prepare "$(del rn)" -n "reference ADD" "$(add rn 18091)" \
-  --prepare "$(del cm)" -n "cairn ADD ipMasq" "$(add cm 18092)" \
-  --prepare "$(del rm)" -n "reference ADD ipMasq" "$(add rm 18093)" >&2
-hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$T/del.json" --style basic \
-  --prepare "$(add cn 18090)" -n "cairn DEL" "$(del cn)" \
-  --prepare "$(add rn 18091)" -n "reference DEL" "$(del rn)" \
-  --prepare "$(add cm 18092)" -n "cairn DEL ipMasq" "$(del cm)" \
-  --prepare "$(add rm 18093)" -n "reference DEL ipMasq" "$(del rm)" >&2
+hyperfine -N -i --warmup 3 --runs "$RUNS" --export-json "$T/add.json" --style basic \
+  --prepare "$T/reset" -n "cairn ADD" "$(add cn 18090)" \
+  --prepare "$T/reset" -n "reference ADD" "$(add rn 18091)" \
+  --prepare "$T/reset" -n "cairn ADD ipMasq" "$(add cm 18092)" \
+  --prepare "$T/reset" -n "reference ADD ipMasq" "$(add rm 18093)" >&2
+hyperfine -N -i --warmup 3 --runs "$RUNS" --export-json "$T/del.json" --style basic \
+  --prepare "$T/only cn 18090" -n "cairn DEL" "$(del cn)" \
+  --prepare "$T/only rn 18091" -n "reference DEL" "$(del rn)" \
+  --prepare "$T/only cm 18092" -n "cairn DEL ipMasq" "$(del cm)" \
+  --prepare "$T/only rm 18093" -n "reference DEL ipMasq" "$(del rm)" >&2
 
 echo
+# -i above: a failed run is still timed; say how many there were.
+jq -r '.results[] | select(any(.exit_codes[]; . != 0)) |
+  "\(.command): \([.exit_codes[] | select(. != 0)] | length) failed runs"' "$T/add.json" "$T/del.json"
 printf '%-22s %12s %12s %8s\n' "median (ms)" cairn reference speedup
 jq -rs '[.[].results[]] | map({(.command): (.median * 1000)}) | add |
   ["ADD", "DEL", "ADD ipMasq", "DEL ipMasq"][] as $k |
