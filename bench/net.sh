@@ -27,6 +27,7 @@ export CNI_PATH="$PWD/bin:$REF"
 PATH="$PWD/bin:$PATH"
 FORWARD_WAS=$(cat /proc/sys/net/ipv4/ip_forward)
 iptables -t nat -S | awk '$1 == "-N" { print $2 }' | sort >"$T/chains.before"
+NAT_TABLES_BEFORE=$(nft list tables | grep -cE '^table ip6? nat$' || true)
 
 cleanup() {
   set +e
@@ -42,6 +43,11 @@ cleanup() {
   done
   for c in $new; do iptables -t nat -F "$c"; done
   for c in $new; do iptables -t nat -X "$c"; done
+  if [ "$NAT_TABLES_BEFORE" = 0 ] && [ -z "$(iptables -t nat -S | grep -v '^-P')" ] &&
+    [ -z "$(ip6tables -t nat -S | grep -v '^-P')" ]; then
+    nft delete table ip nat 2>/dev/null
+    nft delete table ip6 nat 2>/dev/null
+  fi
   echo "$FORWARD_WAS" >/proc/sys/net/ipv4/ip_forward
   rm -rf "$T"
 }

@@ -16,6 +16,8 @@ setup() {
   # The reference portmap writes iptables chains (CNI-HOSTPORT-…) it never
   # removes; note which exist now so that teardown removes only new ones.
   iptables -t nat -S | awk '$1 == "-N" { print $2 }' | sort >"$T/chains.before"
+  # iptables-nft makes the tables "ip nat" and "ip6 nat" on first use
+  NAT_TABLES_BEFORE=$(nft list tables | grep -cE '^table ip6? nat$' || true)
 }
 
 teardown() {
@@ -27,6 +29,11 @@ teardown() {
   done
   for c in $(comm -13 "$T/chains.before" "$T/chains.after"); do iptables -t nat -F "$c"; done
   for c in $(comm -13 "$T/chains.before" "$T/chains.after"); do iptables -t nat -X "$c"; done
+  if [ "$NAT_TABLES_BEFORE" = 0 ] && [ -z "$(iptables -t nat -S | grep -v '^-P')" ] &&
+    [ -z "$(ip6tables -t nat -S | grep -v '^-P')" ]; then
+    nft delete table ip nat 2>/dev/null
+    nft delete table ip6 nat 2>/dev/null
+  fi
   net_teardown
   common_teardown
 }
