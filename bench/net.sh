@@ -43,8 +43,8 @@ cleanup() {
   done
   for c in $new; do iptables -t nat -F "$c"; done
   for c in $new; do iptables -t nat -X "$c"; done
-  if [ "$NAT_TABLES_BEFORE" = 0 ] && [ -z "$(iptables -t nat -S | grep -v '^-P')" ] &&
-    [ -z "$(ip6tables -t nat -S | grep -v '^-P')" ]; then
+  if [ "$NAT_TABLES_BEFORE" = 0 ] && ! iptables -t nat -S | grep -qv '^-P' &&
+    ! ip6tables -t nat -S | grep -qv '^-P'; then
     nft delete table ip nat 2>/dev/null
     nft delete table ip6 nat 2>/dev/null
   fi

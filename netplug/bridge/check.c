@@ -10,8 +10,7 @@
 #include "json.h"
 #include "mem.h"
 
-static int check_addrs(struct sides *s, const struct nl_link *ctr, json_t *prev,
-                       struct err **e) {
+static int check_addrs(struct sides *s, const struct nl_link *ctr, json_t *prev, struct err **e) {
   cleanup_free struct ipnet *have = NULL;
   size_t n = 0;
   if (nl_addr_list(&s->ctr, ctr->index, AF_UNSPEC, &have, &n, e) < 0)

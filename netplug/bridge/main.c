@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../ipam/ipam.h"
 #include "bridge.h"
 #include "invoke.h"
-#include "../ipam/ipam.h"
 #include "json.h"
 #include "mem.h"
 #include "netns.h"
@@ -43,8 +43,8 @@ int bridge_conf_parse(const struct cni_req *r, struct bridge_conf *c, struct err
     return cni_err(e, CNI_ERR_CONFIG, 0,
                    "cannot set hairpin mode and promiscuous mode at the same time");
   json_t *mtu = json_object_get(j, "mtu");
-  if (mtu != NULL && (!json_is_integer(mtu) || json_integer_value(mtu) < 0 ||
-                      json_integer_value(mtu) > 65535))
+  if (mtu != NULL &&
+      (!json_is_integer(mtu) || json_integer_value(mtu) < 0 || json_integer_value(mtu) > 65535))
     return cni_err(e, CNI_ERR_CONFIG, 0, "invalid \"mtu\"");
   c->mtu = mtu ? (unsigned)json_integer_value(mtu) : 0;
   if (c->mtu != 0 && c->mtu < 68)
@@ -144,8 +144,7 @@ static int clear_stale(struct sides *s, const char *ifname, const struct nl_link
    * there must point back at this one and sit on our bridge. */
   bool ours = strcmp(old.kind, "veth") == 0 && old.link > 0 &&
               nl_link_get_index(&s->host, old.link, &peer, NULL) == 0 &&
-              strcmp(peer.kind, "veth") == 0 && peer.link == old.index &&
-              peer.master == br->index;
+              strcmp(peer.kind, "veth") == 0 && peer.link == old.index && peer.master == br->index;
   if (!ours)
     return cni_err(e, CNI_ERR_CONFIG, 0, "container interface '%s' already exists", ifname);
   return nl_link_del(&s->ctr, old.index, e);
@@ -250,8 +249,7 @@ static int fill_ips(json_t *res, const struct bridge_conf *c, struct err **e) {
 }
 
 /* Addresses and routes onto the container's interface. */
-static int configure_ctr(struct sides *s, const struct nl_link *ctr, json_t *res,
-                         struct err **e) {
+static int configure_ctr(struct sides *s, const struct nl_link *ctr, json_t *res, struct err **e) {
   size_t i;
   json_t *ip, *rt;
   struct ipaddr gw4 = {0}, gw6 = {0};
@@ -334,11 +332,13 @@ static int setup_gateway(struct sides *s, const struct bridge_conf *c, const str
         continue;
       }
       /* IPv4 allows one address on the bridge; IPv6 one per subnet. */
-      if (gw.family == AF_INET || ipnet_contains(&have[k], &gw) || ipnet_contains(&gwn, &have[k].ip)) {
+      if (gw.family == AF_INET || ipnet_contains(&have[k], &gw) ||
+          ipnet_contains(&gwn, &have[k].ip)) {
         char hs[IPNET_STRLEN], ws[IPNET_STRLEN];
         if (!c->force_address)
-          return cni_err(e, CNI_ERR_CONFIG, 0, "'%s' already has an IP address %s different from %s",
-                         c->bridge, ipnet_fmt(&have[k], hs), ipnet_fmt(&gwn, ws));
+          return cni_err(e, CNI_ERR_CONFIG, 0,
+                         "'%s' already has an IP address %s different from %s", c->bridge,
+                         ipnet_fmt(&have[k], hs), ipnet_fmt(&gwn, ws));
         if (nl_addr_del(&s->host, br->index, &have[k], e) < 0)
           return -1;
       }
@@ -478,11 +478,11 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
     rc = ipam_run(r, c.ipam_type, "ADD", &ipres, e);
     if (rc == 0) {
       allocated = true;
-      json_object_set(res, "ips", json_object_get(ipres, "ips") ? json_object_get(ipres, "ips")
-                                                                  : json_array());
-      json_object_set(res, "routes", json_object_get(ipres, "routes")
-                                         ? json_object_get(ipres, "routes")
-                                         : json_array());
+      json_object_set(res, "ips",
+                      json_object_get(ipres, "ips") ? json_object_get(ipres, "ips") : json_array());
+      json_object_set(res, "routes",
+                      json_object_get(ipres, "routes") ? json_object_get(ipres, "routes")
+                                                       : json_array());
       if (json_object_get(ipres, "dns") != NULL)
         json_object_set(res, "dns", json_object_get(ipres, "dns"));
       json_decref(ipres);

@@ -2,8 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <nftables/libnftables.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,8 @@ int nftx_table_valid(const char *s) {
 char *nftx_owner(const char *containerid, const char *ifname) {
   char *o = xasprintf("%s %s", containerid, ifname);
   for (char *p = o; *p; p++)
-    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-' && p != o + strlen(containerid))
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-' &&
+        p != o + strlen(containerid))
       *p = '_';
   return o;
 }
@@ -62,7 +63,7 @@ static int nft_fail(struct nftx *n, struct err **e) {
     errnum = EEXIST;
   else if (memmem(txt, l1, "No such file or directory", 25) != NULL)
     errnum = ENOENT;
-  return err_setc(e, ERR_FAIL, errnum, "nftables: %.*s: %.*s", (int)l1, txt, (int)l2, cmd) ;
+  return err_setc(e, ERR_FAIL, errnum, "nftables: %.*s: %.*s", (int)l1, txt, (int)l2, cmd);
 }
 
 int nftx_run(struct nftx *n, const char *cmds, struct err **e) {
@@ -179,7 +180,8 @@ static void key_fmt(json_t *v, char **out) {
   } else if (json_object_get(v, "prefix") != NULL) {
     json_t *p = json_object_get(v, "prefix");
     const char *addr = json_get_str(p, "addr");
-    append(out, "%s/%lld", addr ? addr : "", (long long)json_integer_value(json_object_get(p, "len")));
+    append(out, "%s/%lld", addr ? addr : "",
+           (long long)json_integer_value(json_object_get(p, "len")));
   } else if (json_object_get(v, "concat") != NULL) {
     size_t i;
     json_t *x;
@@ -245,7 +247,7 @@ int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struc
   size_t i;
   json_t *k;
   json_array_foreach(keys, i, k)
-    append(&dels, "delete element ip %s %s { %s }\n", n->table, name, json_string_value(k));
+      append(&dels, "delete element ip %s %s { %s }\n", n->table, name, json_string_value(k));
   if (*dels == '\0')
     return 0;
   return nftx_run(n, dels, e);

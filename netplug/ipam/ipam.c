@@ -91,8 +91,8 @@ static int allocate(struct store *st, const struct ipam_conf *c, size_t set, con
       return -1;
     if (rv == 0) {
       cleanup_free char *rs = rangeset_fmt(s);
-      return cni_err(e, CNI_ERR_EXHAUSTED, 0, "requested address %s is not available in range set %s",
-                     a, rs);
+      return cni_err(e, CNI_ERR_EXHAUSTED, 0,
+                     "requested address %s is not available in range set %s", a, rs);
     }
     used_req[i] = true;
     *got = c->req[i];

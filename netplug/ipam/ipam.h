@@ -42,8 +42,7 @@ struct ipam_conf {
 /* Read the "ipam" object of conf (and the requested addresses from
  * "args.cni.ips", "runtimeConfig.ips" and CNI_ARGS "IP=").  Errors are CNI
  * "invalid network config" errors. */
-int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *c,
-                    struct err **e);
+int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *c, struct err **e);
 void ipam_conf_free(struct ipam_conf *c);
 /* "10.0.0.2-10.0.0.254,…" for messages. */
 char *rangeset_fmt(const struct rangeset *s);
@@ -65,8 +64,8 @@ int store_reserve(struct store *s, const struct ipaddr *a, const char *id, const
 /* The last address reserved in set (family 0 when none). */
 struct ipaddr store_last_reserved(struct store *s, size_t set);
 /* Addresses held by id/ifname (*out malloc'd). */
-int store_find(struct store *s, const char *id, const char *ifname, struct ipaddr **out,
-               size_t *n, struct err **e);
+int store_find(struct store *s, const char *id, const char *ifname, struct ipaddr **out, size_t *n,
+               struct err **e);
 /* Release every address held by id/ifname; none is fine. */
 int store_release(struct store *s, const char *id, const char *ifname, struct err **e);
 int store_release_addr(struct store *s, const struct ipaddr *a);

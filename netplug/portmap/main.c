@@ -63,8 +63,7 @@ static int parse_mappings(json_t *list, struct pm_conf *c, struct err **e) {
       *p = (char)tolower((unsigned char)*p);
     if (strcmp(m->proto, "tcp") != 0 && strcmp(m->proto, "udp") != 0 &&
         strcmp(m->proto, "sctp") != 0)
-      return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings[%zu]: unknown protocol '%s'", i,
-                     proto);
+      return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings[%zu]: unknown protocol '%s'", i, proto);
     const char *hip = json_get_str(pm, "hostIP");
     if (hip != NULL && *hip != '\0') {
       if (ip_parse(hip, &m->host_ip) < 0)
@@ -94,8 +93,8 @@ static int parse_conf(const struct cni_req *r, struct pm_conf *c, struct err **e
     c->table = NFT_DEFAULT_TABLE;
   if (!nftx_table_valid(c->table))
     return cni_err(e, CNI_ERR_CONFIG, 0, "invalid \"nftTable\" '%s'", c->table);
-  if (parse_mappings(json_object_get(json_object_get(r->conf, "runtimeConfig"), "portMappings"),
-                     c, e) < 0)
+  if (parse_mappings(json_object_get(json_object_get(r->conf, "runtimeConfig"), "portMappings"), c,
+                     e) < 0)
     return -1;
   /* The container's address: the first IPv4 one on an interface inside
    * the sandbox (or not tied to any interface). */
@@ -201,8 +200,7 @@ static int enable_route_localnet(const struct ipaddr *ctr, struct err **e) {
 }
 
 /* Which mapping is taken, for the message. */
-static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner,
-                    struct err **e) {
+static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner, struct err **e) {
   for (size_t i = 0; i < c->n; i++) {
     const struct mapping *m = &c->m[i];
     char hip[IPNET_STRLEN];
@@ -225,8 +223,9 @@ static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner
 
 static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   if (r->prev == NULL)
-    return cni_err(e, CNI_ERR_CONFIG, 0, "cairn-portmap must be chained after a plugin that "
-                                         "gives the container an address (no prevResult)");
+    return cni_err(e, CNI_ERR_CONFIG, 0,
+                   "cairn-portmap must be chained after a plugin that "
+                   "gives the container an address (no prevResult)");
   struct pm_conf c;
   int rc = parse_conf(r, &c, e);
   cleanup_free struct mapping *maps = c.m;

@@ -1,4 +1,5 @@
 # net.bash — helpers for the netplug suites (load after ../helpers/common).
+# shellcheck disable=SC2034  # BR, GW, TABLE, … are for the suites
 #
 # Every test works only on things it makes and removes in teardown:
 # network namespaces "cairn-test-<pid>-<test>-<name>", a bridge "cnt<pid>x<test>"
