@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "netns.h"
 #include "nft.h"
+#include "nftel.h"
 
 static bool get_bool(const json_t *o, const char *k) {
   return json_is_true(json_object_get(o, k));
@@ -363,46 +364,45 @@ static int setup_gateway(struct sides *s, const struct bridge_conf *c, const str
   return 0;
 }
 
-/* nft commands adding (or, with del, removing) the masquerade elements of
- * each IPv4 address in ips (a result's "ips", or NULL for addrs). */
-static char *masq_cmds(const char *table, const char *owner, const struct ipnet *a, size_t n,
-                       bool del) {
-  char *out = xstrdup("");
+/* The masquerade elements of each IPv4 address (see nft.h); with del,
+ * each added then removed, which makes removing a gone one succeed. */
+static int masq(const struct bridge_conf *c, const char *owner, const struct ipnet *a, size_t n,
+                bool del, struct err **e) {
+  cleanup_free struct nftel *v = xcalloc(n * 4 + 1, sizeof(*v));
+  size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (a[i].ip.family != AF_INET)
       continue;
-    char ip[IPNET_STRLEN], net[IPNET_STRLEN];
-    struct ipnet sub = ipnet_canonical(&a[i]);
-    ip_fmt(&a[i].ip, ip);
-    ipnet_fmt(&sub, net);
-    /* "add" first makes "delete" safe when the element is gone already. */
-    char *more = xasprintf("%sadd element ip %s masq { %s comment \"%s\" }\n"
-                           "add element ip %s masq_skip { %s . %s comment \"%s\" }\n",
-                           out, table, ip, owner, table, ip, net, owner);
-    free(out);
-    out = more;
+    struct ipaddr first = ipnet_network(&a[i]), last = ipnet_last(&a[i]);
+    struct nftel src = {.set = "masq", .comment = owner};
+    src.klen = nftel_put_ip(src.key, 0, &a[i].ip);
+    struct nftel skip = {.set = "masq_skip", .comment = owner};
+    skip.klen = nftel_put_ip(skip.key, nftel_put_ip(skip.key, 0, &a[i].ip), &first);
+    skip.kelen = nftel_put_ip(skip.key_end, nftel_put_ip(skip.key_end, 0, &a[i].ip), &last);
+    v[k++] = src;
+    v[k++] = skip;
     if (del) {
-      more = xasprintf("%sdelete element ip %s masq { %s }\n"
-                       "delete element ip %s masq_skip { %s . %s }\n",
-                       out, table, ip, table, ip, net);
-      free(out);
-      out = more;
+      src.del = skip.del = true;
+      v[k++] = src;
+      v[k++] = skip;
     }
   }
-  return out;
-}
-
-static int masq(const struct bridge_conf *c, const char *owner, const struct ipnet *a, size_t n,
-                bool del, struct err **e) {
-  cleanup_free char *cmds = masq_cmds(c->table, owner, a, n, del);
-  if (*cmds == '\0')
+  struct err *me = NULL;
+  if (nftel_run(c->table, v, k, &me) == 0)
     return 0;
-  struct nftx nft = {0};
-  if (nftx_open(&nft, c->table, e) < 0)
+  if (me->errnum != ENOENT) {
+    *e = me;
     return -1;
-  int rc = nftx_run_ensure(&nft, cmds, e);
+  }
+  err_free(&me);
+  if (del)
+    return 0; /* no table: nothing to remove */
+  struct nftx nft = {0};
+  int rc = nftx_open(&nft, c->table, e);
+  if (rc == 0)
+    rc = nftx_ensure(&nft, e);
   nftx_close(&nft);
-  return rc;
+  return rc < 0 ? -1 : nftel_run(c->table, v, k, e);
 }
 
 static struct ipnet *result_addrs(const json_t *res, size_t *n) {
