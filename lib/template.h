@@ -20,9 +20,10 @@
  * range (with $i, $e :=, else, break, continue), with / else; Go's builtins
  * and, or, not, len, index, slice, print, printf, println, eq, ne, lt, le,
  * gt, ge, html, js, urlquery; docker's json, split, join, title, lower,
- * upper, pad, truncate.  Not supported: define, template and block (a parse
- * error says so), complex numbers, the `call` builtin, printf's %#v and %x on
- * floats (printed as %v).
+ * upper, pad, truncate; define, template and block.  Not supported: complex
+ * numbers (a parse error says so), the `call` builtin (no function values),
+ * printf's %b and %p on floats and maps; {{template}} nests at most 1000
+ * deep (Go: 100000).
  *
  * Values print as Go's fmt does: objects as map[k:v ...] with sorted keys,
  * arrays as [a b c], a missing key as <no value>, null inside a container as

@@ -32,6 +32,56 @@ void *arena_alloc(struct arena **a, size_t n);
 char *arena_strndup(struct arena **a, const char *s, size_t n);
 void arena_free(struct arena *a);
 
+/* Tokens, as Go's lexer items. */
+enum tok_type {
+  T_ERROR,
+  T_BOOL,
+  T_CHAR,
+  T_CHARCONST,
+  T_COMPLEX,
+  T_ASSIGN,
+  T_DECLARE,
+  T_EOF,
+  T_FIELD,
+  T_IDENT,
+  T_LDELIM,
+  T_LPAREN,
+  T_NUMBER,
+  T_PIPE,
+  T_RAWSTRING,
+  T_RDELIM,
+  T_RPAREN,
+  T_SPACE,
+  T_STRING,
+  T_TEXT,
+  T_VARIABLE,
+  T_KEYWORD, /* the keywords follow */
+  T_BLOCK,
+  T_BREAK,
+  T_CONTINUE,
+  T_DOT,
+  T_DEFINE,
+  T_ELSE,
+  T_END,
+  T_IF,
+  T_NIL,
+  T_RANGE,
+  T_TEMPLATE,
+  T_WITH,
+};
+
+struct tok {
+  enum tok_type typ;
+  size_t pos;
+  const char *val; /* into the source, or the message of a T_ERROR */
+  size_t len;
+  int line;
+};
+
+/* All tokens of src (malloc'd array; error texts in the arena), ending
+ * with T_EOF or T_ERROR. */
+struct tok *tmpl_lex(const char *src, size_t n, struct arena **arena, size_t *ntoks);
+
 enum ntype {
   N_LIST,
   N_TEXT,
@@ -52,6 +102,7 @@ enum ntype {
   N_BOOL,
   N_NUMBER,
   N_STRING,
+  N_TEMPLATE,  /* {{template "name" pipe}}: text is the name, pipe may be NULL */
   N_ELSE_MARK, /* {{else}} and {{end}}: only while parsing */
   N_END_MARK,
 };
@@ -83,11 +134,22 @@ struct node {
   int fn; /* N_IDENT: enum fn_id */
 };
 
+/* A template named by {{define}} or {{block}}. */
+struct tdef {
+  const char *name;
+  struct node *root;
+};
+
 struct tmpl {
   char *src;
   struct node *root;
+  struct tdef *defs; /* in the arena */
+  size_t ndefs;
   struct arena *arena;
 };
+
+/* The tree of the template called name ("" is the main one), or NULL. */
+const struct node *tmpl_lookup(const struct tmpl *t, const char *name);
 
 /* Append Go's String() of a node (what "at <...>" shows in exec errors). */
 void node_string(struct tbuf *b, const struct node *n);
@@ -127,6 +189,69 @@ int tmpl_func_lookup(const char *name);
 
 /* Go's names for the types our values have (a NULL value is Go's nil). */
 const char *go_type_name(const json_t *j);
+
+/* A value during execution: a json_t reference plus Go's distinction
+ * between a concrete value and one still wrapped in interface{} (a map or
+ * array element until a pipeline unwraps it).  A NULL j is Go's invalid
+ * value: a missing key, or nil data. */
+struct val {
+  json_t *j; /* owned reference; NULL: invalid (missing) */
+  bool iface;
+};
+
+static inline struct val vown(json_t *j) {
+  return (struct val){j, false};
+}
+
+static inline struct val vcopy(const struct val *v) {
+  return (struct val){json_incref(v->j), v->iface};
+}
+
+static inline void vdrop(struct val *v) {
+  json_decref(v->j);
+  v->j = NULL;
+  v->iface = false;
+}
+
+/* Go's indirectInterface, in place: an interface holding nil is invalid. */
+static inline void vunwrap(struct val *v) {
+  if (v->iface) {
+    v->iface = false;
+    if (v->j && json_is_null(v->j))
+      vdrop(v);
+  }
+}
+
+static inline bool vnil(const struct val *v) {
+  return v->j == NULL || json_is_null(v->j);
+}
+
+static inline const char *vtype(const struct val *v) {
+  return v->iface ? "interface {}" : go_type_name(v->j);
+}
+
+
+/* How an argument is checked and converted, after Go's parameter types:
+ * reflect.Value (anything, even missing), interface{} (anything; missing is
+ * nil), string, int, []string. */
+enum pk { PK_VALUE, PK_ANY, PK_STRING, PK_INT, PK_STRINGS };
+
+typedef int (*fn_impl)(struct val *a, size_t n, struct val *res, char **em);
+
+struct fndef {
+  const char *name;
+  int np;
+  bool variadic; /* the last parameter repeats */
+  enum pk p[3];
+  fn_impl impl;
+};
+
+/* The definition of function id; with header, docker's header variant
+ * where there is one. */
+const struct fndef *tmpl_fndef(int id, bool header);
+/* Go's truth of a value (isTrue after indirectInterface). */
+bool val_true(const struct val *v);
+
 
 /* fmt.Fprint of one value (%v); NULL prints "<nil>". */
 void go_print(struct tbuf *b, const json_t *j);

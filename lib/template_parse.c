@@ -1,12 +1,10 @@
-/* template_parse.c — the lexer and parser of Go's text/template.
+/* template_parse.c — the parser of Go's text/template: Go's recursive
+ * descent over the tokens of template_lex.c, building the tree that
+ * template_exec.c walks, with Go's error texts ("template: :1: unexpected
+ * \"}\" in operand").
  *
- * The lexer follows Go's state machine (text, left delimiter, inside an
- * action, ...) and produces every token before parsing starts; a lexing
- * error becomes the last token, so it is reported exactly when Go's parser
- * would meet it.  The parser is Go's recursive descent, and its error texts
- * are Go's ("template: :1: unexpected \"}\" in operand").  A syntax error
- * unwinds with longjmp: every allocation of the parse lives in the arena,
- * which tmpl_parse frees, so nothing leaks. */
+ * A syntax error unwinds with longjmp: everything the parse allocates lives
+ * in the template's arena, which tmpl_parse frees, so nothing leaks. */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -18,640 +16,9 @@
 #include "mem.h"
 #include "template_int.h"
 
-/* ---- buffers and the arena ---- */
-
-static void tbuf_grow(struct tbuf *b, size_t extra) {
-  if (b->len + extra + 1 <= b->cap)
-    return;
-  size_t cap = b->cap ? b->cap * 2 : 64;
-  while (cap < b->len + extra + 1)
-    cap *= 2;
-  b->s = xrealloc(b->s, cap);
-  b->cap = cap;
-}
-
-void tbuf_add(struct tbuf *b, const void *s, size_t n) {
-  tbuf_grow(b, n);
-  if (n)
-    memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-void tbuf_adds(struct tbuf *b, const char *s) {
-  tbuf_add(b, s, strlen(s));
-}
-
-void tbuf_addc(struct tbuf *b, char c) {
-  tbuf_grow(b, 1);
-  b->s[b->len++] = c;
-  b->s[b->len] = '\0';
-}
-
-void tbuf_addf(struct tbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char small[128];
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = vsnprintf(small, sizeof(small), fmt, ap);
-  if (n >= 0 && (size_t)n < sizeof(small)) {
-    tbuf_add(b, small, (size_t)n);
-  } else if (n >= 0) {
-    tbuf_grow(b, (size_t)n);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
-    b->len += (size_t)n;
-  }
-  va_end(ap2);
-  va_end(ap);
-}
-
-void tbuf_repeat(struct tbuf *b, char c, size_t n) {
-  tbuf_grow(b, n);
-  memset(b->s + b->len, c, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-char *tbuf_steal(struct tbuf *b, size_t *len) {
-  if (b->s == NULL)
-    tbuf_grow(b, 0), b->s[0] = '\0';
-  char *s = b->s;
-  if (len)
-    *len = b->len;
-  b->s = NULL;
-  b->len = b->cap = 0;
-  return s;
-}
-
-void tbuf_free(struct tbuf *b) {
-  free(b->s);
-  b->s = NULL;
-  b->len = b->cap = 0;
-}
-
-struct arena {
-  struct arena *next;
-  size_t used, cap;
-  max_align_t data[];
-};
-
-void *arena_alloc(struct arena **a, size_t n) {
-  n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-  if (*a == NULL || (*a)->cap - (*a)->used < n) {
-    size_t cap = n > 8192 ? n : 8192;
-    struct arena *blk = xmalloc(sizeof(*blk) + cap);
-    blk->next = *a;
-    blk->used = 0;
-    blk->cap = cap;
-    *a = blk;
-  }
-  void *p = (char *)(*a)->data + (*a)->used;
-  (*a)->used += n;
-  memset(p, 0, n);
-  return p;
-}
-
-char *arena_strndup(struct arena **a, const char *s, size_t n) {
-  char *p = arena_alloc(a, n + 1);
-  memcpy(p, s, n);
-  p[n] = '\0';
-  return p;
-}
-
-void arena_free(struct arena *a) {
-  while (a) {
-    struct arena *next = a->next;
-    free(a);
-    a = next;
-  }
-}
-
-/* ---- the lexer ---- */
-
-enum tok_type {
-  T_ERROR,
-  T_BOOL,
-  T_CHAR,
-  T_CHARCONST,
-  T_COMPLEX,
-  T_ASSIGN,
-  T_DECLARE,
-  T_EOF,
-  T_FIELD,
-  T_IDENT,
-  T_LDELIM,
-  T_LPAREN,
-  T_NUMBER,
-  T_PIPE,
-  T_RAWSTRING,
-  T_RDELIM,
-  T_RPAREN,
-  T_SPACE,
-  T_STRING,
-  T_TEXT,
-  T_VARIABLE,
-  T_KEYWORD, /* the keywords follow */
-  T_BLOCK,
-  T_BREAK,
-  T_CONTINUE,
-  T_DOT,
-  T_DEFINE,
-  T_ELSE,
-  T_END,
-  T_IF,
-  T_NIL,
-  T_RANGE,
-  T_TEMPLATE,
-  T_WITH,
-};
-
-struct tok {
-  enum tok_type typ;
-  size_t pos;
-  const char *val; /* into the source, or the message of a T_ERROR */
-  size_t len;
-  int line;
-};
-
-struct lexer {
-  const char *in;
-  size_t n;
-  size_t pos, start;
-  int line, start_line;
-  int paren_depth;
-  bool at_eof;
-  struct tok *toks;
-  size_t ntoks, cap;
-  struct arena **arena;
-};
-
-enum lstate { L_TEXT, L_LEFT, L_COMMENT, L_RIGHT, L_INSIDE, L_DONE };
-
-#define LEOF (-1)
-
-static int32_t lnext(struct lexer *l) {
-  if (l->pos >= l->n) {
-    l->at_eof = true;
-    return LEOF;
-  }
-  int w;
-  int32_t r = utf8_decode(l->in + l->pos, l->n - l->pos, &w);
-  l->pos += (size_t)w;
-  if (r == '\n')
-    l->line++;
-  return r;
-}
-
-static void lbackup(struct lexer *l) {
-  if (l->at_eof || l->pos == 0)
-    return;
-  /* step back over one rune: continuation bytes are 10xxxxxx */
-  size_t p = l->pos - 1;
-  size_t lim = l->pos >= 4 ? l->pos - 4 : 0;
-  while (p > lim && ((unsigned char)l->in[p] & 0xC0) == 0x80)
-    p--;
-  int w;
-  utf8_decode(l->in + p, l->n - p, &w);
-  if (p + (size_t)w != l->pos)
-    p = l->pos - 1; /* an invalid byte was read as one rune */
-  if (l->in[p] == '\n')
-    l->line--;
-  l->pos = p;
-}
-
-static int32_t lpeek(struct lexer *l) {
-  int32_t r = lnext(l);
-  lbackup(l);
-  return r;
-}
-
-static void lpush(struct lexer *l, enum tok_type typ, size_t pos, const char *val, size_t len,
-                  int line) {
-  if (l->ntoks == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 64;
-    l->toks = xrealloc(l->toks, l->cap * sizeof(*l->toks));
-  }
-  l->toks[l->ntoks++] = (struct tok){typ, pos, val, len, line};
-}
-
-static void lemit(struct lexer *l, enum tok_type typ) {
-  lpush(l, typ, l->start, l->in + l->start, l->pos - l->start, l->start_line);
-  l->start = l->pos;
-  l->start_line = l->line;
-}
-
-static void lignore(struct lexer *l) {
-  for (size_t i = l->start; i < l->pos; i++)
-    if (l->in[i] == '\n')
-      l->line++;
-  l->start = l->pos;
-  l->start_line = l->line;
-}
-
-static enum lstate lerrorf(struct lexer *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static enum lstate lerrorf(struct lexer *l, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *m = xvasprintf(fmt, ap);
-  va_end(ap);
-  char *v = arena_strndup(l->arena, m, strlen(m));
-  lpush(l, T_ERROR, l->start, v, strlen(v), l->start_line);
-  free(m);
-  return L_DONE;
-}
-
-static bool is_space(int32_t r) {
-  return r == ' ' || r == '\t' || r == '\r' || r == '\n';
-}
-
-/* Go's unicode.IsLetter / IsDigit, with every non-ASCII rune but the
- * replacement character taken as a letter. */
-static bool is_alnum(int32_t r) {
-  if (r < 0)
-    return false;
-  if (r < 0x80)
-    return r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9');
-  return r != 0xFFFD && go_isprint(r);
-}
-
-static bool has_left_trim(const char *s, size_t n) {
-  return n >= 2 && s[0] == '-' && is_space((unsigned char)s[1]);
-}
-
-static bool has_right_trim(const char *s, size_t n) {
-  return n >= 2 && is_space((unsigned char)s[0]) && s[1] == '-';
-}
-
-static bool has_prefix(const char *s, size_t n, const char *p) {
-  size_t pl = strlen(p);
-  return n >= pl && memcmp(s, p, pl) == 0;
-}
-
-/* Go's %#U: U+007D '}' (the quoted rune only when printable). */
-static void fmt_rune_u(char *out, size_t sz, int32_t r) {
-  if (go_isprint(r)) {
-    char enc[5] = {0};
-    enc[utf8_encode(r, enc)] = '\0';
-    snprintf(out, sz, "U+%04X '%s'", (unsigned)r, enc);
-  } else {
-    snprintf(out, sz, "U+%04X", (unsigned)r);
-  }
-}
-
-static enum lstate lex_text(struct lexer *l) {
-  const char *found = memmem(l->in + l->pos, l->n - l->pos, "{{", 2);
-  if (found) {
-    l->pos = (size_t)(found - l->in);
-    size_t trim = 0;
-    if (has_left_trim(l->in + l->pos + 2, l->n - l->pos - 2)) {
-      size_t s = l->pos;
-      while (s > l->start && is_space((unsigned char)l->in[s - 1]))
-        s--;
-      trim = l->pos - s;
-    }
-    l->pos -= trim;
-    if (l->pos > l->start) {
-      for (size_t i = l->start; i < l->pos; i++)
-        if (l->in[i] == '\n')
-          l->line++;
-      lemit(l, T_TEXT);
-    }
-    l->pos += trim;
-    lignore(l);
-    return L_LEFT;
-  }
-  l->pos = l->n;
-  if (l->pos > l->start) {
-    for (size_t i = l->start; i < l->pos; i++)
-      if (l->in[i] == '\n')
-        l->line++;
-    lemit(l, T_TEXT);
-  }
-  lemit(l, T_EOF);
-  return L_DONE;
-}
-
-static bool at_right_delim(struct lexer *l, bool *trim) {
-  const char *s = l->in + l->pos;
-  size_t n = l->n - l->pos;
-  if (has_right_trim(s, n) && has_prefix(s + 2, n - 2, "}}")) {
-    *trim = true;
-    return true;
-  }
-  *trim = false;
-  return has_prefix(s, n, "}}");
-}
-
-static enum lstate lex_left(struct lexer *l) {
-  l->pos += 2;
-  bool trim = has_left_trim(l->in + l->pos, l->n - l->pos);
-  size_t after = trim ? 2 : 0;
-  if (has_prefix(l->in + l->pos + after, l->n - l->pos - after, "/*")) {
-    l->pos += after;
-    lignore(l);
-    return L_COMMENT;
-  }
-  lemit(l, T_LDELIM);
-  l->pos += after;
-  lignore(l);
-  l->paren_depth = 0;
-  return L_INSIDE;
-}
-
-static enum lstate lex_comment(struct lexer *l) {
-  l->pos += 2;
-  const char *end = memmem(l->in + l->pos, l->n - l->pos, "*/", 2);
-  if (end == NULL)
-    return lerrorf(l, "unclosed comment");
-  l->pos = (size_t)(end - l->in) + 2;
-  bool trim;
-  if (!at_right_delim(l, &trim))
-    return lerrorf(l, "comment ends before closing delimiter");
-  if (trim)
-    l->pos += 2;
-  l->pos += 2;
-  if (trim)
-    while (l->pos < l->n && is_space((unsigned char)l->in[l->pos]))
-      l->pos++;
-  lignore(l);
-  return L_TEXT;
-}
-
-static enum lstate lex_right(struct lexer *l) {
-  bool trim = has_right_trim(l->in + l->pos, l->n - l->pos);
-  if (trim) {
-    l->pos += 2;
-    lignore(l);
-  }
-  l->pos += 2;
-  lemit(l, T_RDELIM);
-  if (trim) {
-    while (l->pos < l->n && is_space((unsigned char)l->in[l->pos]))
-      l->pos++;
-    lignore(l);
-  }
-  return L_TEXT;
-}
-
-static bool at_terminator(struct lexer *l) {
-  int32_t r = lpeek(l);
-  if (is_space(r))
-    return true;
-  switch (r) {
-    case LEOF:
-    case '.':
-    case ',':
-    case '|':
-    case ':':
-    case ')':
-    case '(': return true;
-  }
-  return has_prefix(l->in + l->pos, l->n - l->pos, "}}");
-}
-
-static enum lstate lex_space(struct lexer *l) {
-  int spaces = 0;
-  while (is_space(lpeek(l))) {
-    lnext(l);
-    spaces++;
-  }
-  const char *s = l->in + l->pos - 1;
-  size_t n = l->n - l->pos + 1;
-  if (has_right_trim(s, n) && has_prefix(s + 2, n - 2, "}}")) {
-    lbackup(l);
-    if (spaces == 1)
-      return L_RIGHT;
-  }
-  lemit(l, T_SPACE);
-  return L_INSIDE;
-}
-
-static const struct {
-  const char *word;
-  enum tok_type typ;
-} keywords[] = {
-    {".", T_DOT},         {"block", T_BLOCK}, {"break", T_BREAK}, {"continue", T_CONTINUE},
-    {"define", T_DEFINE}, {"else", T_ELSE},   {"end", T_END},     {"if", T_IF},
-    {"range", T_RANGE},   {"nil", T_NIL},     {"template", T_TEMPLATE},
-    {"with", T_WITH},
-};
-
-static enum lstate lex_identifier(struct lexer *l) {
-  int32_t r;
-  while (is_alnum(r = lnext(l)))
-    ;
-  lbackup(l);
-  if (!at_terminator(l)) {
-    char u[32];
-    fmt_rune_u(u, sizeof(u), r);
-    return lerrorf(l, "bad character %s", u);
-  }
-  const char *w = l->in + l->start;
-  size_t wl = l->pos - l->start;
-  for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-    if (strlen(keywords[i].word) == wl && memcmp(keywords[i].word, w, wl) == 0) {
-      lemit(l, keywords[i].typ);
-      return L_INSIDE;
-    }
-  if (w[0] == '.')
-    lemit(l, T_FIELD);
-  else if ((wl == 4 && memcmp(w, "true", 4) == 0) || (wl == 5 && memcmp(w, "false", 5) == 0))
-    lemit(l, T_BOOL);
-  else
-    lemit(l, T_IDENT);
-  return L_INSIDE;
-}
-
-static enum lstate lex_field_or_var(struct lexer *l, enum tok_type typ) {
-  if (at_terminator(l)) {
-    lemit(l, typ == T_VARIABLE ? T_VARIABLE : T_DOT);
-    return L_INSIDE;
-  }
-  int32_t r;
-  while (is_alnum(r = lnext(l)))
-    ;
-  lbackup(l);
-  if (!at_terminator(l)) {
-    char u[32];
-    fmt_rune_u(u, sizeof(u), r);
-    return lerrorf(l, "bad character %s", u);
-  }
-  lemit(l, typ);
-  return L_INSIDE;
-}
-
-static bool accept(struct lexer *l, const char *valid) {
-  int32_t r = lnext(l);
-  if (r > 0 && r < 0x80 && strchr(valid, (int)r))
-    return true;
-  lbackup(l);
-  return false;
-}
-
-static void accept_run(struct lexer *l, const char *valid) {
-  while (accept(l, valid))
-    ;
-}
-
-static bool scan_number(struct lexer *l) {
-  accept(l, "+-");
-  const char *digits = "0123456789_";
-  if (accept(l, "0")) {
-    if (accept(l, "xX"))
-      digits = "0123456789abcdefABCDEF_";
-    else if (accept(l, "oO"))
-      digits = "01234567_";
-    else if (accept(l, "bB"))
-      digits = "01_";
-  }
-  accept_run(l, digits);
-  if (accept(l, "."))
-    accept_run(l, digits);
-  if (strlen(digits) == 11 && accept(l, "eE")) {
-    accept(l, "+-");
-    accept_run(l, "0123456789_");
-  }
-  if (strlen(digits) == 23 && accept(l, "pP")) {
-    accept(l, "+-");
-    accept_run(l, "0123456789_");
-  }
-  accept(l, "i");
-  if (is_alnum(lpeek(l))) {
-    lnext(l);
-    return false;
-  }
-  return true;
-}
-
-static enum lstate lex_bad_number(struct lexer *l) {
-  struct tbuf q = {0};
-  go_quote(&q, l->in + l->start, l->pos - l->start, false);
-  enum lstate s = lerrorf(l, "bad number syntax: %s", q.s);
-  tbuf_free(&q);
-  return s;
-}
-
-static enum lstate lex_number(struct lexer *l) {
-  if (!scan_number(l))
-    return lex_bad_number(l);
-  int32_t sign = lpeek(l);
-  if (sign == '+' || sign == '-') {
-    if (!scan_number(l) || l->in[l->pos - 1] != 'i')
-      return lex_bad_number(l);
-    lemit(l, T_COMPLEX);
-  } else {
-    lemit(l, T_NUMBER);
-  }
-  return L_INSIDE;
-}
-
-static enum lstate lex_quote(struct lexer *l, int32_t q, enum tok_type typ, const char *what) {
-  for (;;) {
-    int32_t r = lnext(l);
-    if (r == '\\') {
-      r = lnext(l);
-      if (r != LEOF && r != '\n')
-        continue;
-    }
-    if (r == LEOF || r == '\n')
-      return lerrorf(l, "unterminated %s", what);
-    if (r == q)
-      break;
-  }
-  lemit(l, typ);
-  return L_INSIDE;
-}
-
-static enum lstate lex_raw_quote(struct lexer *l) {
-  for (;;) {
-    int32_t r = lnext(l);
-    if (r == LEOF)
-      return lerrorf(l, "unterminated raw quoted string");
-    if (r == '`')
-      break;
-  }
-  lemit(l, T_RAWSTRING);
-  return L_INSIDE;
-}
-
-static enum lstate lex_inside(struct lexer *l) {
-  bool trim;
-  if (at_right_delim(l, &trim)) {
-    if (l->paren_depth == 0)
-      return L_RIGHT;
-    return lerrorf(l, "unclosed left paren");
-  }
-  int32_t r = lnext(l);
-  if (r == LEOF)
-    return lerrorf(l, "unclosed action");
-  if (is_space(r)) {
-    lbackup(l);
-    return lex_space(l);
-  }
-  switch (r) {
-    case '=': lemit(l, T_ASSIGN); return L_INSIDE;
-    case ':':
-      if (lnext(l) != '=')
-        return lerrorf(l, "expected :=");
-      lemit(l, T_DECLARE);
-      return L_INSIDE;
-    case '|': lemit(l, T_PIPE); return L_INSIDE;
-    case '"': return lex_quote(l, '"', T_STRING, "quoted string");
-    case '`': return lex_raw_quote(l);
-    case '$': return at_terminator(l) ? (lemit(l, T_VARIABLE), L_INSIDE)
-                                      : lex_field_or_var(l, T_VARIABLE);
-    case '\'': return lex_quote(l, '\'', T_CHARCONST, "character constant");
-    case '(':
-      lemit(l, T_LPAREN);
-      l->paren_depth++;
-      return L_INSIDE;
-    case ')':
-      lemit(l, T_RPAREN);
-      l->paren_depth--;
-      if (l->paren_depth < 0)
-        return lerrorf(l, "unexpected right paren U+0029 ')'");
-      return L_INSIDE;
-  }
-  if (r == '.') {
-    if (l->pos < l->n && (l->in[l->pos] < '0' || l->in[l->pos] > '9'))
-      return lex_field_or_var(l, T_FIELD);
-  }
-  if (r == '.' || r == '+' || r == '-' || (r >= '0' && r <= '9')) {
-    lbackup(l);
-    return lex_number(l);
-  }
-  if (is_alnum(r)) {
-    lbackup(l);
-    return lex_identifier(l);
-  }
-  if (r < 0x80 && r >= 0x20 && r < 0x7f) {
-    lemit(l, T_CHAR);
-    return L_INSIDE;
-  }
-  char u[32];
-  fmt_rune_u(u, sizeof(u), r);
-  return lerrorf(l, "unrecognized character in action: %s", u);
-}
-
-static void lex_all(struct lexer *l) {
-  enum lstate s = L_TEXT;
-  while (s != L_DONE) {
-    switch (s) {
-      case L_TEXT: s = lex_text(l); break;
-      case L_LEFT: s = lex_left(l); break;
-      case L_COMMENT: s = lex_comment(l); break;
-      case L_RIGHT: s = lex_right(l); break;
-      case L_INSIDE: s = lex_inside(l); break;
-      case L_DONE: break;
-    }
-  }
-}
-
-/* ---- the parser ---- */
-
 struct parser {
+  struct tmpl *t;
+  int depth; /* nesting, bounded so that hostile input cannot exhaust the stack */
   const char *src;
   struct tok *toks;
   size_t ntoks;
@@ -812,6 +179,13 @@ static struct node *new_variable(struct parser *p, const struct tok *t) {
 }
 
 static struct node *pipeline(struct parser *p, const char *context, enum tok_type end);
+static struct node *block_control(struct parser *p);
+static struct node *template_control(struct parser *p);
+
+static void nest(struct parser *p) {
+  if (++p->depth > 1000)
+    perrorf(p, "template nesting too deep");
+}
 static struct node *item_list(struct parser *p, struct node **next);
 
 static struct node *use_var(struct parser *p, const struct tok *t) {
@@ -1176,6 +550,7 @@ static void check_pipeline(struct parser *p, struct node *pipe, const char *cont
 }
 
 static struct node *pipeline(struct parser *p, const char *context, enum tok_type end) {
+  nest(p);
   struct node *pipe = new_node(p, N_PIPE, ppeek_nonspace(p)->pos);
   bool is_range = strcmp(context, "range") == 0;
 decls:;
@@ -1208,6 +583,7 @@ decls:;
     const struct tok *t = pnext_nonspace(p);
     if (t->typ == end) {
       check_pipeline(p, pipe, context);
+      p->depth--;
       return pipe;
     }
     switch (t->typ) {
@@ -1235,6 +611,7 @@ static struct node *if_control(struct parser *p);
 
 /* if, range and with: pipeline, list, optional else list. */
 static struct node *parse_control(struct parser *p, enum ntype type, const char *context) {
+  nest(p);
   size_t saved = p->nvars;
   struct node *n = new_node(p, type, 0);
   n->pipe = pipeline(p, context, T_RDELIM);
@@ -1257,6 +634,7 @@ static struct node *parse_control(struct parser *p, enum ntype type, const char 
     }
   }
   p->nvars = saved;
+  p->depth--;
   return n;
 }
 
@@ -1267,9 +645,8 @@ static struct node *if_control(struct parser *p) {
 static struct node *action(struct parser *p) {
   const struct tok *t = pnext_nonspace(p);
   switch (t->typ) {
-    case T_BLOCK:
-    case T_TEMPLATE:
-    case T_DEFINE: perrorf(p, "{{%.*s}} is not supported", (int)t->len, t->val);
+    case T_BLOCK: return block_control(p);
+    case T_TEMPLATE: return template_control(p);
     case T_BREAK:
     case T_CONTINUE: {
       bool brk = t->typ == T_BREAK;
@@ -1331,14 +708,118 @@ static struct node *item_list(struct parser *p, struct node **next) {
   perrorf(p, "unexpected EOF");
 }
 
+static bool is_empty_tree(const struct node *n) {
+  if (n == NULL)
+    return true;
+  if (n->type == N_TEXT) {
+    for (size_t i = 0; i < n->len; i++)
+      if (!strchr(" \t\r\n\v\f", n->text[i]))
+        return false;
+    return true;
+  }
+  if (n->type != N_LIST)
+    return false;
+  for (size_t i = 0; i < n->nkids; i++)
+    if (!is_empty_tree(n->kids[i]))
+      return false;
+  return true;
+}
+
+/* Go's Tree.add: a name may be defined twice only if one of them is empty. */
+static void add_def(struct parser *p, const char *name, struct node *root) {
+  for (size_t i = 0; i < p->t->ndefs; i++) {
+    struct tdef *d = &p->t->defs[i];
+    if (strcmp(d->name, name) != 0)
+      continue;
+    if (is_empty_tree(d->root)) {
+      d->root = root;
+      return;
+    }
+    if (!is_empty_tree(root)) {
+      struct tbuf q = {0};
+      go_quote(&q, name, strlen(name), false);
+      char *qs = arena_strndup(p->arena, q.s, q.len);
+      tbuf_free(&q);
+      perrorf(p, "template: multiple definition of template %s", qs);
+    }
+    return;
+  }
+  if ((p->t->ndefs & (p->t->ndefs - 1)) == 0) {
+    size_t cap = p->t->ndefs ? p->t->ndefs * 2 : 1;
+    struct tdef *d = arena_alloc(p->arena, cap * sizeof(*d));
+    if (p->t->ndefs)
+      memcpy(d, p->t->defs, p->t->ndefs * sizeof(*d));
+    p->t->defs = d;
+  }
+  p->t->defs[p->t->ndefs++] = (struct tdef){name, root};
+}
+
+static const char *template_name(struct parser *p, const struct tok *t, const char *context) {
+  if (t->typ != T_STRING && t->typ != T_RAWSTRING)
+    unexpected(p, t, context);
+  const char *name;
+  size_t len;
+  if (!unquote(p, t, &name, &len))
+    perrorf(p, "invalid syntax");
+  return name;
+}
+
+/* The body of a define or block: a tree of its own, where only $ is known. */
+static struct node *sub_tree(struct parser *p, const char *context) {
+  const char **vars = p->vars;
+  size_t nvars = p->nvars, capvars = p->capvars;
+  int range_depth = p->range_depth;
+  p->vars = NULL;
+  p->nvars = p->capvars = 0;
+  p->range_depth = 0;
+  push_var(p, "$");
+  struct node *end;
+  struct node *root = item_list(p, &end);
+  if (end->type != N_END_MARK)
+    perrorf(p, "unexpected {{else}} in %s", context);
+  p->vars = vars;
+  p->nvars = nvars;
+  p->capvars = capvars;
+  p->range_depth = range_depth;
+  return root;
+}
+
+static void parse_definition(struct parser *p) {
+  const char *name = template_name(p, pnext_nonspace(p), "define clause");
+  expect(p, T_RDELIM, "define clause");
+  add_def(p, name, sub_tree(p, "define clause"));
+}
+
+static struct node *template_control(struct parser *p) {
+  const struct tok *t = pnext_nonspace(p);
+  struct node *n = new_node(p, N_TEMPLATE, t->pos);
+  n->text = template_name(p, t, "template clause");
+  if (pnext_nonspace(p)->typ != T_RDELIM) {
+    pbackup(p);
+    n->pipe = pipeline(p, "template clause", T_RDELIM);
+  }
+  return n;
+}
+
+static struct node *block_control(struct parser *p) {
+  const struct tok *t = pnext_nonspace(p);
+  struct node *n = new_node(p, N_TEMPLATE, t->pos);
+  n->text = template_name(p, t, "block clause");
+  n->pipe = pipeline(p, "block clause", T_RDELIM);
+  add_def(p, n->text, sub_tree(p, "block clause"));
+  return n;
+}
+
 static struct node *parse_root(struct parser *p) {
   struct node *root = new_node(p, N_LIST, ppeek(p)->pos);
   while (ppeek(p)->typ != T_EOF) {
     if (ppeek(p)->typ == T_LDELIM) {
       size_t di = p->i;
       pnext(p);
-      if (pnext_nonspace(p)->typ == T_DEFINE)
-        perrorf(p, "{{define}} is not supported");
+      if (pnext_nonspace(p)->typ == T_DEFINE) {
+        parse_definition(p);
+        continue;
+      }
       p->i = di;
     }
     struct node *n = text_or_action(p);
@@ -1348,26 +829,35 @@ static struct node *parse_root(struct parser *p) {
       perrorf(p, "unexpected {{else}}");
     add_kid(p, root, n);
   }
-  return root;
+  /* the main template is named "": a non-empty {{define ""}} replaces an
+   * empty one, as in Go */
+  add_def(p, "", root);
+  return tmpl_lookup(p->t, "") == root ? root : (struct node *)tmpl_lookup(p->t, "");
+}
+
+const struct node *tmpl_lookup(const struct tmpl *t, const char *name) {
+  for (size_t i = 0; i < t->ndefs; i++)
+    if (strcmp(t->defs[i].name, name) == 0)
+      return t->defs[i].root;
+  return NULL;
 }
 
 struct tmpl *tmpl_parse(const char *src, struct err **e) {
   struct tmpl *t = xcalloc(1, sizeof(*t));
   t->src = xstrdup(src);
-  struct lexer l = {.in = t->src, .n = strlen(t->src), .line = 1, .start_line = 1};
-  l.arena = &t->arena;
-  lex_all(&l);
-  struct parser p = {.src = t->src, .toks = l.toks, .ntoks = l.ntoks, .arena = &t->arena};
+  size_t ntoks;
+  struct tok *toks = tmpl_lex(t->src, strlen(t->src), &t->arena, &ntoks);
+  struct parser p = {.t = t, .src = t->src, .toks = toks, .ntoks = ntoks, .arena = &t->arena};
   push_var(&p, "$");
   if (setjmp(p.jb) != 0) {
     err_setc(e, ERR_USAGE, 0, "%s", p.msg);
     free(p.msg);
-    free(l.toks);
+    free(toks);
     tmpl_free(t);
     return NULL;
   }
   t->root = parse_root(&p);
-  free(l.toks);
+  free(toks);
   return t;
 }
 
@@ -1379,130 +869,3 @@ void tmpl_free(struct tmpl *t) {
   free(t);
 }
 
-/* ---- Go's String() of nodes ---- */
-
-static void list_string(struct tbuf *b, const struct node *n) {
-  for (size_t i = 0; n && i < n->nkids; i++)
-    node_string(b, n->kids[i]);
-}
-
-void node_string(struct tbuf *b, const struct node *n) {
-  switch (n->type) {
-    case N_LIST: list_string(b, n); break;
-    case N_TEXT: tbuf_add(b, n->text, n->len); break;
-    case N_ACTION:
-      tbuf_adds(b, "{{");
-      node_string(b, n->pipe);
-      tbuf_adds(b, "}}");
-      break;
-    case N_IF:
-    case N_RANGE:
-    case N_WITH:
-      tbuf_adds(b, n->type == N_IF ? "{{if " : n->type == N_RANGE ? "{{range " : "{{with ");
-      node_string(b, n->pipe);
-      tbuf_adds(b, "}}");
-      list_string(b, n->list);
-      if (n->elist) {
-        tbuf_adds(b, "{{else}}");
-        list_string(b, n->elist);
-      }
-      tbuf_adds(b, "{{end}}");
-      break;
-    case N_BREAK: tbuf_adds(b, "{{break}}"); break;
-    case N_CONTINUE: tbuf_adds(b, "{{continue}}"); break;
-    case N_PIPE:
-      for (size_t i = 0; i < n->nidents; i++) {
-        if (i > 0)
-          tbuf_adds(b, ", ");
-        tbuf_adds(b, n->idents[i]);
-      }
-      if (n->nidents)
-        tbuf_adds(b, n->is_assign ? " = " : " := ");
-      for (size_t i = 0; i < n->nkids; i++) {
-        if (i > 0)
-          tbuf_adds(b, " | ");
-        node_string(b, n->kids[i]);
-      }
-      break;
-    case N_CMD:
-      for (size_t i = 0; i < n->nkids; i++) {
-        if (i > 0)
-          tbuf_addc(b, ' ');
-        if (n->kids[i]->type == N_PIPE) {
-          tbuf_addc(b, '(');
-          node_string(b, n->kids[i]);
-          tbuf_addc(b, ')');
-        } else {
-          node_string(b, n->kids[i]);
-        }
-      }
-      break;
-    case N_FIELD:
-      for (size_t i = 0; i < n->nidents; i++) {
-        tbuf_addc(b, '.');
-        tbuf_adds(b, n->idents[i]);
-      }
-      break;
-    case N_VAR:
-      for (size_t i = 0; i < n->nidents; i++) {
-        if (i > 0)
-          tbuf_addc(b, '.');
-        tbuf_adds(b, n->idents[i]);
-      }
-      break;
-    case N_CHAIN:
-      if (n->pipe->type == N_PIPE) {
-        tbuf_addc(b, '(');
-        node_string(b, n->pipe);
-        tbuf_addc(b, ')');
-      } else {
-        node_string(b, n->pipe);
-      }
-      for (size_t i = 0; i < n->nidents; i++) {
-        tbuf_addc(b, '.');
-        tbuf_adds(b, n->idents[i]);
-      }
-      break;
-    case N_IDENT: tbuf_adds(b, n->text); break;
-    case N_DOT: tbuf_addc(b, '.'); break;
-    case N_NIL: tbuf_adds(b, "nil"); break;
-    case N_BOOL: tbuf_adds(b, n->b ? "true" : "false"); break;
-    case N_NUMBER:
-    case N_STRING: tbuf_adds(b, n->src); break;
-    case N_ELSE_MARK: tbuf_adds(b, "{{else}}"); break;
-    case N_END_MARK: tbuf_adds(b, "{{end}}"); break;
-  }
-}
-
-/* ---- docker's format preprocessing ---- */
-
-int tmpl_is_table(const char *format, const char **rest) {
-  int table = strncmp(format, "table", 5) == 0;
-  if (rest)
-    *rest = table ? format + 5 : format;
-  return table;
-}
-
-char *tmpl_preformat(const char *format, int *is_table) {
-  const char *f;
-  int table = tmpl_is_table(format, &f);
-  if (is_table)
-    *is_table = table;
-  if (!table && strcmp(format, "json") == 0)
-    f = "{{json .}}";
-  size_t n = strlen(f);
-  while (n > 0 && f[0] == ' ')
-    f++, n--;
-  while (n > 0 && f[n - 1] == ' ')
-    n--;
-  struct tbuf b = {0};
-  for (size_t i = 0; i < n; i++) {
-    if (f[i] == '\\' && i + 1 < n && (f[i + 1] == 't' || f[i + 1] == 'n')) {
-      tbuf_addc(&b, f[i + 1] == 't' ? '\t' : '\n');
-      i++;
-    } else {
-      tbuf_addc(&b, f[i]);
-    }
-  }
-  return tbuf_steal(&b, NULL);
-}
