@@ -81,6 +81,13 @@ struct tok {
 /* All tokens of src (malloc'd array; error texts in the arena), ending
  * with T_EOF or T_ERROR. */
 struct tok *tmpl_lex(const char *src, size_t n, struct arena **arena, size_t *ntoks);
+/* strconv.UnquoteChar: one rune at *s (before end) of a literal quoted
+ * with q; -1 on bad syntax, -2 - b for a \x or octal escape of byte b. */
+int32_t tmpl_unquote_char(const char **s, const char *end, char q);
+/* strconv.Unquote of a T_STRING or T_RAWSTRING token, into the arena. */
+bool tmpl_unquote(const struct tok *t, struct arena **arena, const char **out, size_t *outlen);
+/* strconv.ParseUint(s, 0, 64). */
+bool tmpl_parse_uint(const char *s, size_t n, unsigned long long *out);
 
 enum ntype {
   N_LIST,
@@ -259,8 +266,16 @@ void go_print(struct tbuf *b, const json_t *j);
 void go_sprint(struct tbuf *b, json_t *const *args, size_t n);
 void go_sprintln(struct tbuf *b, json_t *const *args, size_t n);
 void go_sprintf(struct tbuf *b, const char *format, size_t flen, json_t *const *args, size_t n);
-/* strconv.Quote (ascii: QuoteToASCII). */
+/* strconv.Quote (ascii: QuoteToASCII); go_quote_char quotes with q, which
+ * gives QuoteRune with '\''. */
 void go_quote(struct tbuf *b, const char *s, size_t n, bool ascii);
+void go_quote_char(struct tbuf *b, const char *s, size_t n, char q, bool ascii);
+/* Floats: the shortest digits d of f (> 0, finite) that read back as f, with
+ * f = 0.d * 10^dp; and their %e (at least min_exp_digits exponent digits)
+ * and %f layouts. */
+void go_float_digits(double f, char d[32], int *nd, int *dp);
+void go_layout_e(struct tbuf *b, const char *d, int nd, int dp, int min_exp_digits);
+void go_layout_f(struct tbuf *b, const char *d, int nd, int dp);
 /* encoding/json as docker's `json` uses it. */
 void go_json(struct tbuf *b, const json_t *j);
 

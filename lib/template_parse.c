@@ -196,173 +196,6 @@ static struct node *use_var(struct parser *p, const struct tok *t) {
   perrorf(p, "undefined variable \"%s\"", v->idents[0]);
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* strconv.UnquoteChar: one possibly escaped rune at *s (before end) in a
- * literal quoted with q.  Returns -1 on bad syntax. */
-static int32_t unquote_char(const char **s, const char *end, char q) {
-  const char *c = *s;
-  if (c >= end)
-    return -1;
-  if (*c == q && (q == '\'' || q == '"'))
-    return -1;
-  if ((unsigned char)*c >= 0x80) {
-    int w;
-    int32_t r = utf8_decode(c, (size_t)(end - c), &w);
-    *s = c + w;
-    return r;
-  }
-  if (*c != '\\') {
-    *s = c + 1;
-    return (unsigned char)*c;
-  }
-  if (c + 1 >= end)
-    return -1;
-  char e = c[1];
-  c += 2;
-  int32_t r;
-  switch (e) {
-    case 'a': r = '\a'; break;
-    case 'b': r = '\b'; break;
-    case 'f': r = '\f'; break;
-    case 'n': r = '\n'; break;
-    case 'r': r = '\r'; break;
-    case 't': r = '\t'; break;
-    case 'v': r = '\v'; break;
-    case '\\': r = '\\'; break;
-    case '\'':
-    case '"':
-      if (e != q)
-        return -1;
-      r = e;
-      break;
-    case 'x':
-    case 'u':
-    case 'U': {
-      int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-      if (end - c < n)
-        return -1;
-      r = 0;
-      for (int k = 0; k < n; k++) {
-        int h = hexval(c[k]);
-        if (h < 0)
-          return -1;
-        r = r * 16 + h;
-      }
-      c += n;
-      if (e == 'x') {
-        /* a byte, not a rune: marked by a negative value below -1 */
-        *s = c;
-        return -2 - r;
-      }
-      if (r > 0x10FFFF || (r >= 0xD800 && r < 0xE000))
-        return -1;
-      break;
-    }
-    default:
-      if (e >= '0' && e <= '7') {
-        if (end - c < 2)
-          return -1;
-        r = e - '0';
-        for (int k = 0; k < 2; k++) {
-          if (c[k] < '0' || c[k] > '7')
-            return -1;
-          r = r * 8 + (c[k] - '0');
-        }
-        if (r > 255)
-          return -1;
-        c += 2;
-        *s = c;
-        return -2 - r;
-      }
-      return -1;
-  }
-  *s = c;
-  return r;
-}
-
-/* strconv.Unquote of a "..." or `...` token into the arena. */
-static bool unquote(struct parser *p, const struct tok *t, const char **out, size_t *outlen) {
-  const char *s = t->val, *end = t->val + t->len;
-  if (t->typ == T_RAWSTRING) {
-    struct tbuf b = {0};
-    for (const char *c = s + 1; c < end - 1; c++)
-      if (*c != '\r')
-        tbuf_addc(&b, *c);
-    *out = arena_strndup(p->arena, b.s ? b.s : "", b.len);
-    *outlen = b.len;
-    tbuf_free(&b);
-    return true;
-  }
-  struct tbuf b = {0};
-  const char *c = s + 1;
-  end--; /* the closing quote */
-  while (c < end) {
-    int32_t r = unquote_char(&c, end, '"');
-    if (r == -1) {
-      tbuf_free(&b);
-      return false;
-    }
-    if (r <= -2) {
-      tbuf_addc(&b, (char)(-2 - r));
-    } else {
-      char enc[4];
-      tbuf_add(&b, enc, (size_t)utf8_encode(r, enc));
-    }
-  }
-  *out = arena_strndup(p->arena, b.s ? b.s : "", b.len);
-  *outlen = b.len;
-  tbuf_free(&b);
-  return true;
-}
-
-/* Go's strconv.ParseUint with base 0: prefixes 0x 0o 0b and a leading 0
- * for octal; underscores only between digits (or after a prefix). */
-static bool parse_uint(const char *s, size_t n, unsigned long long *out) {
-  int base = 10;
-  size_t i = 0;
-  if (n >= 2 && s[0] == '0') {
-    char c = s[1];
-    if (c == 'x' || c == 'X')
-      base = 16, i = 2;
-    else if (c == 'o' || c == 'O')
-      base = 8, i = 2;
-    else if (c == 'b' || c == 'B')
-      base = 2, i = 2;
-    else
-      base = 8, i = 1;
-  }
-  if (n == 0 || (i == 2 && n == 2))
-    return false;
-  unsigned long long v = 0;
-  bool prev_digit = i > 0; /* a prefix counts as a digit for underscores */
-  for (; i < n; i++) {
-    if (s[i] == '_') {
-      if (!prev_digit || i + 1 >= n || s[i + 1] == '_')
-        return false;
-      prev_digit = false;
-      continue;
-    }
-    int d = hexval(s[i]);
-    if (d < 0 || d >= base)
-      return false;
-    if (v > (~0ULL - (unsigned)d) / (unsigned)base)
-      return false;
-    v = v * (unsigned)base + (unsigned)d;
-    prev_digit = true;
-  }
-  *out = v;
-  return true;
-}
-
 static struct node *new_number(struct parser *p, const struct tok *t) {
   struct node *n = new_node(p, N_NUMBER, t->pos);
   const char *s = t->val;
@@ -370,7 +203,7 @@ static struct node *new_number(struct parser *p, const struct tok *t) {
   n->src = arena_strndup(p->arena, s, len);
   if (t->typ == T_CHARCONST) {
     const char *c = s + 1;
-    int32_t r = unquote_char(&c, s + len, '\'');
+    int32_t r = tmpl_unquote_char(&c, s + len, '\'');
     if (r <= -2)
       r = -2 - r;
     if (r < 0 || c != s + len - 1)
@@ -386,7 +219,7 @@ static struct node *new_number(struct parser *p, const struct tok *t) {
   bool neg = len > 0 && s[0] == '-';
   size_t off = (len > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   unsigned long long u;
-  if (parse_uint(s + off, len - off, &u)) {
+  if (tmpl_parse_uint(s + off, len - off, &u)) {
     if (!neg) {
       n->is_uint = true;
       n->u = u;
@@ -470,7 +303,7 @@ static struct node *term(struct parser *p) {
     case T_RAWSTRING: {
       struct node *n = new_node(p, N_STRING, t->pos);
       n->src = arena_strndup(p->arena, t->val, t->len);
-      if (!unquote(p, t, &n->text, &n->len))
+      if (!tmpl_unquote(t, p->arena, &n->text, &n->len))
         perrorf(p, "invalid syntax");
       return n;
     }
@@ -759,7 +592,7 @@ static const char *template_name(struct parser *p, const struct tok *t, const ch
     unexpected(p, t, context);
   const char *name;
   size_t len;
-  if (!unquote(p, t, &name, &len))
+  if (!tmpl_unquote(t, p->arena, &name, &len))
     perrorf(p, "invalid syntax");
   return name;
 }

@@ -34,7 +34,7 @@ const char *go_type_name(const json_t *j) {
 /* The shortest decimal digits d (no point, no trailing zeros, NUL-ended)
  * that read back as f (> 0, finite), and the decimal point position dp:
  * f = 0.d * 10^dp. */
-static void float_digits(double f, char d[32], int *nd, int *dp) {
+void go_float_digits(double f, char d[32], int *nd, int *dp) {
   char buf[40];
   for (int p = 1; p <= 17; p++) {
     snprintf(buf, sizeof(buf), "%.*e", p - 1, f);
@@ -55,7 +55,7 @@ static void float_digits(double f, char d[32], int *nd, int *dp) {
 
 /* %e layout of digits: d.ddde±XX (at least two exponent digits).  go_json
  * wants e-7 rather than e-07: min_exp_digits 1. */
-static void layout_e(struct tbuf *b, const char *d, int nd, int dp, int min_exp_digits) {
+void go_layout_e(struct tbuf *b, const char *d, int nd, int dp, int min_exp_digits) {
   tbuf_addc(b, d[0]);
   if (nd > 1) {
     tbuf_addc(b, '.');
@@ -67,7 +67,7 @@ static void layout_e(struct tbuf *b, const char *d, int nd, int dp, int min_exp_
   tbuf_addf(b, "%0*d", min_exp_digits, exp < 0 ? -exp : exp);
 }
 
-static void layout_f(struct tbuf *b, const char *d, int nd, int dp) {
+void go_layout_f(struct tbuf *b, const char *d, int nd, int dp) {
   if (dp <= 0) {
     tbuf_adds(b, "0.");
     tbuf_repeat(b, '0', (size_t)-dp);
@@ -101,177 +101,14 @@ static void float_shortest_g(struct tbuf *b, double f) {
   }
   char d[32];
   int nd, dp;
-  float_digits(f, d, &nd, &dp);
+  go_float_digits(f, d, &nd, &dp);
   /* with the shortest digits Go switches to %e at exponents below -4 or
    * from 6 on, whatever the number of digits: 1e+06, 1.234567e+06, 123456 */
   int exp = dp - 1;
   if (exp < -4 || exp >= 6)
-    layout_e(b, d, nd, dp, 2);
+    go_layout_e(b, d, nd, dp, 2);
   else
-    layout_f(b, d, nd, dp);
-}
-
-/* ---- json ---- */
-
-static void json_string_out(struct tbuf *b, const char *s, size_t n) {
-  static const char hex[] = "0123456789abcdef";
-  tbuf_addc(b, '"');
-  for (size_t i = 0; i < n;) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x80) {
-      if (c >= 0x20 && c != '"' && c != '\\') {
-        tbuf_addc(b, (char)c);
-      } else {
-        tbuf_addc(b, '\\');
-        switch (c) {
-          case '"':
-          case '\\': tbuf_addc(b, (char)c); break;
-          case '\b': tbuf_addc(b, 'b'); break;
-          case '\f': tbuf_addc(b, 'f'); break;
-          case '\n': tbuf_addc(b, 'n'); break;
-          case '\r': tbuf_addc(b, 'r'); break;
-          case '\t': tbuf_addc(b, 't'); break;
-          default:
-            tbuf_adds(b, "u00");
-            tbuf_addc(b, hex[c >> 4]);
-            tbuf_addc(b, hex[c & 15]);
-        }
-      }
-      i++;
-      continue;
-    }
-    int w;
-    int32_t r = utf8_decode(s + i, n - i, &w);
-    if (r == 0xFFFD && w == 1)
-      tbuf_adds(b, "\\ufffd");
-    else if (r == 0x2028 || r == 0x2029)
-      tbuf_addf(b, "\\u%04x", (unsigned)r);
-    else
-      tbuf_add(b, s + i, (size_t)w);
-    i += (size_t)w;
-  }
-  tbuf_addc(b, '"');
-}
-
-void go_json(struct tbuf *b, const json_t *j) {
-  if (j == NULL) {
-    tbuf_adds(b, "null");
-    return;
-  }
-  switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-      tbuf_addc(b, '{');
-      const char *k;
-      json_t *v;
-      bool first = true;
-      json_object_foreach((json_t *)j, k, v) {
-        if (!first)
-          tbuf_addc(b, ',');
-        first = false;
-        json_string_out(b, k, strlen(k));
-        tbuf_addc(b, ':');
-        go_json(b, v);
-      }
-      tbuf_addc(b, '}');
-      break;
-    }
-    case JSON_ARRAY:
-      tbuf_addc(b, '[');
-      for (size_t i = 0; i < json_array_size(j); i++) {
-        if (i)
-          tbuf_addc(b, ',');
-        go_json(b, json_array_get(j, i));
-      }
-      tbuf_addc(b, ']');
-      break;
-    case JSON_STRING: json_string_out(b, json_string_value(j), json_string_length(j)); break;
-    case JSON_INTEGER: tbuf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(j)); break;
-    case JSON_REAL: {
-      /* encoding/json's floatEncoder: 'f' unless the magnitude is below
-       * 1e-6 or at least 1e21, then 'e' with e-07 shortened to e-7 */
-      double f = json_real_value(j);
-      if (signbit(f))
-        tbuf_addc(b, '-');
-      f = fabs(f);
-      if (f == 0) {
-        tbuf_addc(b, '0');
-        break;
-      }
-      char d[32];
-      int nd, dp;
-      float_digits(f, d, &nd, &dp);
-      if (f < 1e-6 || f >= 1e21)
-        layout_e(b, d, nd, dp, dp - 1 < 0 ? 1 : 2);
-      else
-        layout_f(b, d, nd, dp);
-      break;
-    }
-    case JSON_TRUE: tbuf_adds(b, "true"); break;
-    case JSON_FALSE: tbuf_adds(b, "false"); break;
-    case JSON_NULL: tbuf_adds(b, "null"); break;
-  }
-}
-
-char *tmpl_json(const json_t *j) {
-  struct tbuf b = {0};
-  go_json(&b, j);
-  return tbuf_steal(&b, NULL);
-}
-
-/* ---- strconv quoting ---- */
-
-static void quote_with(struct tbuf *b, const char *s, size_t n, char q, bool ascii) {
-  static const char hex[] = "0123456789abcdef";
-  tbuf_addc(b, q);
-  for (size_t i = 0; i < n;) {
-    int w;
-    int32_t r = utf8_decode(s + i, n - i, &w);
-    if (r == 0xFFFD && w == 1) {
-      tbuf_adds(b, "\\x");
-      tbuf_addc(b, hex[(unsigned char)s[i] >> 4]);
-      tbuf_addc(b, hex[(unsigned char)s[i] & 15]);
-      i++;
-      continue;
-    }
-    i += (size_t)w;
-    if (r == q || r == '\\') {
-      tbuf_addc(b, '\\');
-      tbuf_addc(b, (char)r);
-      continue;
-    }
-    if (ascii ? (r < 0x7F && go_isprint(r)) : go_isprint(r)) {
-      char enc[4];
-      tbuf_add(b, enc, (size_t)utf8_encode(r, enc));
-      continue;
-    }
-    switch (r) {
-      case '\a': tbuf_adds(b, "\\a"); break;
-      case '\b': tbuf_adds(b, "\\b"); break;
-      case '\f': tbuf_adds(b, "\\f"); break;
-      case '\n': tbuf_adds(b, "\\n"); break;
-      case '\r': tbuf_adds(b, "\\r"); break;
-      case '\t': tbuf_adds(b, "\\t"); break;
-      case '\v': tbuf_adds(b, "\\v"); break;
-      default:
-        if (r < ' ' || r == 0x7F)
-          tbuf_addf(b, "\\x%c%c", hex[r >> 4], hex[r & 15]);
-        else if (r < 0x10000)
-          tbuf_addf(b, "\\u%04x", (unsigned)r);
-        else
-          tbuf_addf(b, "\\U%08x", (unsigned)r);
-    }
-  }
-  tbuf_addc(b, q);
-}
-
-void go_quote(struct tbuf *b, const char *s, size_t n, bool ascii) {
-  quote_with(b, s, n, '"', ascii);
-}
-
-char *tmpl_go_quote(const char *s, size_t n) {
-  struct tbuf b = {0};
-  go_quote(&b, s, n, false);
-  return tbuf_steal(&b, NULL);
+    go_layout_f(b, d, nd, dp);
 }
 
 /* ---- fmt ---- */
@@ -609,7 +446,7 @@ static void print_value(struct tbuf *b, struct fmtf *f, const json_t *j, int ver
           if (verb == 'c')
             tbuf_add(&t, enc, (size_t)w);
           else
-            quote_with(&t, enc, (size_t)w, '\'', f->plus);
+            go_quote_char(&t, enc, (size_t)w, '\'', f->plus);
           pad(b, f, t.s, t.len);
           tbuf_free(&t);
           return;

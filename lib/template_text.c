@@ -1,12 +1,13 @@
-/* template_text.c — UTF-8 and the string functions of templates: Go's
- * strings.ToLower/ToUpper/Title and text/template's html, js and urlquery
- * escapers.
+/* template_text.c — UTF-8 and the string forms of templates: Go's
+ * strings.ToLower/ToUpper/Title, text/template's html, js and urlquery
+ * escapers, strconv.Quote, and encoding/json as docker's `json` uses it.
  *
  * Case mapping covers ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic and
  * fullwidth Latin: what names, labels and paths in container data use.
  * Other runes keep their case. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #include "template_int.h"
@@ -285,4 +286,167 @@ void text_urlquery(struct tbuf *b, const char *s, size_t n) {
       tbuf_addc(b, hex[c & 15]);
     }
   }
+}
+
+/* ---- strconv quoting ---- */
+
+void go_quote_char(struct tbuf *b, const char *s, size_t n, char q, bool ascii) {
+  static const char hex[] = "0123456789abcdef";
+  tbuf_addc(b, q);
+  for (size_t i = 0; i < n;) {
+    int w;
+    int32_t r = utf8_decode(s + i, n - i, &w);
+    if (r == 0xFFFD && w == 1) {
+      tbuf_adds(b, "\\x");
+      tbuf_addc(b, hex[(unsigned char)s[i] >> 4]);
+      tbuf_addc(b, hex[(unsigned char)s[i] & 15]);
+      i++;
+      continue;
+    }
+    i += (size_t)w;
+    if (r == q || r == '\\') {
+      tbuf_addc(b, '\\');
+      tbuf_addc(b, (char)r);
+      continue;
+    }
+    if (ascii ? (r < 0x7F && go_isprint(r)) : go_isprint(r)) {
+      char enc[4];
+      tbuf_add(b, enc, (size_t)utf8_encode(r, enc));
+      continue;
+    }
+    switch (r) {
+      case '\a': tbuf_adds(b, "\\a"); break;
+      case '\b': tbuf_adds(b, "\\b"); break;
+      case '\f': tbuf_adds(b, "\\f"); break;
+      case '\n': tbuf_adds(b, "\\n"); break;
+      case '\r': tbuf_adds(b, "\\r"); break;
+      case '\t': tbuf_adds(b, "\\t"); break;
+      case '\v': tbuf_adds(b, "\\v"); break;
+      default:
+        if (r < ' ' || r == 0x7F)
+          tbuf_addf(b, "\\x%c%c", hex[r >> 4], hex[r & 15]);
+        else if (r < 0x10000)
+          tbuf_addf(b, "\\u%04x", (unsigned)r);
+        else
+          tbuf_addf(b, "\\U%08x", (unsigned)r);
+    }
+  }
+  tbuf_addc(b, q);
+}
+
+void go_quote(struct tbuf *b, const char *s, size_t n, bool ascii) {
+  go_quote_char(b, s, n, '"', ascii);
+}
+
+char *tmpl_go_quote(const char *s, size_t n) {
+  struct tbuf b = {0};
+  go_quote(&b, s, n, false);
+  return tbuf_steal(&b, NULL);
+}
+
+/* ---- json ---- */
+
+static void json_string_out(struct tbuf *b, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  tbuf_addc(b, '"');
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) {
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        tbuf_addc(b, (char)c);
+      } else {
+        tbuf_addc(b, '\\');
+        switch (c) {
+          case '"':
+          case '\\': tbuf_addc(b, (char)c); break;
+          case '\b': tbuf_addc(b, 'b'); break;
+          case '\f': tbuf_addc(b, 'f'); break;
+          case '\n': tbuf_addc(b, 'n'); break;
+          case '\r': tbuf_addc(b, 'r'); break;
+          case '\t': tbuf_addc(b, 't'); break;
+          default:
+            tbuf_adds(b, "u00");
+            tbuf_addc(b, hex[c >> 4]);
+            tbuf_addc(b, hex[c & 15]);
+        }
+      }
+      i++;
+      continue;
+    }
+    int w;
+    int32_t r = utf8_decode(s + i, n - i, &w);
+    if (r == 0xFFFD && w == 1)
+      tbuf_adds(b, "\\ufffd");
+    else if (r == 0x2028 || r == 0x2029)
+      tbuf_addf(b, "\\u%04x", (unsigned)r);
+    else
+      tbuf_add(b, s + i, (size_t)w);
+    i += (size_t)w;
+  }
+  tbuf_addc(b, '"');
+}
+
+void go_json(struct tbuf *b, const json_t *j) {
+  if (j == NULL) {
+    tbuf_adds(b, "null");
+    return;
+  }
+  switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+      tbuf_addc(b, '{');
+      const char *k;
+      json_t *v;
+      bool first = true;
+      json_object_foreach((json_t *)j, k, v) {
+        if (!first)
+          tbuf_addc(b, ',');
+        first = false;
+        json_string_out(b, k, strlen(k));
+        tbuf_addc(b, ':');
+        go_json(b, v);
+      }
+      tbuf_addc(b, '}');
+      break;
+    }
+    case JSON_ARRAY:
+      tbuf_addc(b, '[');
+      for (size_t i = 0; i < json_array_size(j); i++) {
+        if (i)
+          tbuf_addc(b, ',');
+        go_json(b, json_array_get(j, i));
+      }
+      tbuf_addc(b, ']');
+      break;
+    case JSON_STRING: json_string_out(b, json_string_value(j), json_string_length(j)); break;
+    case JSON_INTEGER: tbuf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(j)); break;
+    case JSON_REAL: {
+      /* encoding/json's floatEncoder: 'f' unless the magnitude is below
+       * 1e-6 or at least 1e21, then 'e' with e-07 shortened to e-7 */
+      double f = json_real_value(j);
+      if (signbit(f))
+        tbuf_addc(b, '-');
+      f = fabs(f);
+      if (f == 0) {
+        tbuf_addc(b, '0');
+        break;
+      }
+      char d[32];
+      int nd, dp;
+      go_float_digits(f, d, &nd, &dp);
+      if (f < 1e-6 || f >= 1e21)
+        go_layout_e(b, d, nd, dp, dp - 1 < 0 ? 1 : 2);
+      else
+        go_layout_f(b, d, nd, dp);
+      break;
+    }
+    case JSON_TRUE: tbuf_adds(b, "true"); break;
+    case JSON_FALSE: tbuf_adds(b, "false"); break;
+    case JSON_NULL: tbuf_adds(b, "null"); break;
+  }
+}
+
+char *tmpl_json(const json_t *j) {
+  struct tbuf b = {0};
+  go_json(&b, j);
+  return tbuf_steal(&b, NULL);
 }
