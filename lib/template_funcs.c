@@ -87,7 +87,7 @@ static int do_eq(const struct val *a1, const struct val *rest, size_t n, bool *o
           } else if (json_typeof(x.j) != json_typeof(y.j)) {
             struct tbuf m = {0};
             tbuf_adds(&m, "non-comparable types ");
-            go_print(&m, x.j);
+            go_sprintf(&m, "%s", 2, &x.j, 1);
             tbuf_addf(&m, ": %s, %s: ", go_type_name(x.j), go_type_name(y.j));
             go_print(&m, y.j);
             *em = tbuf_steal(&m, NULL);
@@ -95,7 +95,7 @@ static int do_eq(const struct val *a1, const struct val *rest, size_t n, bool *o
           } else {
             struct tbuf m = {0};
             tbuf_adds(&m, "non-comparable type ");
-            go_print(&m, y.j);
+            go_sprintf(&m, "%s", 2, &y.j, 1);
             tbuf_addf(&m, ": %s", go_type_name(y.j));
             *em = tbuf_steal(&m, NULL);
             return -1;

@@ -7,6 +7,7 @@
  * in the template's arena, which tmpl_parse frees, so nothing leaks. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -249,7 +250,8 @@ static struct node *new_number(struct parser *p, const struct tok *t) {
     char *endp;
     errno = 0;
     double f = strtod(clean, &endp);
-    if (*endp == '\0' && k > 0 && errno == 0) {
+    /* like Go's ParseFloat: overflow is an error, underflow is not */
+    if (*endp == '\0' && k > 0 && !(errno == ERANGE && isinf(f))) {
       if (strcspn(n->src, ".eEpP") == len)
         perrorf(p, "integer overflow: \"%s\"", n->src);
       n->is_float = true;
