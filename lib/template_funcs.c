@@ -175,9 +175,14 @@ static int f_len(struct val *a, size_t n, struct val *res, char **em) {
 }
 
 /* indexArg: an int index into something of length cap. */
-static int index_arg(const struct val *idx, size_t cap, long long *out, char **em) {
+static int index_arg(const struct val *idx, bool unwrap, size_t cap, long long *out, char **em) {
   struct val v = *idx;
-  vunwrap(&v);
+  if (unwrap)
+    vunwrap(&v);
+  if (v.iface) { /* slice does not look inside interface values */
+    *em = xstrdup("cannot index slice/array with type interface {}");
+    return -1;
+  }
   if (v.j == NULL) {
     *em = xstrdup("cannot index slice/array with nil");
     return -1;
@@ -213,7 +218,7 @@ static int f_index(struct val *a, size_t n, struct val *res, char **em) {
     if (json_is_array(j) || json_is_string(j)) {
       size_t len = json_is_array(j) ? json_array_size(j) : json_string_length(j);
       long long x;
-      if (index_arg(&a[i], len, &x, em) < 0) {
+      if (index_arg(&a[i], true, len, &x, em) < 0) {
         vdrop(&item);
         return -1;
       }
@@ -281,7 +286,7 @@ static int f_slice(struct val *a, size_t n, struct val *res, char **em) {
   }
   long long idx[3] = {0, (long long)len, (long long)len};
   for (size_t i = 1; i < n; i++)
-    if (index_arg(&a[i], len, &idx[i - 1], em) < 0)
+    if (index_arg(&a[i], false, len, &idx[i - 1], em) < 0)
       return -1;
   if (idx[0] > idx[1]) {
     *em = xasprintf("invalid slice index: %lld > %lld", idx[0], idx[1]);
@@ -396,8 +401,8 @@ static void escaper_input(struct val *a, size_t n, struct tbuf *in) {
   json_t *noval = json_string("<no value>");
   cleanup_free json_t **args = any_args(a, n);
   for (size_t i = 0; i < n; i++)
-    if (a[i].j == NULL)
-      args[i] = noval;
+    if (vnil(&a[i]))
+      args[i] = noval; /* a string now: Sprint puts no space around it */
   go_sprint(in, args, n);
   json_decref(noval);
 }
