@@ -176,7 +176,7 @@ static void push_width(struct table *t, int w) {
 
 static size_t format(struct table *t, size_t pos, size_t line0, size_t line1) {
   size_t column = t->nwidths;
-  for (size_t this = line0; this < line1; this++) {
+  for (size_t this = line0; this < line1; this ++) {
     if (column + 1 >= t->lines[this].n)
       continue;
     /* a cell in this column: print the lines before it, then the block */
@@ -184,7 +184,7 @@ static size_t format(struct table *t, size_t pos, size_t line0, size_t line1) {
     line0 = this;
     int width = t->minwidth;
     bool discardable = true;
-    for (; this < line1; this++) {
+    for (; this < line1; this ++) {
       struct line *l = &t->lines[this];
       if (column + 1 >= l->n)
         break;

@@ -37,8 +37,7 @@ enum {
 struct table *table_new(void);
 /* Any settings, as tabwriter.NewWriter(minwidth, tabwidth, padding, padchar,
  * flags); a '\t' padchar pads with tabs of width tabwidth. */
-struct table *table_new_with(int minwidth, int tabwidth, int padding, char padchar,
-                             unsigned flags);
+struct table *table_new_with(int minwidth, int tabwidth, int padding, char padchar, unsigned flags);
 void table_free(struct table *t);
 
 /* tabwriter.Write: text is buffered until a line without a tab, a '\f' or

@@ -381,8 +381,8 @@ static int eval_call(struct xs *s, const struct val *dot, const struct fndef *d,
                      const struct val *final, struct val *out) {
   struct fndef md;
   if (m) {
-    md = (struct fndef){name, m->nargs < 0 ? 1 : m->nargs, m->nargs < 0, {PK_ANY, PK_ANY, PK_ANY},
-                        NULL};
+    md = (struct fndef){
+        name, m->nargs < 0 ? 1 : m->nargs, m->nargs < 0, {PK_ANY, PK_ANY, PK_ANY}, NULL};
     d = &md;
   }
   if (args) {

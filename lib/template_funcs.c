@@ -297,7 +297,8 @@ static int f_slice(struct val *a, size_t n, struct val *res, char **em) {
     return -1;
   }
   if (json_is_string(item.j)) {
-    *res = vown(json_stringn_nocheck(json_string_value(item.j) + idx[0], (size_t)(idx[1] - idx[0])));
+    *res =
+        vown(json_stringn_nocheck(json_string_value(item.j) + idx[0], (size_t)(idx[1] - idx[0])));
   } else {
     json_t *arr = json_array();
     for (long long i = idx[0]; i < idx[1]; i++)
@@ -608,4 +609,3 @@ int tmpl_func_lookup(const char *name) {
       return (int)i;
   return -1;
 }
-

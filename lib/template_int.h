@@ -237,7 +237,6 @@ static inline const char *vtype(const struct val *v) {
   return v->iface ? "interface {}" : go_type_name(v->j);
 }
 
-
 /* How an argument is checked and converted, after Go's parameter types:
  * reflect.Value (anything, even missing), interface{} (anything; missing is
  * nil), string, int, []string. */
@@ -258,7 +257,6 @@ struct fndef {
 const struct fndef *tmpl_fndef(int id, bool header);
 /* Go's truth of a value (isTrue after indirectInterface). */
 bool val_true(const struct val *v);
-
 
 /* fmt.Fprint of one value (%v); NULL prints "<nil>". */
 void go_print(struct tbuf *b, const json_t *j);

@@ -115,7 +115,8 @@ static bool is_alnum(int32_t r) {
   if (r < 0xC0) /* Latin-1 punctuation and symbols, but for ª µ º */
     return r == 0xAA || r == 0xB5 || r == 0xBA;
   if (r == 0xD7 || r == 0xF7 || (r >= 0x2000 && r <= 0x2BFF) || (r >= 0x3000 && r <= 0x303F) ||
-      (r >= 0xFE30 && r <= 0xFE4F) || (r >= 0xFF00 && r <= 0xFF0F) || (r >= 0x1F000 && r <= 0x1FAFF))
+      (r >= 0xFE30 && r <= 0xFE4F) || (r >= 0xFF00 && r <= 0xFF0F) ||
+      (r >= 0x1F000 && r <= 0x1FAFF))
     return false;
   return r != 0xFFFD && go_isprint(r);
 }
@@ -276,10 +277,9 @@ static const struct {
   const char *word;
   enum tok_type typ;
 } keywords[] = {
-    {".", T_DOT},         {"block", T_BLOCK}, {"break", T_BREAK}, {"continue", T_CONTINUE},
-    {"define", T_DEFINE}, {"else", T_ELSE},   {"end", T_END},     {"if", T_IF},
-    {"range", T_RANGE},   {"nil", T_NIL},     {"template", T_TEMPLATE},
-    {"with", T_WITH},
+    {".", T_DOT},         {"block", T_BLOCK}, {"break", T_BREAK},       {"continue", T_CONTINUE},
+    {"define", T_DEFINE}, {"else", T_ELSE},   {"end", T_END},           {"if", T_IF},
+    {"range", T_RANGE},   {"nil", T_NIL},     {"template", T_TEMPLATE}, {"with", T_WITH},
 };
 
 static enum lstate lex_identifier(struct lexer *l) {
@@ -444,8 +444,8 @@ static enum lstate lex_inside(struct lexer *l) {
     case '|': lemit(l, T_PIPE); return L_INSIDE;
     case '"': return lex_quote(l, '"', T_STRING, "quoted string");
     case '`': return lex_raw_quote(l);
-    case '$': return at_terminator(l) ? (lemit(l, T_VARIABLE), L_INSIDE)
-                                      : lex_field_or_var(l, T_VARIABLE);
+    case '$':
+      return at_terminator(l) ? (lemit(l, T_VARIABLE), L_INSIDE) : lex_field_or_var(l, T_VARIABLE);
     case '\'': return lex_quote(l, '\'', T_CHARCONST, "character constant");
     case '(':
       lemit(l, T_LPAREN);
@@ -492,7 +492,6 @@ static void lex_all(struct lexer *l) {
     }
   }
 }
-
 
 struct tok *tmpl_lex(const char *src, size_t n, struct arena **arena, size_t *ntoks) {
   struct lexer l = {.in = src, .n = n, .line = 1, .start_line = 1, .arena = arena};

@@ -703,4 +703,3 @@ void tmpl_free(struct tmpl *t) {
   free(t->src);
   free(t);
 }
-

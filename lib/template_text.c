@@ -5,9 +5,9 @@
  * Case mapping covers ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic and
  * fullwidth Latin: what names, labels and paths in container data use.
  * Other runes keep their case. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <math.h>
 #include <string.h>
 
 #include "template_int.h"
@@ -89,7 +89,7 @@ bool go_isprint(int32_t r) {
   if (r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB) || r == 0x180E)
     return false;
   if ((r >= 0xD800 && r < 0xE000) || (r >= 0xE000 && r <= 0xF8FF) || r > 0x10FFFF)
-    return false; /* surrogates, private use */
+    return false;             /* surrogates, private use */
   if ((r & 0xFFFE) == 0xFFFE) /* noncharacters */
     return false;
   return true;

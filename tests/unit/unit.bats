@@ -20,3 +20,5 @@ unit() {
 @test "lib/ref: docker's reference grammar, normalization and error texts" { unit ref; }
 @test "lib/lock: exclusive, shared and non-blocking flock across processes" { unit lock; }
 @test "lib/fmt: sizes, durations, RFC 3339 timestamps, random ids" { unit fmt; }
+@test "lib/template: Go text/template over JSON as docker's --format prints it, errors with positions" { unit template; }
+@test "lib/table: Go's tabwriter with docker's settings, table headers, the --format flow" { unit table; }
