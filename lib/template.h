@@ -31,6 +31,8 @@
  * form (1e+06, 0.5).  `json` writes compact JSON like Go's encoder with HTML
  * escaping off; object keys stay in the order the json_t holds them (docker's
  * typed structs print in field order; build map-like objects sorted).
+ * `join` takes any array whose elements are all strings, as docker's typed
+ * []string fields are (Go would refuse a []interface{}).
  *
  * Errors read as Go's: parse errors "template: :LINE: MSG" (err code
  * ERR_USAGE), exec errors "template: :LINE:COL: executing \"\" at <NODE>: MSG"
