@@ -35,7 +35,19 @@ int lock_state(const struct shim_opts *o, struct err **e) {
   return fd;
 }
 
-int detach(const struct shim_opts *o, int *fd, struct err **e) {
+/* A daemon keeps none of its caller's fds: a test runner or a shell
+ * waiting for a pipe to close would wait as long as the container runs.
+ * Everything above stderr goes but the two fds the shim needs. */
+static void close_inherited(int a, int b) {
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+  if (lo > 3)
+    close_range(3, (unsigned)lo - 1, 0);
+  if (hi > lo + 1)
+    close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+  close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+int detach(const struct shim_opts *o, int lockfd, int *fd, struct err **e) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return err_set(e, errno, "pipe");
@@ -73,6 +85,7 @@ int detach(const struct shim_opts *o, int *fd, struct err **e) {
   close(null);
   if (log >= 0)
     close(log);
+  close_inherited(p[1], lockfd);
   *fd = p[1];
   return 0;
 }

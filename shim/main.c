@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
   if (lockfd < 0)
     return fail(&e);
   int fd;
-  int r = detach(&o, &fd, &e);
+  int r = detach(&o, lockfd, &fd, &e);
   if (r < 0)
     return fail(&e);
   if (r == 0)

@@ -129,7 +129,7 @@ int runtime_kill(struct shim *s, int sig, struct err **e);
 /* detach.c */
 /* Returns 1 in the caller (*fd: where the result arrives), 0 in the
  * detached shim (*fd: where to send it), -1 on failure. */
-int detach(const struct shim_opts *o, int *fd, struct err **e);
+int detach(const struct shim_opts *o, int lockfd, int *fd, struct err **e);
 int lock_state(const struct shim_opts *o, struct err **e);
 
 /* supervise.c: the container's life. */
