@@ -100,6 +100,8 @@ int attach_listen(struct shim *s, struct err **e) {
   mode_t old = umask(0077);
   int r = bind(listen_fd, (struct sockaddr *)&sa, sizeof sa);
   umask(old);
+  if (r == 0)
+    r = chmod(sa.sun_path, 0600);
   if (r < 0 || listen(listen_fd, MAX_CLIENTS) < 0)
     return err_set(e, errno, "attach socket '%s/attach.sock'", s->o->state_dir);
   shim_watch(s, listen_fd, EPOLLIN, EV_ATTACH_LISTEN, 0);

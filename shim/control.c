@@ -32,6 +32,8 @@ int control_listen(struct shim *s, struct err **e) {
   mode_t old = umask(0077);
   int r = bind(listen_fd, (struct sockaddr *)&sa, sizeof sa);
   umask(old);
+  if (r == 0)
+    r = chmod(sa.sun_path, 0600);
   if (r < 0 || listen(listen_fd, 4) < 0)
     return err_set(e, errno, "control socket '%s/ctl.sock'", s->o->state_dir);
   shim_watch(s, listen_fd, EPOLLIN, EV_CTL_LISTEN, 0);
