@@ -90,15 +90,20 @@ void health_start(struct shim *s) {
 }
 
 /* Kill the probe: the process inside the container (its host pid is in
- * STATE/health.pid) and the runtime's exec waiting for it. */
+ * STATE/health.pid; runc and crun make it a session and process group
+ * leader, so its children go with the group) and the runtime's exec
+ * waiting for it. */
 static void probe_kill(struct shim *s) {
   if (H.pid <= 0)
     return;
   cleanup_free char *p = shim_path(s, "health.pid");
   cleanup_free char *text = read_file(p, 64, NULL, NULL);
   long inner = text ? strtol(text, NULL, 10) : 0;
-  if (inner > 1)
+  if (inner > 1) {
+    if (getpgid((pid_t)inner) == (pid_t)inner)
+      kill(-(pid_t)inner, SIGKILL);
     kill((pid_t)inner, SIGKILL);
+  }
   kill(H.pid, SIGKILL);
 }
 
