@@ -351,17 +351,20 @@ int opts_check(struct shim_opts *o, struct err **e) {
     return err_usage(e, "bundle '%s': process.terminal is %s but --tty was %s", o->bundle,
                      terminal ? "true" : "false", o->tty ? "given" : "not given");
 
-  o->state_created = stat(o->state_dir, &st) < 0 && errno == ENOENT;
-  if (mkdir_p(o->state_dir, 0700, e) < 0)
-    return err_wrap(e, "state dir");
   cleanup_free char *logdir = xstrdup(o->log_path);
   char *slash = strrchr(logdir, '/');
   if (slash != NULL && slash != logdir)
     *slash = '\0';
-  if (stat(logdir, &st) < 0)
-    return err_setc(e, ERR_NOTFOUND, errno, "log dir '%s'", logdir);
-  if (!S_ISDIR(st.st_mode))
-    return err_setc(e, ERR_NOTFOUND, ENOTDIR, "log dir '%s'", logdir);
+  if (strcmp(logdir, o->state_dir) != 0) {
+    if (stat(logdir, &st) < 0)
+      return err_setc(e, ERR_NOTFOUND, errno, "log dir '%s'", logdir);
+    if (!S_ISDIR(st.st_mode))
+      return err_setc(e, ERR_NOTFOUND, ENOTDIR, "log dir '%s'", logdir);
+  }
+  /* last: nothing after this may fail and leave the dir behind */
+  o->state_created = stat(o->state_dir, &st) < 0 && errno == ENOENT;
+  if (mkdir_p(o->state_dir, 0700, e) < 0)
+    return err_wrap(e, "state dir");
   return 0;
 }
 
