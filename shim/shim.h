@@ -184,6 +184,8 @@ void health_event(struct shim *s, enum ev_tag tag);
 int health_reaped(struct shim *s, pid_t pid, int status);
 
 /* state.c: files in the state dir. */
+int state_write_volatile(struct shim *s, const char *name, const char *buf, size_t len,
+                         struct err **e);
 int state_write_status(struct shim *s, const char *status, struct err **e);
 char *state_exit_json(struct shim *s, int status, int oom, struct err **e);
 char *shim_error_json(const struct err *e);

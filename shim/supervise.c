@@ -374,8 +374,7 @@ static int setup(struct shim *s, struct err **e) {
     return err_set(e, errno, "open state dir '%s'", o->state_dir);
   char pid[32];
   int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-  cleanup_free char *pidp = shim_path(s, "shim.pid");
-  if (write_file_atomic(pidp, pid, (size_t)n, 0644, e) < 0)
+  if (state_write_volatile(s, "shim.pid", pid, (size_t)n, e) < 0)
     return -1;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
     return err_set(e, errno, "become a subreaper");
