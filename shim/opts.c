@@ -312,6 +312,18 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
   return 0;
 }
 
+void opts_free(struct shim_opts *o) {
+  free(o->runtime);
+  strv_free(o->runtime_globals);
+  free(o->id);
+  free(o->bundle);
+  free(o->state_dir);
+  free(o->log_path);
+  free(o->on_exit);
+  strv_free(o->health.test);
+  memset(o, 0, sizeof *o);
+}
+
 /* execvp's lookup, done up front so that "no such runtime" is reported
  * before anything is started. */
 static char *find_in_path(const char *name) {

@@ -59,6 +59,7 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e);
  * consistent with --tty, state dir made, log dir present. */
 int opts_check(struct shim_opts *o, struct err **e);
 void opts_usage(void);
+void opts_free(struct shim_opts *o);
 int parse_duration(const char *s, int64_t *ns, struct err **e);
 int parse_signal(const char *s, int *sig);
 

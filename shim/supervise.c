@@ -431,11 +431,8 @@ static void undo_setup(struct shim *s, int log_existed) {
 }
 
 static void send_result(int fd, const char *line) {
-  if (fd < 0)
-    return;
   write_all(fd, line, strlen(line));
   write_all(fd, "\n", 1);
-  close(fd);
 }
 
 static void run_on_exit(struct shim *s) {
@@ -473,15 +470,20 @@ int shim_serve(struct shim_opts *o, int lockfd, int result_fd) {
 
   struct err *e = NULL;
   if (setup(s, &e) < 0 || container_start(s, &e) < 0) {
+    /* Clean up first, and let the caller see EOF only when this process
+     * ends: once it has the error, nothing of ours is left. */
+    undo_setup(s, log_existed);
     cleanup_free char *j = shim_error_json(e);
     send_result(result_fd, j);
     err_free(&e);
-    undo_setup(s, log_existed);
+    free(s->memcg);
+    s->memcg = NULL;
     return 1;
   }
   cleanup_json json_t *pj = json_pack("{s:i}", "pid", (int)s->pid);
   cleanup_free char *line = json_dump_compact(pj);
   send_result(result_fd, line);
+  close(result_fd);
   /* give back what the start-up needed; an idle shim should be small */
   malloc_trim(0);
 
@@ -506,5 +508,7 @@ int shim_serve(struct shim_opts *o, int lockfd, int result_fd) {
   run_on_exit(s);
   cleanup_free char *pidp = shim_path(s, "shim.pid");
   unlink(pidp);
+  free(s->memcg);
+  s->memcg = NULL;
   return 0;
 }
