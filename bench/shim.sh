@@ -24,7 +24,7 @@ if ! command -v conmon >/dev/null; then
 fi
 CONMON=$(command -v conmon)
 
-# shellcheck source=tests/helpers/fixtures.bash
+# shellcheck source=/dev/null
 . "$SRC/tests/helpers/fixtures.bash"
 W=$(mktemp -d /tmp/cairn-bench-shim.XXXXXX)
 RT="$W/rt"

@@ -26,8 +26,8 @@ struct restart_policy {
 };
 
 struct health_cfg {
-  char **test;             /* argv run in the container; NULL: no healthcheck */
-  int64_t interval_ns;     /* docker's defaults: 30s, 30s, 3 retries, 0 */
+  char **test;         /* argv run in the container; NULL: no healthcheck */
+  int64_t interval_ns; /* docker's defaults: 30s, 30s, 3 retries, 0 */
   int64_t timeout_ns;
   int64_t start_period_ns;
   int retries;
@@ -68,7 +68,7 @@ enum ev_tag {
   EV_SIGNAL = 1,
   EV_STDOUT,
   EV_STDERR,
-  EV_STDIN,      /* the container's stdin, polled for EPOLLOUT when backed up */
+  EV_STDIN, /* the container's stdin, polled for EPOLLOUT when backed up */
   EV_ATTACH_LISTEN,
   EV_ATTACH_CLIENT,
   EV_CTL_LISTEN,
@@ -84,8 +84,8 @@ struct shim {
   struct shim_opts *o;
   int epfd;
   int sigfd;
-  int dirfd;      /* the state dir, O_PATH: sockets bind under /proc/self/fd/N */
-  int lockfd;     /* flock held on STATE/shim.lock for the shim's life */
+  int dirfd;  /* the state dir, O_PATH: sockets bind under /proc/self/fd/N */
+  int lockfd; /* flock held on STATE/shim.lock for the shim's life */
   int devnull;
 
   pid_t pid;      /* container init, 0 when not running */

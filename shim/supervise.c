@@ -327,9 +327,7 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
   uint32_t idx = (uint32_t)(data >> 8);
   uint64_t ticks;
   switch (tag) {
-    case EV_SIGNAL:
-      handle_signals(s);
-      break;
+    case EV_SIGNAL: handle_signals(s); break;
     case EV_STDOUT:
     case EV_STDERR: {
       enum log_stream st = tag == EV_STDOUT ? LOG_STDOUT : LOG_STDERR;
@@ -338,18 +336,10 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
         close_output(s, st);
       break;
     }
-    case EV_STDIN:
-      attach_stdin_writable(s);
-      break;
-    case EV_ATTACH_LISTEN:
-      attach_accept(s);
-      break;
-    case EV_ATTACH_CLIENT:
-      attach_client_event(s, idx, events);
-      break;
-    case EV_CTL_LISTEN:
-      control_accept(s);
-      break;
+    case EV_STDIN: attach_stdin_writable(s); break;
+    case EV_ATTACH_LISTEN: attach_accept(s); break;
+    case EV_ATTACH_CLIENT: attach_client_event(s, idx, events); break;
+    case EV_CTL_LISTEN: control_accept(s); break;
     case EV_RESTART_TIMER:
       if (read(s->restart_timer, &ticks, sizeof ticks) == (ssize_t)sizeof ticks && !s->finished)
         restart_now(s);
@@ -360,9 +350,7 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
       break;
     case EV_HEALTH_TIMER:
     case EV_HEALTH_TIMEOUT:
-    case EV_HEALTH_OUT:
-      health_event(s, tag);
-      break;
+    case EV_HEALTH_OUT: health_event(s, tag); break;
   }
 }
 
@@ -422,8 +410,8 @@ static void undo_setup(struct shim *s, int log_existed) {
       shim_warn(&e);
     return;
   }
-  static const char *const files[] = {"shim.pid", "runtime.log", "pid", "status.json",
-                                      "shim.lock", "shim.log"};
+  static const char *const files[] = {"shim.pid",    "runtime.log", "pid",
+                                      "status.json", "shim.lock",   "shim.log"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     cleanup_free char *p = shim_path(s, files[i]);
     unlink(p);

@@ -112,6 +112,7 @@ shim_done() { [ ! -e "$STATE/shim.pid" ]; }
 wait_done() { retry 150 0.1 shim_done || fail "the shim did not finish"; }
 wait_file() { retry 150 0.1 test -s "$1" || fail "no $1"; }
 
+# shellcheck disable=SC2154 # $output is set by run_logged
 container_pid() { echo "$output" | jq -r .pid; }
 running() { rt state "$ID" 2>/dev/null | jq -e '.status == "running"' >/dev/null; }
 

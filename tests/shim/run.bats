@@ -32,7 +32,9 @@ load helpers
   run_logged jq -c 'keys_unsorted' "$STATE/ctr.log"
   [ "$(echo "$output" | sort -u)" = '["log","stream","time"]' ]
   run_logged jq -r .time "$STATE/ctr.log"
-  ! echo "$output" | grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$'
+  [ "${#lines[@]}" = 400 ]
+  bad=$(echo "$output" | grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$' || true)
+  [ "$bad" = 0 ] || fail "$bad timestamps are not RFC 3339 UTC"
 }
 
 @test "cairn-shim: log lines are escaped as docker's json-file, partial lines kept" {
@@ -162,7 +164,8 @@ load helpers
   [ ! -e "$STATE" ]
   run_logged rt list -q
   assert_output ""
-  ! pgrep -f -- "--state $STATE" >/dev/null
+  run pgrep -f -- "--state $STATE"
+  assert_failure 1
 }
 
 @test "cairn-shim: --tty that the bundle does not ask for is refused" {
