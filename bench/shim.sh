@@ -6,7 +6,7 @@
 #
 #   bench/shim.sh [N]        N defaults to 500 (at least 100 is meaningful)
 #
-# Environment: CAIRN_BENCH_RUNTIME (default runc), LAT_RUNS (default 20).
+# Environment: CAIRN_BENCH_RUNTIME (default runc), LAT_RUNS (default 40).
 # Everything lives under one temp dir and is removed at the end, whatever
 # happens; only processes this script started are stopped, by pid.
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 SRC=$PWD
 RUNTIME=$(command -v "${CAIRN_BENCH_RUNTIME:-runc}")
 N=${1:-500}
-LAT_RUNS=${LAT_RUNS:-20}
+LAT_RUNS=${LAT_RUNS:-40}
 SHIM="$SRC/bin/cairn-shim"
 
 [ "$(id -u)" = 0 ] || { echo "bench/shim.sh: needs root" >&2; exit 1; }
@@ -83,18 +83,25 @@ stop_shim() { # ID STATE : kill the container; its shim records the exit and lea
 echo "cairn-shim bench: runtime $RUNTIME ($("$RUNTIME" --version | head -1)), conmon $("$CONMON" --version | head -1 | awk '{print $3}')"
 echo
 
+# start_conmon ID DIR : conmon supervising the same bundle, as podman runs
+# it.  --sync keeps it in the foreground so that its pid is ours to stop;
+# it runs `create` only: the caller (podman) runs `start`.
+start_conmon() {
+  local id=$1 dir=$2 i
+  mkdir -p "$dir/exits" "$dir/sock"
+  "$CONMON" --api-version 1 -c "$id" -u "$id" -n "$id" -r "$RUNTIME" -b "$BUNDLE" \
+    -p "$dir/pid" -l "k8s-file:$dir/ctr.log" --exit-dir "$dir/exits" \
+    --socket-dir-path "$dir/sock" --runtime-arg --root --runtime-arg "$RT" --sync \
+    </dev/null >/dev/null 2>&1 3>&- &
+  CONMON_PIDS+=($!)
+  echo $! >"$dir/conmon.pid"
+  for ((i = 0; i < 1000; i++)); do [ -s "$dir/pid" ] && break; sleep 0.01; done
+  rt start "$id"
+}
+
 # ---- 1. idle RSS -----------------------------------------------------------
 start_shim rss-shim "$W/rss-shim" >/dev/null
-mkdir -p "$W/rss-conmon/exits" "$W/rss-conmon/sock"
-# --sync keeps conmon in the foreground so that its pid is ours to stop;
-# it runs `create` only: the caller (podman) runs `start`.
-"$CONMON" --api-version 1 -c rss-conmon -u rss-conmon -n rss-conmon -r "$RUNTIME" -b "$BUNDLE" \
-  -p "$W/rss-conmon/pid" -l "k8s-file:$W/rss-conmon/ctr.log" --exit-dir "$W/rss-conmon/exits" \
-  --socket-dir-path "$W/rss-conmon/sock" --runtime-arg --root --runtime-arg "$RT" --sync \
-  </dev/null >/dev/null 2>&1 3>&- &
-CONMON_PIDS+=($!)
-for ((i = 0; i < 500; i++)); do [ -s "$W/rss-conmon/pid" ] && break; sleep 0.01; done
-rt start rss-conmon
+start_conmon rss-conmon "$W/rss-conmon"
 # and a shim that has just logged 10000 lines, to see what activity leaves
 jq '.process.args = ["sh", "-c", "seq 10000; exec sleep 1000000"]' "$BUNDLE/config.json" >"$W/busy.json"
 mkdir -p "$W/busy-bundle" && cp "$W/busy.json" "$W/busy-bundle/config.json"
@@ -191,3 +198,24 @@ for ((i = 1; i <= started; i++)); do rt kill "d$i" KILL >/dev/null 2>&1 || true;
 for ((i = 1; i <= started; i++)); do stop_shim "d$i" "$W/d/$i"; done
 t1=$(now_ns)
 printf '   all stopped, exits recorded and deleted in %.1f s\n' "$(echo "$t1 $t0" | awk '{ print ($1 - $2) / 1e9 }')"
+rm -rf "$W/d"
+echo
+
+# the same with conmon, for comparison
+mkdir -p "$W/c"
+sleep 1
+for ((i = 1; i <= started; i++)); do start_conmon "c$i" "$W/c/$i"; done
+sleep 3
+rss=0 pss=0 anon=0
+for ((i = 1; i <= started; i++)); do
+  p=$(cat "$W/c/$i/conmon.pid")
+  rss=$((rss + $(status_kb "$p" VmRSS)))
+  anon=$((anon + $(status_kb "$p" RssAnon)))
+  pss=$((pss + $(pss_kb "$p")))
+done
+printf '   %-34s %10s %10s\n' "conmons: sum of RSS" "$(mb $rss)" "$(per $rss)"
+printf '   %-34s %10s %10s\n' "conmons: sum of PSS" "$(mb $pss)" "$(per $pss)"
+printf '   %-34s %10s %10s\n' "conmons: anonymous memory" "$(mb $anon)" "$(per $anon)"
+for ((i = 1; i <= started; i++)); do rt delete --force "c$i" >/dev/null 2>&1 || true; done
+for pid in "${CONMON_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+wait 2>/dev/null || true
