@@ -308,11 +308,11 @@ static void handle_signals(struct shim *s) {
       reap = 1;
       continue;
     }
-    /* SIGTERM/SIGINT to the shim stop the container for good; every
-     * signal is passed on to it. */
+    /* SIGTERM/SIGINT to the shim stop the container for good, as `stop`
+     * with docker's default 10 s grace; other signals are passed on. */
     if (sig == SIGTERM || sig == SIGINT) {
       struct err *e = NULL;
-      if (shim_stop(s, sig, -1, &e) < 0)
+      if (shim_stop(s, sig, 10 * NSEC_PER_SEC, &e) < 0)
         shim_warn(&e);
     } else if (s->pid > 0) {
       kill(s->pid, sig);
