@@ -89,3 +89,17 @@ load helpers
   grep -q detached "$T/err"
   running
 }
+
+@test "cairn-shim attach: a slow client holds the output back but loses nothing" {
+  make_bundle sh -c 'read -r l; i=0; while [ $i -lt 20000 ]; do printf "%099d\n" $i; i=$((i+1)); done'
+  start_shim --stdin
+  assert_success
+  # the client's stdout is a pipe nobody reads for 2 s: it stops reading
+  # the socket, the shim queues, then stops reading the container
+  echo go | "$CLIENT" attach "$STATE/attach.sock" --stdin | { sleep 2; cat; } >"$T/out"
+  [ "$(wc -l <"$T/out")" = 20000 ]
+  [ "$(sed -n 20000p "$T/out")" = "$(printf '%099d' 19999)" ]
+  wait_done
+  [ "$(jq -s length "$STATE/ctr.log")" = 20000 ]
+  cmp <(log_of stdout) "$T/out"
+}

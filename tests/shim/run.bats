@@ -205,3 +205,26 @@ load helpers
   assert_success
   assert_output --partial "Usage: cairn-shim --runtime PATH"
 }
+
+@test "cairn-shim --runtime-arg: global flags reach every runtime call" {
+  make_bundle sh -c 'exit 0'
+  start_shim --runtime-arg --debug
+  assert_success
+  wait_done
+  # runc --debug logs at debug level into the --log file the shim gives it
+  grep -q '"level":"debug"' "$STATE/runtime.log"
+}
+
+@test "cairn-shim: a state dir too long for a socket path works, --tty included" {
+  STATE="$T/$(printf 'd%.0s' {1..120})/state"
+  make_bundle -t sh -c 'read -r l; echo "got $l"'
+  start_shim --tty --stdin
+  assert_success
+  [ -S "$STATE/attach.sock" ]
+  # a client reaches it through an fd of the dir, as the shim binds it
+  exec {dfd}<"$STATE"
+  echo hi | "$CLIENT" attach "/proc/self/fd/$dfd/attach.sock" --stdin >"$T/out"
+  exec {dfd}<&-
+  grep -q "got hi" "$T/out"
+  wait_done
+}
