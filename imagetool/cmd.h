@@ -3,6 +3,8 @@
 #ifndef CAIRN_IMAGE_CMD_H
 #define CAIRN_IMAGE_CMD_H
 
+#include <stdint.h>
+
 #include "err.h"
 #include "store.h"
 
@@ -15,6 +17,9 @@ struct ctx {
 
 /* Open the store on first use. */
 struct store *ctx_store(struct ctx *c, struct err **e);
+
+/* --max-layer-size SIZE ("2g", "512m", bytes). */
+int parse_max_size(const char *arg, uint64_t *out, struct err **e);
 
 /* Each handler gets argv with argv[0] the subcommand name. */
 typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv, struct err **e);

@@ -24,6 +24,7 @@ int layer_compression(const char *mt, struct err **e) {
       {MT_OCI_LAYER_ZSTD, COMP_ZSTD},
       {MT_DOCKER_LAYER, COMP_GZIP},
       {MT_DOCKER_FOREIGN, COMP_GZIP},
+      {"application/vnd.docker.image.rootfs.diff.tar", COMP_NONE},
       {"application/vnd.oci.image.layer.nondistributable.v1.tar", COMP_NONE},
       {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", COMP_GZIP},
       {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", COMP_ZSTD},

@@ -1,10 +1,12 @@
 /* cairn-image — the image tool: registry client, OCI image store, layer
  * extraction, overlay unpack and commit.  This file is the dispatch table. */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "fmt.h"
 #include "mem.h"
 
 static const struct {
@@ -52,8 +54,21 @@ struct store *ctx_store(struct ctx *c, struct err **e) {
   return &c->store;
 }
 
+int parse_max_size(const char *arg, uint64_t *out, struct err **e) {
+  int64_t n;
+  if (parse_size(arg, &n, e) < 0)
+    return err_wrap(e, "--max-layer-size");
+  if (n <= 0)
+    return err_usage(e, "--max-layer-size: must be positive");
+  *out = (uint64_t)n;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   struct ctx c = {.prog = "cairn-image"};
+  /* Tar names are bytes; a UTF-8 locale lets libarchive hand PAX names
+   * through unchanged. */
+  setlocale(LC_CTYPE, "C.UTF-8");
   c.root = getenv("CAIRN_ROOT");
   if (c.root == NULL || c.root[0] == '\0')
     c.root = "/var/lib/cairn";

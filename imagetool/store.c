@@ -322,6 +322,28 @@ int store_set_ref(const struct store *s, const char *ref, const json_t *desc, st
   return 0;
 }
 
+static int add_untagged_fn(json_t *index, void *arg, int *changed, struct err **e) {
+  (void)e;
+  const json_t *desc = arg;
+  json_t *arr = json_object_get(index, "manifests");
+  const char *digest = json_get_str(desc, "digest");
+  size_t i;
+  json_t *m;
+  json_array_foreach(arr, i, m) {
+    if (strcmp(json_get_str(m, "digest") ?: "", digest) == 0)
+      return 0;
+  }
+  json_t *n = json_deep_copy(desc);
+  json_object_del(n, "annotations");
+  json_array_append_new(arr, n);
+  *changed = 1;
+  return 0;
+}
+
+int store_add_untagged(const struct store *s, const json_t *desc, struct err **e) {
+  return store_index_update(s, add_untagged_fn, (void *)desc, e);
+}
+
 void image_ref_free(struct image_ref *r) {
   free(r->name);
   free(r->manifest);

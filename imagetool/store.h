@@ -96,6 +96,10 @@ int store_index_update(const struct store *s, index_fn fn, void *arg, struct err
  * it (and stays as an untagged image when nothing else names it). */
 int store_set_ref(const struct store *s, const char *ref, const json_t *desc, struct err **e);
 
+/* Add desc as an untagged image unless some entry already names its
+ * manifest. */
+int store_add_untagged(const struct store *s, const json_t *desc, struct err **e);
+
 /* What a user's image name resolves to. */
 struct image_ref {
   char *name;     /* the normalized ref that matched, or NULL (by id/digest) */
