@@ -39,7 +39,12 @@ UNIT_TESTS :=
 .PHONY: all
 all: tools
 
+# A change of flags (SANITIZE=1 or not) rebuilds everything (the stamp is
+# written after the build.mk includes below).  Goals that build nothing
+# leave the stamp alone: `make print-tools` or `make clean` between
+# `make SANITIZE=1` and a test run must not force a rebuild.
 FLAGS_STAMP := $(O)/flags.stamp
+NOBUILD_GOALS := clean deps lint print-tools
 
 $(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -66,8 +71,10 @@ include $(sort $(wildcard */build.mk) $(wildcard netplug/*/build.mk))
 PKG_CFLAGS := $(shell pkg-config --cflags $(ALL_PKGS))
 
 # A change of flags (SANITIZE=1 or not) rebuilds everything.
+ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(shell mkdir -p $(O) && echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $(O)/flags.new && \
   (cmp -s $(O)/flags.new $(FLAGS_STAMP) || mv $(O)/flags.new $(FLAGS_STAMP)); rm -f $(O)/flags.new)
+endif
 
 # C unit tests: tests/unit/test_<module>.c, one binary each.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -99,6 +106,11 @@ install: all
 	$(if $(filter-out $(CNI_PLUGINS),$(TOOLS)),install -m 0755 $(filter-out $(CNI_PLUGINS),$(TOOLS)) $(DESTDIR)$(PREFIX)/bin)
 	$(if $(CNI_PLUGINS),install -m 0755 $(CNI_PLUGINS) $(DESTDIR)$(PREFIX)/libexec/cairn/cni)
 	$(if $(DATA),install -m 0644 $(DATA) $(DESTDIR)$(PREFIX)/share/cairn)
+
+# The built executables, one line: tests/install/install.bats iterates them.
+.PHONY: print-tools
+print-tools:
+	@echo $(TOOLS)
 
 .PHONY: lint
 lint:
