@@ -55,6 +55,8 @@ static int mount_new_api(char **lowers, size_t n, const char *upper, const char 
   if (fd < 0)
     return errno == ENOSYS || errno == ENODEV ? 1 : err_set(e, errno, "fsopen overlay");
   char log[512];
+  if (fsconfig(fd, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0)
+    return err_set(e, errno, "overlay source");
   for (size_t i = 0; i < n; i++) {
     if (fsconfig(fd, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) < 0) {
       if (i == 0 && errno == EINVAL)

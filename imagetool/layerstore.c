@@ -81,36 +81,35 @@ static char *meta_path(const struct store *s, const char *diffid) {
   return xasprintf("%s/%s.json", s->layers, digest_hex(diffid));
 }
 
-int layer_commit(const struct store *s, struct layer_tmp *t, const char *const *lowers,
-                 size_t nlowers, struct err **e) {
-  int r = -1;
+static int commit(const struct store *s, struct layer_tmp *t, const char *const *lowers,
+                  size_t nlowers, struct err **e) {
   cleanup_close int rootfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) {
-    err_set(e, errno, "open '%s'", t->dir);
-    goto out;
-  }
+  if (rootfd < 0)
+    return err_set(e, errno, "open '%s'", t->dir);
   for (size_t i = 0; i < t->nlinks; i++)
     if (resolve_link(rootfd, t->links[i].name, t->links[i].target, lowers, nlowers, e) < 0)
-      goto out;
+      return -1;
   cleanup_free char *final = store_layer_path(s, t->diffid);
   cleanup_free char *meta = meta_path(s, t->diffid);
   cleanup_json json_t *j = json_pack("{s:s,s:I,s:I}", "diffid", t->diffid, "size",
                                      (json_int_t)t->content_size, "tarSize",
                                      (json_int_t)t->tar_size);
   if (json_write_file(j, meta, e) < 0)
-    goto out;
+    return -1;
   if (rename(t->dir, final) < 0) {
-    if (errno != EEXIST && errno != ENOTEMPTY) {
-      err_set(e, errno, "rename '%s' to '%s'", t->dir, final);
-      goto out;
-    }
     /* Another pull made the same layer first: same diffid, same content. */
+    if (errno != EEXIST && errno != ENOTEMPTY)
+      return err_set(e, errno, "rename '%s' to '%s'", t->dir, final);
   } else {
     free(t->dir);
     t->dir = NULL;
   }
-  r = 0;
-out:
+  return 0;
+}
+
+int layer_commit(const struct store *s, struct layer_tmp *t, const char *const *lowers,
+                 size_t nlowers, struct err **e) {
+  int r = commit(s, t, lowers, nlowers, e);
   layer_tmp_free(t);
   return r;
 }

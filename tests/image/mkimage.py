@@ -10,6 +10,8 @@ Options that break the image on purpose:
                         docker.io/library/test:latest)
   --bad-layer-digest N  the manifest names a wrong digest for layer N (0-based)
   --bad-diffid N        the config lists a wrong diff_id for layer N
+  --corrupt-layer N     layer N's blob has one byte changed (its name stays)
+Compression "gzip-truncated" stores the first half of the gzip stream.
   --size-delta D        add D to every layer's size in the manifest
   --manifest-raw TEXT   the manifest blob is TEXT (not JSON, say)
   --media-type MT       the manifest's mediaType (field and descriptor)
@@ -45,6 +47,9 @@ def compress(raw, how):
         return raw
     if how == "gzip":
         return gzip.compress(raw, compresslevel=6, mtime=0)
+    if how == "gzip-truncated":
+        z = gzip.compress(raw, compresslevel=6, mtime=0)
+        return z[: len(z) // 2]
     if how == "zstd":
         return subprocess.run(["zstd", "-q", "-c"], input=raw, stdout=subprocess.PIPE,
                               check=True).stdout
@@ -66,6 +71,7 @@ def main():
     p.add_argument("--docker", action="store_true")
     p.add_argument("--bad-layer-digest", type=int, default=-1)
     p.add_argument("--bad-diffid", type=int, default=-1)
+    p.add_argument("--corrupt-layer", type=int, default=-1)
     p.add_argument("--size-delta", type=int, default=0)
     p.add_argument("--manifest-raw")
     p.add_argument("--media-type", default=OCI_MANIFEST)
@@ -83,10 +89,12 @@ def main():
         comp = compress(raw, how)
         d = sha(comp)
         blobs[d] = comp
+        if i == a.corrupt_layer:
+            blobs[d] = comp[:-1] + bytes([comp[-1] ^ 0xFF])
         diffids.append(sha(b"x") if i == a.bad_diffid else sha(raw))
         if i == a.bad_layer_digest:
             d = sha(b"not this layer")
-        layers.append({"mediaType": LAYER_MT[how], "digest": d, "size": len(comp) + a.size_delta})
+        layers.append({"mediaType": LAYER_MT[how.split("-")[0]], "digest": d, "size": len(comp) + a.size_delta})
     config = {
         "created": "2024-01-01T00:00:00Z",
         "architecture": "amd64",
