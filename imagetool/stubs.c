@@ -8,7 +8,6 @@
     (void)argv;                                                                  \
     return err_set(e, 0, "%s: not implemented yet", #n);                        \
   }
-STUB(pull)
 STUB(push)
 STUB(tags)
 STUB(login)
