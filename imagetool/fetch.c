@@ -440,7 +440,7 @@ static int setup_job(struct fetch *f, struct job *j, struct err **e) {
     if (open_partial(j, e) < 0)
       return -1;
     j->avail = j->got;
-    job_progress(j, j->got > 0 ? "Resuming" : "Pulling fs layer", 0, 0);
+    job_progress(j, "Pulling fs layer", 0, 0);
   } else { /* the blob is here: extract it */
     j->path = store_blob_path(f->s, j->l->digest);
     j->fd = open(j->path, O_RDONLY | O_CLOEXEC);
