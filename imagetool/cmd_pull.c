@@ -53,10 +53,13 @@ int fetch_manifest(struct registry *r, const char *what, const char *want, struc
     struct http_req q = {.method = "GET", .url = url, .headers = accept_manifests, .body_fd = -1};
     struct err *le = NULL;
     int rc = registry_do(r, &q, &p, &le);
-    if (rc == 0 && p.status != 200)
-      rc = p.status == 404 ? registry_error(&p, &le, "manifest for %s/%s:%s not found", r->domain,
-                                            r->repo, what)
-                           : registry_error(&p, &le, "manifest %s", what);
+    if (rc == 0 && p.status != 200) {
+      const char *sep = strncmp(what, "sha256:", 7) == 0 ? "@" : ":";
+      rc = p.status == 404 ? registry_error(&p, &le, "manifest for %s/%s%s%s not found",
+                                            r->domain, r->repo, sep, what)
+                           : registry_error(&p, &le, "pull %s/%s%s%s", r->domain, r->repo, sep,
+                                            what);
+    }
     if (rc < 0) {
       http_resp_free(&p);
       if (r->eps[ep].mirror) { /* a mirror that fails is skipped */

@@ -60,6 +60,9 @@ struct http_req {
   uint64_t body_fd_len;
   size_t max;           /* keep at most this much response (0: 4 MiB) */
   int no_redirect;
+  /* called as the body goes up (uploads) */
+  void (*progress)(void *arg, uint64_t sent, uint64_t total);
+  void *progress_arg;
 };
 
 struct http_resp {
@@ -70,6 +73,7 @@ struct http_resp {
   char *digest;     /* Docker-Content-Digest */
   char *location;
   char *www_auth;
+  char *link; /* Link: the next page of a list */
   int64_t content_length;
 };
 void http_resp_free(struct http_resp *p);
@@ -89,6 +93,9 @@ int registry_error(const struct http_resp *p, struct err **e, const char *fmt, .
 /* Prepare an easy handle (URL, method GET, auth header, TLS, timeouts,
  * share) for the caller's own transfer, as registry_do would. */
 CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **headers);
+
+/* An absolute URL for a Location the registry sent (maybe relative). */
+char *registry_url(const struct registry *r, const char *location);
 
 /* The scheme+host for a registry domain as docker writes it into
  * config.json ("https://index.docker.io/v1/" for docker.io). */

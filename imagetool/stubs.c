@@ -8,10 +8,6 @@
     (void)argv;                                                                  \
     return err_set(e, 0, "%s: not implemented yet", #n);                        \
   }
-STUB(push)
-STUB(tags)
-STUB(login)
-STUB(logout)
 STUB(save)
 STUB(import)
 STUB(commit)
