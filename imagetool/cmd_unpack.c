@@ -121,6 +121,7 @@ static int merge_dir(int src, int dst, const char *rel, struct err **e) {
     close(sdup);
     return err_set(e, errno, "opendir '%s'", rel);
   }
+  rewinddir(d); /* a dup shares the position with src */
   struct dirent *de;
   while ((errno = 0, de = readdir(d)) != NULL) {
     const char *n = de->d_name;

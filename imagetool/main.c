@@ -29,6 +29,7 @@ static const struct {
     {"load", cmd_load, "load images from a docker-archive or OCI archive"},
     {"save", cmd_save, "write images as a docker-archive"},
     {"import", cmd_import, "make an image from a rootfs tarball"},
+    {"export", cmd_export, "write a root filesystem as a tar"},
     {"unpack", cmd_unpack, "make BUNDLE/rootfs from an image"},
     {"umount", cmd_umount, "unmount BUNDLE/rootfs"},
     {"commit", cmd_commit, "make an image from an overlay upper dir"},
