@@ -339,7 +339,8 @@ int cmd_diff(struct ctx *c, int argc, char **argv, struct err **e) {
   }
   int r = diff_dir(&d, ufd, "", e);
   if (r == 0) {
-    qsort(d.v, d.nv, sizeof(*d.v), cmp_change);
+    if (d.nv > 0)
+      qsort(d.v, d.nv, sizeof(*d.v), cmp_change);
     cleanup_json json_t *out = json_array();
     for (size_t i = 0; i < d.nv; i++) {
       if (json)

@@ -81,22 +81,33 @@ static int mount_new_api(char **lowers, size_t n, const char *upper, const char 
   return 0;
 }
 
-/* mount(2): one options string of at most a page; the lower dirs are given
- * relative to the layers dir (the cwd) to fit as many as possible. */
-static int mount_old_api(const struct store *s, char **lowers, size_t n, const char *upper,
-                         const char *work, const char *target, struct err **e) {
+static char *old_api_opts(const struct store *s, char **lowers, size_t n, const char *upper,
+                          const char *work, int relative) {
   cleanup_free char *opts = xstrdup("lowerdir=");
   for (size_t i = 0; i < n; i++) {
-    const char *rel = strncmp(lowers[i], s->layers, strlen(s->layers)) == 0
+    const char *rel = relative && strncmp(lowers[i], s->layers, strlen(s->layers)) == 0
                           ? lowers[i] + strlen(s->layers) + 1
                           : lowers[i];
     char *o = xasprintf("%s%s%s", opts, i ? ":" : "", rel);
     free(opts);
     opts = o;
   }
-  char *o = xasprintf("%s,upperdir=%s,workdir=%s", opts, upper, work);
+  return xasprintf("%s,upperdir=%s,workdir=%s", opts, upper, work);
+}
+
+/* mount(2): one options string of at most a page.  Absolute lower dirs
+ * when they fit (prune recognises them in mountinfo), else relative to the
+ * layers dir (the cwd) to fit as many as possible. */
+static int mount_old_api(const struct store *s, char **lowers, size_t n, const char *upper,
+                         const char *work, const char *target, struct err **e) {
+  cleanup_free char *opts = old_api_opts(s, lowers, n, upper, work, 0);
+  if (strlen(opts) < 4096) {
+    if (mount("overlay", target, "overlay", 0, opts) < 0)
+      return err_set(e, errno, "mount overlay on '%s'", target);
+    return 0;
+  }
   free(opts);
-  opts = o;
+  opts = old_api_opts(s, lowers, n, upper, work, 1);
   if (strlen(opts) >= 4096)
     return err_setc(e, ERR_USAGE, 0, "too many layers (%zu) for this kernel's overlay mount", n);
   cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -212,7 +223,10 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
   }
   if (argc - optind != 2)
     return err_usage(e, "unpack: IMAGE and BUNDLE are required");
-  const char *name = argv[optind], *bundle = argv[optind + 1];
+  const char *name = argv[optind];
+  /* absolute: the overlay options must not depend on the cwd */
+  cleanup_free char *cwd = argv[optind + 1][0] == '/' ? NULL : getcwd(NULL, 0);
+  cleanup_free char *bundle = cwd ? path_join(cwd, argv[optind + 1]) : xstrdup(argv[optind + 1]);
   struct store *s = ctx_store(c, e);
   if (s == NULL)
     return -1;

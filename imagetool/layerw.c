@@ -361,7 +361,8 @@ static int walk_dir(struct walk *w, int dfd, const char *prefix, struct err **e)
     }
     names[n++] = xstrdup(de->d_name);
   }
-  qsort(names, n, sizeof(char *), cmp_name);
+  if (n > 0)
+    qsort(names, n, sizeof(char *), cmp_name);
   int r = 0;
   for (size_t i = 0; i < n; i++) {
     if (r == 0) {
