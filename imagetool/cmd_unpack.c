@@ -22,6 +22,16 @@
 #include "mem.h"
 #include "tree.h"
 
+/* mkdir, and mkdir -p only when a parent is missing (one syscall in the
+ * common case). */
+static int ensure_dir(const char *path, mode_t mode, struct err **e) {
+  if (mkdir(path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return err_set(e, errno, "mkdir '%s'", path);
+  return mkdir_p(path, mode, e);
+}
+
 /* 1 when path is the root of a mount (its device differs from its
  * parent's, or it is the same dir mounted on itself). */
 static int is_mountpoint(const char *path) {
@@ -261,12 +271,12 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
     n = 1;
     r = mkdir_p(lowers[0], 0755, e);
   }
-  if (r == 0 && (mkdir_p(bundle, 0711, e) < 0 || mkdir_p(rootfs, 0755, e) < 0))
+  if (r == 0 && (ensure_dir(bundle, 0711, e) < 0 || ensure_dir(rootfs, 0755, e) < 0))
     r = -1;
   if (r == 0 && copy) {
     r = copy_rootfs(lowers, n, rootfs, e);
   } else if (r == 0) {
-    if (mkdir_p(upper, 0755, e) < 0 || mkdir_p(work, 0700, e) < 0)
+    if (ensure_dir(upper, 0755, e) < 0 || ensure_dir(work, 0700, e) < 0)
       r = -1;
     if (r == 0) {
       r = mount_new_api(lowers, n, upper, work, rootfs, e);

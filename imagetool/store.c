@@ -24,9 +24,18 @@ int store_open(struct store *s, const char *root, struct err **e) {
   s->layers = path_join(root, "layers/sha256");
   s->tmp = path_join(root, "tmp");
   s->locks = path_join(root, "locks");
-  if (mkdir_p(s->blobs, 0755, e) < 0 || mkdir_p(s->layers, 0700, e) < 0 ||
-      mkdir_p(s->tmp, 0700, e) < 0 || mkdir_p(s->locks, 0700, e) < 0)
-    return err_wrap(e, "store '%s'", s->dir);
+  /* One stat each when the store exists (the common case: keep it cheap). */
+  const struct {
+    const char *path;
+    mode_t mode;
+  } dirs[] = {{s->blobs, 0755}, {s->layers, 0700}, {s->tmp, 0700}, {s->locks, 0700}};
+  for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+    struct stat st;
+    if (stat(dirs[i].path, &st) == 0 && S_ISDIR(st.st_mode))
+      continue;
+    if (mkdir_p(dirs[i].path, dirs[i].mode, e) < 0)
+      return err_wrap(e, "store '%s'", s->dir);
+  }
   /* oci-layout and index.json are created once, under the index lock, so
    * two first runs racing each other agree. */
   cleanup_free char *layout = path_join(s->dir, "oci-layout");
