@@ -61,7 +61,7 @@ busybox_layout() {
 
 # ~300 MB / ~20,000 files of real binaries and text from /usr, 3 layers.
 big_layout() {
-  local dir="$CACHE/big-layout"
+  local dir="$CACHE/big-layout-v2"
   if [ ! -f "$dir/index.json" ]; then
     mkdir -p "$CACHE"
     rm -rf "$CACHE/big-tmp" && mkdir -p "$CACHE/big-tmp"
@@ -69,25 +69,29 @@ big_layout() {
 import os, sys, tarfile
 out = sys.argv[1]
 # three layers: text and data, shared libraries, executables
-plan = [("/usr/share", 12000, 90 << 20), ("/usr/lib/x86_64-linux-gnu", 6000, 160 << 20),
-        ("/usr/bin", 2000, 50 << 20)]
+plan = [("/usr/share", 12000, 90 << 20), ("/usr/lib", 6500, 160 << 20),
+        ("/usr/bin", 1500, 50 << 20)]
 for n, (root, nfiles, nbytes) in enumerate(plan):
-    files, total = [], 0
+    everything = []
     for d, dirs, names in sorted(os.walk(root)):
         dirs.sort()
         for name in sorted(names):
             p = os.path.join(d, name)
-            if not os.path.isfile(p) or os.path.islink(p):
-                continue
-            s = os.path.getsize(p)
-            if s > (8 << 20) or total + s > nbytes:
-                continue
+            if os.path.isfile(p) and not os.path.islink(p):
+                everything.append((p, os.path.getsize(p)))
+    # the count first, with small files; then the bytes, with bigger ones
+    files, total = [], 0
+    for p, s in everything:
+        if len(files) < nfiles and s <= (64 << 10):
             files.append(p)
             total += s
-            if len(files) >= nfiles:
-                break
-        if len(files) >= nfiles:
+    chosen = set(files)
+    for p, s in everything:
+        if total >= nbytes:
             break
+        if p not in chosen and s <= (8 << 20) and total + s <= nbytes:
+            files.append(p)
+            total += s
     with tarfile.open(os.path.join(out, "layer%d.tar" % n), "w", format=tarfile.PAX_FORMAT) as t:
         for p in files:
             t.add(p, arcname=p.lstrip("/"), recursive=False)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "fmt.h"
@@ -70,6 +71,9 @@ int main(int argc, char **argv) {
   /* Tar names are bytes; a UTF-8 locale lets libarchive hand PAX names
    * through unchanged. */
   setlocale(LC_CTYPE, "C.UTF-8");
+  /* Every file this tool makes gets its mode explicitly (layer entries are
+   * born with theirs), so the caller's umask must not change them. */
+  umask(0);
   c.root = getenv("CAIRN_ROOT");
   if (c.root == NULL || c.root[0] == '\0')
     c.root = "/var/lib/cairn";
