@@ -198,16 +198,15 @@ int cmd_save(struct ctx *c, int argc, char **argv, struct err **e) {
       struct ref rf;
       struct err *ig = NULL;
       if (ref_parse(ir.name, &rf, &ig) == 0) {
-        cleanup_free char *fam = ref_familiar(&rf);
-        json_array_append_new(tags, json_string(fam));
-        char *tag = rf.tag;
-        rf.tag = NULL;
-        cleanup_free char *repo = ref_familiar(&rf);
-        rf.tag = tag;
+        /* Full names: docker load takes them as well as short ones, and
+         * podman load would otherwise file "busybox" under localhost/. */
+        cleanup_free char *full = ref_string(&rf);
+        json_array_append_new(tags, json_string(full));
+        cleanup_free char *repo = ref_name(&rf);
         /* repositories maps a tag to its top layer's dir */
         const char *top = imgs[i].nlayers ? imgs[i].layers[imgs[i].nlayers - 1].diffid
                                           : imgs[i].config_digest;
-        json_object_set_new(json_obj_ensure(repos, repo), tag, json_string(digest_hex(top)));
+        json_object_set_new(json_obj_ensure(repos, repo), rf.tag, json_string(digest_hex(top)));
         ref_free(&rf);
       }
       err_free(&ig);

@@ -140,7 +140,7 @@ changed_bundle() {
   run_logged tar -tf "$T/s.tar"
   assert_line manifest.json
   assert_line repositories
-  [ "$(tar -xOf "$T/s.tar" manifest.json | jq -c '[.[].RepoTags[0]]')" = '["busybox:latest","other:2"]' ]
+  [ "$(tar -xOf "$T/s.tar" manifest.json | jq -c '[.[].RepoTags[0]]')" = '["docker.io/library/busybox:latest","docker.io/library/other:2"]' ]
   run_logged skopeo inspect "docker-archive:$T/s.tar:other:2"
   assert_success
   [ "$(jq -r .Layers[0] <<<"$output")" = "$(cairn-image config busybox | jq -r '.rootfs.diff_ids[0]')" ]
@@ -158,8 +158,12 @@ changed_bundle() {
   requires cmd:podman
   load_busybox
   cairn-image save -o "$T/s.tar" busybox
-  run_logged podman --root "$T/podman/root" --runroot "$T/podman/run" load -i "$T/s.tar"
+  local p=(podman --root "$T/podman/root" --runroot "$T/podman/run" --storage-driver vfs)
+  run_logged "${p[@]}" load -i "$T/s.tar"
   assert_success
+  run_logged "${p[@]}" images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+  assert_output "docker.io/library/busybox:latest $(image_id busybox | cut -c8-19)"
+  "${p[@]}" system reset -f >/dev/null 2>&1 || true
 }
 
 @test "cairn-image export: a rootfs as a sorted tar" {

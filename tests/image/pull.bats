@@ -231,3 +231,13 @@ push_layout() {
   run_logged umoci unpack --image "$CAIRN_ROOT/store:$REGISTRY/library/busybox:latest" "$T/bundle"
   assert_success
 }
+
+@test "cairn-image pull: on a terminal, docker's redrawn lines" {
+  requires cmd:script
+  run_logged script -qefc "cairn-image pull --progress=tty $REGISTRY/library/busybox:latest >/dev/null" /dev/null
+  assert_success
+  [[ $output == *"latest: Pulling from library/busybox"* ]]
+  [[ $output == *$'\e['*A* ]] # the layer's line is rewritten in place
+  [[ $output == *"Pull complete"* ]]
+  [[ $output == *"Status: Downloaded newer image for $REGISTRY/library/busybox:latest"* ]]
+}
