@@ -56,7 +56,7 @@ if [ "${CAIRN_BENCH_NO_PODMAN:-}" != 1 ] && need podman podman; then PODMAN=1; f
 # The busybox fixture, as the tests build it.
 busybox_layout() {
   # shellcheck disable=SC1091
-  (load() { :; }; source tests/helpers/fixtures.bash && fixture_image)
+  (source tests/helpers/fixtures.bash && fixture_image)
 }
 
 # ~300 MB / ~20,000 files of real binaries and text from /usr, 3 layers.

@@ -127,29 +127,29 @@ int cmd_commit(struct ctx *c, int argc, char **argv, struct err **e) {
   int o;
   while ((o = getopt_long(argc, argv, "p:t:c:m:a:h", opts, NULL)) != -1) {
     switch (o) {
-    case 'p': parent = optarg; break;
-    case 't': ni.tag = optarg; break;
-    case 'c': cfgpath = optarg; break;
-    case 'm': ni.comment = optarg; break;
-    case 'a': ni.author = optarg; break;
-    case 'b': ni.created_by = optarg; break;
-    case 'C': json_array_append_new(changes, json_string(optarg)); break;
-    case 'z':
-      if (parse_compression(optarg, &comp, e) < 0)
-        return -1;
-      break;
-    case 'h':
-      fputs("Usage: cairn-image commit UPPERDIR [--parent IMAGE] [--tag NAME] [--config FILE|-]\n"
-            "           [--message M] [--author A] [--change 'CMD …'] [--created-by TEXT]\n"
-            "           [--compression gzip|zstd|none]\n\n"
-            "Turn an overlay upper dir into a layer on top of IMAGE and store the new image.\n"
-            "Whiteouts and opaque dirs become OCI '.wh.' entries; the layer is deterministic\n"
-            "(sorted entries, numeric owners, no access times).  An empty UPPERDIR adds only a\n"
-            "history entry.  --config gives the container config (Cmd, Env, …) or a whole\n"
-            "image config.  Prints {\"ref\",\"digest\",\"id\"}.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "commit: see 'cairn-image commit --help'");
+      case 'p': parent = optarg; break;
+      case 't': ni.tag = optarg; break;
+      case 'c': cfgpath = optarg; break;
+      case 'm': ni.comment = optarg; break;
+      case 'a': ni.author = optarg; break;
+      case 'b': ni.created_by = optarg; break;
+      case 'C': json_array_append_new(changes, json_string(optarg)); break;
+      case 'z':
+        if (parse_compression(optarg, &comp, e) < 0)
+          return -1;
+        break;
+      case 'h':
+        fputs("Usage: cairn-image commit UPPERDIR [--parent IMAGE] [--tag NAME] [--config FILE|-]\n"
+              "           [--message M] [--author A] [--change 'CMD …'] [--created-by TEXT]\n"
+              "           [--compression gzip|zstd|none]\n\n"
+              "Turn an overlay upper dir into a layer on top of IMAGE and store the new image.\n"
+              "Whiteouts and opaque dirs become OCI '.wh.' entries; the layer is deterministic\n"
+              "(sorted entries, numeric owners, no access times).  An empty UPPERDIR adds only a\n"
+              "history entry.  --config gives the container config (Cmd, Env, …) or a whole\n"
+              "image config.  Prints {\"ref\",\"digest\",\"id\"}.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "commit: see 'cairn-image commit --help'");
     }
   }
   if (argc - optind != 1)
@@ -273,8 +273,8 @@ static int diff_dir(struct diff *d, int dfd, const char *prefix, struct err **e)
   while ((de = readdir(dir)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    cleanup_free char *rel = prefix[0] ? xasprintf("%s/%s", prefix, de->d_name)
-                                       : xstrdup(de->d_name);
+    cleanup_free char *rel =
+        prefix[0] ? xasprintf("%s/%s", prefix, de->d_name) : xstrdup(de->d_name);
     struct stat st;
     if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
       return err_set(e, errno, "stat '%s'", rel);
@@ -284,7 +284,8 @@ static int diff_dir(struct diff *d, int dfd, const char *prefix, struct err **e)
     }
     add_change(d, in_lowers(d, rel) ? 'C' : 'A', rel);
     if (S_ISDIR(st.st_mode)) {
-      cleanup_close int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int sub =
+          openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub < 0 || diff_dir(d, sub, rel, e) < 0)
         return sub < 0 ? err_set(e, errno, "open '%s'", rel) : -1;
     }
@@ -305,15 +306,15 @@ int cmd_diff(struct ctx *c, int argc, char **argv, struct err **e) {
   int json = 0, o;
   while ((o = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
     switch (o) {
-    case 'p': parent = optarg; break;
-    case 'j': json = 1; break;
-    case 'h':
-      fputs("Usage: cairn-image diff [--parent IMAGE] [--json] UPPERDIR\n\n"
-            "List the changes an overlay upper dir holds, as docker diff does: A (added),\n"
-            "C (changed: it exists in IMAGE), D (deleted).\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "diff: see 'cairn-image diff --help'");
+      case 'p': parent = optarg; break;
+      case 'j': json = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image diff [--parent IMAGE] [--json] UPPERDIR\n\n"
+              "List the changes an overlay upper dir holds, as docker diff does: A (added),\n"
+              "C (changed: it exists in IMAGE), D (deleted).\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "diff: see 'cairn-image diff --help'");
     }
   }
   if (argc - optind != 1)
@@ -345,7 +346,9 @@ int cmd_diff(struct ctx *c, int argc, char **argv, struct err **e) {
     for (size_t i = 0; i < d.nv; i++) {
       if (json)
         json_array_append_new(out, json_pack("{s:s,s:i}", "Path", d.v[i].path, "Kind",
-                                             d.v[i].kind == 'C' ? 0 : d.v[i].kind == 'A' ? 1 : 2));
+                                             d.v[i].kind == 'C'   ? 0
+                                             : d.v[i].kind == 'A' ? 1
+                                                                  : 2));
       else
         printf("%c %s\n", d.v[i].kind, d.v[i].path);
     }
@@ -378,20 +381,20 @@ int cmd_import(struct ctx *c, int argc, char **argv, struct err **e) {
   int o;
   while ((o = getopt_long(argc, argv, "c:m:h", opts, NULL)) != -1) {
     switch (o) {
-    case 'C':
-    case 'c': json_array_append_new(changes, json_string(optarg)); break;
-    case 'm': ni.comment = optarg; break;
-    case 'z':
-      if (parse_compression(optarg, &comp, e) < 0)
-        return -1;
-      break;
-    case 'h':
-      fputs("Usage: cairn-image import [-c|--change 'CMD …'] [-m MESSAGE] FILE|- [NAME[:TAG]]\n\n"
-            "Make a one-layer image from a root filesystem tarball (plain, gzip, zstd, xz\n"
-            "or bzip2).  Prints {\"ref\",\"digest\",\"id\"}.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "import: see 'cairn-image import --help'");
+      case 'C':
+      case 'c': json_array_append_new(changes, json_string(optarg)); break;
+      case 'm': ni.comment = optarg; break;
+      case 'z':
+        if (parse_compression(optarg, &comp, e) < 0)
+          return -1;
+        break;
+      case 'h':
+        fputs("Usage: cairn-image import [-c|--change 'CMD …'] [-m MESSAGE] FILE|- [NAME[:TAG]]\n\n"
+              "Make a one-layer image from a root filesystem tarball (plain, gzip, zstd, xz\n"
+              "or bzip2).  Prints {\"ref\",\"digest\",\"id\"}.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "import: see 'cairn-image import --help'");
     }
   }
   if (argc - optind < 1 || argc - optind > 2)
@@ -408,8 +411,8 @@ int cmd_import(struct ctx *c, int argc, char **argv, struct err **e) {
   cleanup_json json_t *scratch = json_object();
   size_t i;
   json_t *ch;
-  json_array_foreach(changes, i, ch) if (apply_change(scratch, json_string_value(ch), e) < 0)
-      return -1;
+  json_array_foreach(changes, i,
+                     ch) if (apply_change(scratch, json_string_value(ch), e) < 0) return -1;
   cleanup_close int fd = strcmp(src, "-") == 0 ? dup(0) : open(src, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return err_set(e, errno, "import: open '%s'", src);

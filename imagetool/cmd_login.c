@@ -101,17 +101,17 @@ int cmd_login(struct ctx *c, int argc, char **argv, struct err **e) {
   int from_stdin = 0, o;
   while ((o = getopt_long(argc, argv, "u:p:h", opts, NULL)) != -1) {
     switch (o) {
-    case 'u': user = optarg; break;
-    case 'p': pass_arg = optarg; break;
-    case 's': from_stdin = 1; break;
-    case 'h':
-      fputs("Usage: cairn-image login [-u USER] [-p PASS | --password-stdin] [SERVER]\n\n"
-            "Check the credentials against SERVER (default Docker Hub) and store them in\n"
-            "$DOCKER_CONFIG/config.json (~/.docker/config.json, mode 0600) or its\n"
-            "credential helper.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "login: see 'cairn-image login --help'");
+      case 'u': user = optarg; break;
+      case 'p': pass_arg = optarg; break;
+      case 's': from_stdin = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image login [-u USER] [-p PASS | --password-stdin] [SERVER]\n\n"
+              "Check the credentials against SERVER (default Docker Hub) and store them in\n"
+              "$DOCKER_CONFIG/config.json (~/.docker/config.json, mode 0600) or its\n"
+              "credential helper.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "login: see 'cairn-image login --help'");
     }
   }
   if (argc - optind > 1)

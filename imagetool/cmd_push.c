@@ -138,14 +138,19 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
     if (lseek(fd, (off_t)off, SEEK_SET) < 0)
       return err_set(e, errno, "seek '%s'", path);
     up.base = off;
-    struct http_req cq = {.method = "PATCH", .url = url, .headers = hdrs, .body_fd = fd,
-                          .body_fd_len = n, .no_redirect = 1, .progress = on_up,
+    struct http_req cq = {.method = "PATCH",
+                          .url = url,
+                          .headers = hdrs,
+                          .body_fd = fd,
+                          .body_fd_len = n,
+                          .no_redirect = 1,
+                          .progress = on_up,
                           .progress_arg = &up};
     if (registry_do(p->r, &cq, &rp, e) < 0)
       return -1;
     if (rp.status != 202 || rp.location == NULL) {
-      int r = registry_error(&rp, e, "push blob %s: chunk at %llu", digest,
-                             (unsigned long long)off);
+      int r =
+          registry_error(&rp, e, "push blob %s: chunk at %llu", digest, (unsigned long long)off);
       http_resp_free(&rp);
       return r;
     }
@@ -161,8 +166,13 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
   if (lseek(fd, (off_t)off, SEEK_SET) < 0)
     return err_set(e, errno, "seek '%s'", path);
   up.base = off;
-  struct http_req pq = {.method = "PUT", .url = url, .headers = hdrs, .body_fd = fd,
-                        .body_fd_len = rest, .no_redirect = 1, .progress = on_up,
+  struct http_req pq = {.method = "PUT",
+                        .url = url,
+                        .headers = hdrs,
+                        .body_fd = fd,
+                        .body_fd_len = rest,
+                        .no_redirect = 1,
+                        .progress = on_up,
                         .progress_arg = &up};
   if (registry_do(p->r, &pq, &rp, e) < 0)
     return -1;
@@ -187,24 +197,24 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
   uint64_t chunk = CHUNK_DEFAULT;
   while ((o = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
     switch (o) {
-    case 'q': quiet = 1; break;
-    case 'P': progress = optarg; break;
-    case 'c': {
-      int64_t n;
-      if (parse_size(optarg, &n, e) < 0 || n <= 0)
-        return n <= 0 && *e == NULL ? err_usage(e, "--chunk-size: must be positive")
-                                    : err_wrap(e, "--chunk-size");
-      chunk = (uint64_t)n;
-      break;
-    }
-    case 'h':
-      fputs("Usage: cairn-image push [-q] [--progress MODE] [--chunk-size SIZE] NAME[:TAG]\n\n"
-            "Push an image to the registry its name points at.  Blobs the registry has\n"
-            "are skipped; blobs larger than --chunk-size (default 64m) go in chunks.\n"
-            "The result on stdout as JSON: {\"ref\",\"digest\",\"size\"}.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "push: see 'cairn-image push --help'");
+      case 'q': quiet = 1; break;
+      case 'P': progress = optarg; break;
+      case 'c': {
+        int64_t n;
+        if (parse_size(optarg, &n, e) < 0 || n <= 0)
+          return n <= 0 && *e == NULL ? err_usage(e, "--chunk-size: must be positive")
+                                      : err_wrap(e, "--chunk-size");
+        chunk = (uint64_t)n;
+        break;
+      }
+      case 'h':
+        fputs("Usage: cairn-image push [-q] [--progress MODE] [--chunk-size SIZE] NAME[:TAG]\n\n"
+              "Push an image to the registry its name points at.  Blobs the registry has\n"
+              "are skipped; blobs larger than --chunk-size (default 64m) go in chunks.\n"
+              "The result on stdout as JSON: {\"ref\",\"digest\",\"size\"}.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "push: see 'cairn-image push --help'");
     }
   }
   if (argc - optind != 1)
@@ -256,8 +266,13 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     cleanup_free char *url = xasprintf("/v2/%s/manifests/%s", r.repo, tag);
     cleanup_free char *ct = xasprintf("Content-Type: %s", img.manifest_type);
     const char *hdrs[] = {ct, NULL};
-    struct http_req q = {.method = "PUT", .url = url, .headers = hdrs, .body = mbody,
-                         .body_len = mlen, .body_fd = -1, .no_redirect = 1};
+    struct http_req q = {.method = "PUT",
+                         .url = url,
+                         .headers = hdrs,
+                         .body = mbody,
+                         .body_len = mlen,
+                         .body_fd = -1,
+                         .no_redirect = 1};
     struct http_resp rp;
     rc = registry_do(&r, &q, &rp, e);
     if (rc == 0 && rp.status != 201)
@@ -287,19 +302,18 @@ static int cmd_str(const void *a, const void *b) {
 
 int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   (void)c;
-  static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+  static const struct option opts[] = {
+      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
   int json = 0, o;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (o) {
-    case 'j': json = 1; break;
-    case 'h':
-      fputs("Usage: cairn-image tags [--json] REPOSITORY\n\n"
-            "List the tags of a repository in its registry, one per line.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "tags: see 'cairn-image tags --help'");
+      case 'j': json = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image tags [--json] REPOSITORY\n\n"
+              "List the tags of a repository in its registry, one per line.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "tags: see 'cairn-image tags --help'");
     }
   }
   if (argc - optind != 1)

@@ -156,21 +156,20 @@ static int add_layer(struct tarw *t, struct archive_entry *ent, const struct sto
 }
 
 int cmd_save(struct ctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+  static const struct option opts[] = {
+      {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
   const char *output = NULL;
   int o;
   while ((o = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (o) {
-    case 'o': output = optarg; break;
-    case 'h':
-      fputs("Usage: cairn-image save [-o FILE] IMAGE...\n\n"
-            "Write images as a docker-archive (docker load and podman load read it) to FILE\n"
-            "or stdout.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "save: see 'cairn-image save --help'");
+      case 'o': output = optarg; break;
+      case 'h':
+        fputs("Usage: cairn-image save [-o FILE] IMAGE...\n\n"
+              "Write images as a docker-archive (docker load and podman load read it) to FILE\n"
+              "or stdout.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "save: see 'cairn-image save --help'");
     }
   }
   if (optind >= argc)
@@ -204,8 +203,8 @@ int cmd_save(struct ctx *c, int argc, char **argv, struct err **e) {
         json_array_append_new(tags, json_string(full));
         cleanup_free char *repo = ref_name(&rf);
         /* repositories maps a tag to its top layer's dir */
-        const char *top = imgs[i].nlayers ? imgs[i].layers[imgs[i].nlayers - 1].diffid
-                                          : imgs[i].config_digest;
+        const char *top =
+            imgs[i].nlayers ? imgs[i].layers[imgs[i].nlayers - 1].diffid : imgs[i].config_digest;
         json_object_set_new(json_obj_ensure(repos, repo), rf.tag, json_string(digest_hex(top)));
         ref_free(&rf);
       }
@@ -276,21 +275,20 @@ int cmd_save(struct ctx *c, int argc, char **argv, struct err **e) {
 
 int cmd_export(struct ctx *c, int argc, char **argv, struct err **e) {
   (void)c;
-  static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+  static const struct option opts[] = {
+      {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
   const char *output = NULL;
   int o;
   while ((o = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
     switch (o) {
-    case 'o': output = optarg; break;
-    case 'h':
-      fputs("Usage: cairn-image export [-o FILE] BUNDLE|DIR\n\n"
-            "Write a root filesystem (BUNDLE/rootfs, or DIR itself) as a tar to FILE or\n"
-            "stdout, entries sorted.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "export: see 'cairn-image export --help'");
+      case 'o': output = optarg; break;
+      case 'h':
+        fputs("Usage: cairn-image export [-o FILE] BUNDLE|DIR\n\n"
+              "Write a root filesystem (BUNDLE/rootfs, or DIR itself) as a tar to FILE or\n"
+              "stdout, entries sorted.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "export: see 'cairn-image export --help'");
     }
   }
   if (argc - optind != 1)

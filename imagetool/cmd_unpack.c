@@ -216,19 +216,19 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (o) {
-    case 'c': copy = 1; break;
-    case 'm':
-      if (parse_max_size(optarg, &max, e) < 0)
-        return -1;
-      break;
-    case 'h':
-      fputs("Usage: cairn-image unpack [--copy] IMAGE BUNDLE\n\n"
-            "Make BUNDLE/rootfs: an overlay of the image's layer dirs with BUNDLE/upper\n"
-            "and BUNDLE/work beside it; with --copy, a plain copy (no overlay needed).\n"
-            "Layers not extracted yet are extracted first.  'umount BUNDLE' undoes the mount.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "unpack: see 'cairn-image unpack --help'");
+      case 'c': copy = 1; break;
+      case 'm':
+        if (parse_max_size(optarg, &max, e) < 0)
+          return -1;
+        break;
+      case 'h':
+        fputs("Usage: cairn-image unpack [--copy] IMAGE BUNDLE\n\n"
+              "Make BUNDLE/rootfs: an overlay of the image's layer dirs with BUNDLE/upper\n"
+              "and BUNDLE/work beside it; with --copy, a plain copy (no overlay needed).\n"
+              "Layers not extracted yet are extracted first.  'umount BUNDLE' undoes the mount.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "unpack: see 'cairn-image unpack --help'");
     }
   }
   if (argc - optind != 2)
@@ -271,10 +271,16 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
     n = 1;
     r = mkdir_p(lowers[0], 0755, e);
   }
+  int had_rootfs = access(rootfs, F_OK) == 0;
   if (r == 0 && (ensure_dir(bundle, 0711, e) < 0 || ensure_dir(rootfs, 0755, e) < 0))
     r = -1;
   if (r == 0 && copy) {
     r = copy_rootfs(lowers, n, rootfs, e);
+    if (r < 0 && !had_rootfs) { /* no half-made rootfs stays */
+      struct err *ig = NULL;
+      rm_rf(rootfs, &ig);
+      err_free(&ig);
+    }
   } else if (r == 0) {
     if (ensure_dir(upper, 0755, e) < 0 || ensure_dir(work, 0700, e) < 0)
       r = -1;

@@ -51,15 +51,15 @@ static void *sym(enum lib l, const char *name) {
 
 /* One forwarding function: the pointer is looked up once; a race between
  * threads only looks it up twice. */
-#define FWD(lib, ret, name, params, args)                                     \
-  ret name params {                                                           \
-    static ret(*fp_) params;                                                   \
-    ret(*fn_) params = __atomic_load_n(&fp_, __ATOMIC_ACQUIRE);                  \
-    if (fn_ == NULL) {                                                          \
-      *(void **)&fn_ = sym(lib, #name);                                         \
-      __atomic_store_n(&fp_, fn_, __ATOMIC_RELEASE);                             \
-    }                                                                         \
-    return fn_ args;                                                            \
+#define FWD(lib, ret, name, params, args)                       \
+  ret name params {                                             \
+    static ret(*fp_) params;                                    \
+    ret(*fn_) params = __atomic_load_n(&fp_, __ATOMIC_ACQUIRE); \
+    if (fn_ == NULL) {                                          \
+      *(void **)&fn_ = sym(lib, #name);                         \
+      __atomic_store_n(&fp_, fn_, __ATOMIC_RELEASE);            \
+    }                                                           \
+    return fn_ args;                                            \
   }
 
 #define A LIB_ARCHIVE
@@ -80,8 +80,8 @@ FWD(A, int, archive_read_open_filename, (struct archive * a, const char *f, size
 FWD(A, int, archive_read_open_fd, (struct archive * a, int fd, size_t b), (a, fd, b))
 FWD(A, int, archive_read_next_header, (struct archive * a, struct archive_entry **e), (a, e))
 FWD(A, la_ssize_t, archive_read_data, (struct archive * a, void *b, size_t n), (a, b, n))
-FWD(A, int, archive_read_data_block,
-    (struct archive * a, const void **b, size_t *s, la_int64_t *o), (a, b, s, o))
+FWD(A, int, archive_read_data_block, (struct archive * a, const void **b, size_t *s, la_int64_t *o),
+    (a, b, s, o))
 FWD(A, const char *, archive_error_string, (struct archive * a), (a))
 FWD(A, struct archive *, archive_write_new, (void), ())
 FWD(A, int, archive_write_free, (struct archive * a), (a))
@@ -123,15 +123,15 @@ FWD(A, int, archive_entry_atime_is_set, (E e), (e))
 FWD(A, time_t, archive_entry_atime, (E e), (e))
 
 /* the void ones: FWD's "return f(...)" of a void call is fine in C */
-#define FWDV(lib, name, params, args)                                         \
-  void name params {                                                          \
-    static void(*fp_) params;                                                  \
-    void(*fn_) params = __atomic_load_n(&fp_, __ATOMIC_ACQUIRE);                 \
-    if (fn_ == NULL) {                                                          \
-      *(void **)&fn_ = sym(lib, #name);                                         \
-      __atomic_store_n(&fp_, fn_, __ATOMIC_RELEASE);                             \
-    }                                                                         \
-    fn_ args;                                                                   \
+#define FWDV(lib, name, params, args)                            \
+  void name params {                                             \
+    static void(*fp_) params;                                    \
+    void(*fn_) params = __atomic_load_n(&fp_, __ATOMIC_ACQUIRE); \
+    if (fn_ == NULL) {                                           \
+      *(void **)&fn_ = sym(lib, #name);                          \
+      __atomic_store_n(&fp_, fn_, __ATOMIC_RELEASE);             \
+    }                                                            \
+    fn_ args;                                                    \
   }
 FWDV(A, archive_entry_free, (E e), (e))
 FWDV(A, archive_entry_set_size, (E e, la_int64_t n), (e, n))
@@ -145,8 +145,7 @@ FWDV(A, archive_entry_set_mtime, (E e, time_t t, long ns), (e, t, ns))
 FWDV(A, archive_entry_set_symlink, (E e, const char *s), (e, s))
 FWDV(A, archive_entry_set_hardlink, (E e, const char *s), (e, s))
 FWDV(A, archive_entry_set_rdev, (E e, dev_t d), (e, d))
-FWDV(A, archive_entry_xattr_add_entry, (E e, const char *n, const void *v, size_t s),
-     (e, n, v, s))
+FWDV(A, archive_entry_xattr_add_entry, (E e, const char *n, const void *v, size_t s), (e, n, v, s))
 
 void archive_set_error(struct archive *a, int err, const char *fmt, ...) {
   static void (*fp)(struct archive *, int, const char *, ...);
@@ -189,12 +188,12 @@ FWD(C, CURLMcode, curl_multi_wakeup, (CURLM * m), (m))
 
 /* The variadic setters take one value whose type the option number says
  * (curl's CURLOPTTYPE_* ranges): pass it on with that type. */
-#define LOOKUP(type, name)                                                    \
-  static type fp_;                                                             \
-  type fn_ = __atomic_load_n(&fp_, __ATOMIC_ACQUIRE);                            \
-  if (fn_ == NULL) {                                                            \
-    *(void **)&fn_ = sym(LIB_CURL, name);                                       \
-    __atomic_store_n(&fp_, fn_, __ATOMIC_RELEASE);                               \
+#define LOOKUP(type, name)                            \
+  static type fp_;                                    \
+  type fn_ = __atomic_load_n(&fp_, __ATOMIC_ACQUIRE); \
+  if (fn_ == NULL) {                                  \
+    *(void **)&fn_ = sym(LIB_CURL, name);             \
+    __atomic_store_n(&fp_, fn_, __ATOMIC_RELEASE);    \
   }
 
 typedef CURLcode (*easy_setopt_fn)(CURL *, CURLoption, ...);

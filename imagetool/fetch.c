@@ -25,7 +25,7 @@ struct job {
   const struct layer_desc *l;
   char id[13]; /* short id for progress: blob digest hex, 12 chars */
   int need_blob, need_extract;
-  int dup_of;  /* -1, or the job that brings the same blob */
+  int dup_of; /* -1, or the job that brings the same blob */
   enum state st;
   /* the blob file: temp (downloading) or the store's (local extraction) */
   char *path;
@@ -36,7 +36,7 @@ struct job {
   int retries;
   uint64_t range_from; /* this transfer asked for bytes from here on */
   int first_data;      /* no byte of this transfer's body seen yet */
-  int bad; /* its bytes or content were proven wrong: no resuming them */
+  int bad;             /* its bytes or content were proven wrong: no resuming them */
   CURL *easy;
   struct curl_slist *hdrs;
   long status;

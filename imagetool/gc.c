@@ -119,7 +119,8 @@ static int mark(const struct store *s, const char *digest, int depth, struct set
     json_array_foreach(json_get_arr(json_get_obj(c, "rootfs"), "diff_ids"), i, d)
         set_add(diffids, json_string_value(d) ?: "");
   }
-  json_array_foreach(json_get_arr(m, "layers"), i, d) set_add(blobs, json_get_str(d, "digest") ?: "");
+  json_array_foreach(json_get_arr(m, "layers"), i, d)
+      set_add(blobs, json_get_str(d, "digest") ?: "");
   return 0;
 }
 

@@ -19,8 +19,8 @@
 #include "mem.h"
 #include "tree.h"
 
-#define CBUF_SIZE (1u << 20)  /* compressed reads */
-#define TBUF_SIZE (1u << 20)  /* decompressed tar bytes handed to the tar reader */
+#define CBUF_SIZE (1u << 20) /* compressed reads */
+#define TBUF_SIZE (1u << 20) /* decompressed tar bytes handed to the tar reader */
 
 struct dirtime {
   char *path;
@@ -217,8 +217,8 @@ static int chown_ok(struct x *x) {
  * a setgid dir (the group and bit are inherited), not for set-id or sticky
  * bits (create does not set them all, chown would clear them). */
 static int fresh_ok(struct x *x, struct archive_entry *ent) {
-  return !x->cache_sgid && archive_entry_uid(ent) == x->euid &&
-         archive_entry_gid(ent) == x->egid && (archive_entry_perm(ent) & 07000) == 0;
+  return !x->cache_sgid && archive_entry_uid(ent) == x->euid && archive_entry_gid(ent) == x->egid &&
+         (archive_entry_perm(ent) & 07000) == 0;
 }
 
 /* Owner, mode, xattrs, times of an open file or dir (order matters: chown
@@ -449,45 +449,40 @@ static int do_entry(struct x *x, struct archive_entry *ent, struct err **e) {
     r = err_setc(e, ERR_USAGE, 0, "the layer's top is not a directory");
   } else {
     switch (type) {
-    case AE_IFDIR:
-      r = do_dir(x, ent, rel, dfd, leaf, e);
-      break;
-    case AE_IFREG:
-      r = do_file(x, ent, dfd, leaf, e);
-      break;
-    case AE_IFLNK: {
-      const char *target = archive_entry_symlink(ent);
-      if (target == NULL)
-        target = archive_entry_symlink_utf8(ent);
-      if (target == NULL) {
-        r = err_setc(e, ERR_USAGE, 0, "symlink without a target");
+      case AE_IFDIR: r = do_dir(x, ent, rel, dfd, leaf, e); break;
+      case AE_IFREG: r = do_file(x, ent, dfd, leaf, e); break;
+      case AE_IFLNK: {
+        const char *target = archive_entry_symlink(ent);
+        if (target == NULL)
+          target = archive_entry_symlink_utf8(ent);
+        if (target == NULL) {
+          r = err_setc(e, ERR_USAGE, 0, "symlink without a target");
+          break;
+        }
+        r = clear_leaf(dfd, leaf, 0, e);
+        if (r == 0 && symlinkat(target, dfd, leaf) < 0)
+          r = err_set(e, errno, "symlink");
+        if (r == 0)
+          r = meta_at(x, ent, dfd, leaf, 0, e);
         break;
       }
-      r = clear_leaf(dfd, leaf, 0, e);
-      if (r == 0 && symlinkat(target, dfd, leaf) < 0)
-        r = err_set(e, errno, "symlink");
-      if (r == 0)
-        r = meta_at(x, ent, dfd, leaf, 0, e);
-      break;
-    }
-    case AE_IFCHR:
-    case AE_IFBLK:
-    case AE_IFIFO:
-      r = clear_leaf(dfd, leaf, 0, e);
-      if (r == 0 && mknodat(dfd, leaf, type | 0600, archive_entry_rdev(ent)) < 0) {
-        if (errno == EPERM && type != AE_IFIFO)
-          r = err_setc(e, ERR_USAGE, EPERM, "device node (needs root, CAP_MKNOD)");
-        else
-          r = err_set(e, errno, "mknod");
-      }
-      if (r == 0)
-        r = meta_at(x, ent, dfd, leaf, 1, e);
-      break;
-    case AE_IFSOCK:
-      r = 0; /* sockets are not archived content; docker skips them too */
-      break;
-    default:
-      r = err_setc(e, ERR_USAGE, 0, "unknown entry type %#o", (unsigned)type);
+      case AE_IFCHR:
+      case AE_IFBLK:
+      case AE_IFIFO:
+        r = clear_leaf(dfd, leaf, 0, e);
+        if (r == 0 && mknodat(dfd, leaf, type | 0600, archive_entry_rdev(ent)) < 0) {
+          if (errno == EPERM && type != AE_IFIFO)
+            r = err_setc(e, ERR_USAGE, EPERM, "device node (needs root, CAP_MKNOD)");
+          else
+            r = err_set(e, errno, "mknod");
+        }
+        if (r == 0)
+          r = meta_at(x, ent, dfd, leaf, 1, e);
+        break;
+      case AE_IFSOCK:
+        r = 0; /* sockets are not archived content; docker skips them too */
+        break;
+      default: r = err_setc(e, ERR_USAGE, 0, "unknown entry type %#o", (unsigned)type);
     }
   }
   if (r < 0)

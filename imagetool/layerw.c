@@ -208,8 +208,8 @@ static int add_xattrs(struct walk *w, int dfd, const char *name, const char *rel
   cleanup_free char *names = xmalloc((size_t)n);
   n = llistxattr(path, names, (size_t)n);
   for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
-    if (w->overlay && (strcmp(k, "trusted.overlay.opaque") == 0 ||
-                       strcmp(k, "user.overlay.opaque") == 0)) {
+    if (w->overlay &&
+        (strcmp(k, "trusted.overlay.opaque") == 0 || strcmp(k, "user.overlay.opaque") == 0)) {
       char v = 0;
       if (lgetxattr(path, k, &v, 1) == 1 && v == 'y')
         *opaque = 1;
@@ -270,8 +270,8 @@ static int one(struct walk *w, int dfd, const char *name, const char *rel, struc
     return 0;
   if (w->overlay && tree_is_whiteout(&st)) {
     const char *slash = strrchr(rel, '/');
-    cleanup_free char *wh = slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, name)
-                                  : xasprintf(".wh.%s", name);
+    cleanup_free char *wh =
+        slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, name) : xasprintf(".wh.%s", name);
     return marker(w, wh, &st, e);
   }
   base_entry(w, rel, &st);

@@ -173,8 +173,9 @@ int apply_change(json_t *cc, const char *line, struct err **e) {
       return 0;
     }
   }
-  return err_usage(e, "--change: unsupported instruction '%s' (supported: CMD, ENTRYPOINT, ENV, "
-                      "EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)",
+  return err_usage(e,
+                   "--change: unsupported instruction '%s' (supported: CMD, ENTRYPOINT, ENV, "
+                   "EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)",
                    kw);
 }
 
@@ -243,17 +244,17 @@ int image_create(const struct store *s, const struct new_image *ni, const struct
   json_t *layers = json_array();
   for (size_t k = 0; ni->parent && k < ni->parent->nlayers; k++) {
     const struct layer_desc *l = &ni->parent->layers[k];
-    json_array_append_new(layers, json_pack("{s:s,s:s,s:I}", "mediaType",
-                                            oci_layer_type(l->media_type), "digest", l->digest,
-                                            "size", (json_int_t)l->size));
+    json_array_append_new(layers,
+                          json_pack("{s:s,s:s,s:I}", "mediaType", oci_layer_type(l->media_type),
+                                    "digest", l->digest, "size", (json_int_t)l->size));
   }
   if (!nl->empty)
-    json_array_append_new(layers, json_pack("{s:s,s:s,s:I}", "mediaType", nl->media_type,
-                                            "digest", nl->digest, "size", (json_int_t)nl->size));
-  cleanup_json json_t *man = json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:o}", "schemaVersion", 2,
-                                       "mediaType", MT_OCI_MANIFEST, "config", "mediaType",
-                                       MT_OCI_CONFIG, "digest", cdig, "size",
-                                       (json_int_t)strlen(ctext), "layers", layers);
+    json_array_append_new(layers, json_pack("{s:s,s:s,s:I}", "mediaType", nl->media_type, "digest",
+                                            nl->digest, "size", (json_int_t)nl->size));
+  cleanup_json json_t *man =
+      json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST,
+                "config", "mediaType", MT_OCI_CONFIG, "digest", cdig, "size",
+                (json_int_t)strlen(ctext), "layers", layers);
   cleanup_free char *mtext = json_dumps(man, JSON_COMPACT);
   char mdig[DIGEST_STR_LEN + 1];
   if (store_put_blob(s, mtext, strlen(mtext), NULL, mdig, e) < 0)
@@ -269,7 +270,7 @@ int image_create(const struct store *s, const struct new_image *ni, const struct
   } else if (store_add_untagged(s, desc, e) < 0) {
     return -1;
   }
-  *result = json_pack("{s:o,s:s,s:s}", "ref", ref ? json_string(ref) : json_null(), "digest",
-                      mdig, "id", cdig);
+  *result = json_pack("{s:o,s:s,s:s}", "ref", ref ? json_string(ref) : json_null(), "digest", mdig,
+                      "id", cdig);
   return 0;
 }

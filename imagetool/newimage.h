@@ -26,7 +26,7 @@ struct new_image {
                                  everything but rootfs and history; NULL: keep */
   json_t *changes;            /* array of Dockerfile-like lines (CMD, ENV, …) */
   const char *created_by, *comment, *author;
-  const char *tag;            /* a reference, or NULL for an untagged image */
+  const char *tag; /* a reference, or NULL for an untagged image */
 };
 
 /* Store the config and manifest, point the tag at them; *result gets

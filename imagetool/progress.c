@@ -142,9 +142,9 @@ void progress_item(struct progress *p, const char *id, const char *status, uint6
   if (p->mode == PROGRESS_JSON) {
     cleanup_json json_t *j = json_pack("{s:s,s:s}", "id", id, "status", status);
     if (total > 0)
-      json_object_set_new(j, "progressDetail",
-                          json_pack("{s:I,s:I}", "current", (json_int_t)current, "total",
-                                    (json_int_t)total));
+      json_object_set_new(
+          j, "progressDetail",
+          json_pack("{s:I,s:I}", "current", (json_int_t)current, "total", (json_int_t)total));
     emit_json(p, j);
     return;
   }

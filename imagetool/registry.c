@@ -25,9 +25,9 @@ char *registry_auth_key(const char *domain) {
 /* Hosts that get plain HTTP without asking, as docker does. */
 static int local_host(const char *host) {
   return strncmp(host, "localhost", 9) == 0 && (host[9] == '\0' || host[9] == ':') ? 1
-         : strncmp(host, "127.", 4) == 0                                          ? 1
-         : strncmp(host, "[::1]", 5) == 0                                         ? 1
-                                                                                  : 0;
+         : strncmp(host, "127.", 4) == 0                                           ? 1
+         : strncmp(host, "[::1]", 5) == 0                                          ? 1
+                                                                                   : 0;
 }
 
 static json_t *load_registries_conf(struct err **e) {
@@ -133,10 +133,9 @@ CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **hea
   CURL *c = curl_easy_init();
   if (c == NULL)
     abort(); /* out of memory */
-  cleanup_free char *full =
-      strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0
-          ? xstrdup(url)
-          : xasprintf("%s%s", registry_base(r), url);
+  cleanup_free char *full = strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0
+                                ? xstrdup(url)
+                                : xasprintf("%s%s", registry_base(r), url);
   curl_easy_setopt(c, CURLOPT_URL, full);
   curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT);
   curl_easy_setopt(c, CURLOPT_SHARE, r->share);
@@ -316,8 +315,8 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
   cleanup_free char *scope = xasprintf("repository:%s:%s", r->repo, r->actions);
   cleanup_free char *es = url_escape(scope);
   cleanup_free char *esv = service ? url_escape(service) : NULL;
-  cleanup_free char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
-                                     es, esv ? "&service=" : "", esv ? esv : "");
+  cleanup_free char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es,
+                                     esv ? "&service=" : "", esv ? esv : "");
   struct curl_slist *h = NULL;
   char *saved = r->auth_header;
   r->auth_header = NULL; /* the token request carries Basic creds, if any */
@@ -360,8 +359,7 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
   return ret;
 }
 
-int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p,
-                struct err **e) {
+int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p, struct err **e) {
   memset(p, 0, sizeof(*p));
   off_t fd_start = q->body_fd >= 0 ? lseek(q->body_fd, 0, SEEK_CUR) : 0;
   for (int attempt = 0;; attempt++) {

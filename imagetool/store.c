@@ -233,8 +233,7 @@ json_t *store_read_json_blob(const struct store *s, const char *digest, struct e
 
 static int check_index(json_t *j, const char *path, struct err **e) {
   if (!json_is_object(j) || !json_is_array(json_object_get(j, "manifests")))
-    return err_setc(e, ERR_USAGE, 0, "'%s': not an OCI image index (no \"manifests\" array)",
-                    path);
+    return err_setc(e, ERR_USAGE, 0, "'%s': not an OCI image index (no \"manifests\" array)", path);
   return 0;
 }
 
