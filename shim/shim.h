@@ -86,7 +86,6 @@ struct shim {
   int sigfd;
   int dirfd;  /* the state dir, O_PATH: sockets bind under /proc/self/fd/N */
   int lockfd; /* flock held on STATE/shim.lock for the shim's life */
-  int devnull;
 
   pid_t pid;      /* container init, 0 when not running */
   int out_fd;     /* read end of the container's stdout (the pty master under --tty) */
@@ -101,7 +100,6 @@ struct shim {
   int restart_count;
   int64_t backoff_ns;
   int stop_requested; /* no more restarts: a stop command, SIGTERM, or STATE/stop */
-  int stop_signal_sent;
   int restart_timer, stop_timer;
   int64_t stop_timeout_ns;
   int finished; /* the loop ends */

@@ -452,7 +452,6 @@ int shim_serve(struct shim_opts *o, int lockfd, int result_fd) {
   s->lockfd = lockfd;
   s->dirfd = s->sigfd = s->epfd = s->restart_timer = s->stop_timer = -1;
   s->out_fd = s->err_fd = s->stdin_fd = -1;
-  s->devnull = -1;
   struct stat st;
   int log_existed = stat(o->log_path, &st) == 0;
 
