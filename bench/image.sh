@@ -31,7 +31,11 @@ cleanup() {
   local m
   while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(
     awk -v t="$W" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-  [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
+  if [ -n "$REG_PID" ]; then
+    kill "$REG_PID" 2>/dev/null || true
+    wait "$REG_PID" 2>/dev/null || true
+  fi
+  podman --root "$W/podman/root" --runroot "$W/podman/run" system reset -f >/dev/null 2>&1 || true
   rm -rf "$W"
 }
 trap cleanup EXIT
