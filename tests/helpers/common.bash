@@ -116,6 +116,7 @@ assert_json_schema() {
   # Debian's python3, whatever python3 comes first on PATH.
   /usr/bin/python3 -c "$_ASSERT_JSON_SCHEMA_PY" "$schema" "$file"
 }
+# shellcheck disable=SC2016 # python, not shell
 _ASSERT_JSON_SCHEMA_PY='
 import json, sys
 try:

@@ -29,12 +29,12 @@ push_layout() {
   [ "$(jq -r .digest <<<"$output")" = "$FIXTURE_DIGEST" ]
   [ "$(jq -r .id <<<"$output")" = "$(image_id "$REGISTRY/library/busybox")" ]
   [ "$(jq -r .config.config.Cmd[0] <<<"$output")" = sh ]
+  # the contract of spec/README.md
+  assert_json_schema "$CAIRN_SRC/spec/schema/pull-result.schema.json" <<<"$output"
   [ -x "$(layer_dir "$REGISTRY/library/busybox" 0)/bin/busybox" ]
   run_logged cairn-image ls
   assert_line --index 1 --regexp "^$REGISTRY/library/busybox +latest "
   [ -z "$(ls -A "$CAIRN_ROOT/tmp")" ]
-  # the contract of spec/README.md
-  assert_json_schema "$CAIRN_SRC/spec/schema/pull-result.schema.json" <<<"$output"
 }
 
 @test "cairn-image pull: progress lines and status, as docker prints them" {
