@@ -10,7 +10,10 @@
 
 /* mkdir -p with mode for created components; an existing dir is fine. */
 int mkdir_p(const char *path, mode_t mode, struct err **e);
-/* rm -rf; a missing path is fine. Does not cross into other mounts. */
+/* rm -rf; a missing path is fine.  Symlinks are removed, never followed.
+ * Does not cross into other mounts (bind mounts on the same filesystem
+ * included): a mount point inside path, or path itself being one, fails with
+ * EBUSY naming it — after whatever was walked before it was removed. */
 int rm_rf(const char *path, struct err **e);
 
 /* Read a whole file (or "-" for stdin); *len gets its size; NUL-terminated.
@@ -32,8 +35,16 @@ int write_all(int fd, const void *buf, size_t len);
  * Returns a malloc'd path. */
 char *path_in_root(const char *root, const char *path, struct err **e);
 /* Open path inside root with those semantics (O_PATH|O_CLOEXEC added to
- * flags when flags is 0).  Fails with ENOENT when a component is missing. */
+ * flags when flags is 0).  Fails with ENOENT when a component is missing.
+ * O_NOFOLLOW in flags leaves a final symlink unfollowed; O_CREAT is refused
+ * (EINVAL).  path_in_root always uses the userspace walk: a path string
+ * cannot carry openat2's guarantees, so callers that must not race use
+ * open_in_root and work on the fd. */
 int open_in_root(const char *root, const char *path, int flags, struct err **e);
+/* Tests: 1 makes open_in_root skip openat2 and use the userspace walk, as on
+ * kernels before 5.6.  CAIRN_FS_NO_OPENAT2=1 in the environment does the
+ * same for whole tools. */
+void fs_force_fallback(int on);
 
 /* Join two path pieces with exactly one '/', lexically. */
 char *path_join(const char *a, const char *b);
