@@ -13,8 +13,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= gcc
 
-# Every pkg-config package any tool links; CFLAGS take them all so that
-# headers are found the same way everywhere.
+# Every pkg-config package any tool links (build.mk fragments add theirs);
+# CFLAGS take them all so that headers are found the same way everywhere.
 ALL_PKGS := jansson libcrypto libseccomp libcap-ng libcurl libarchive
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
@@ -26,7 +26,6 @@ ifeq ($(SANITIZE),1)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS_BASE += -fsanitize=address,undefined
 endif
-PKG_CFLAGS := $(shell pkg-config --cflags $(ALL_PKGS) 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS_BASE) $(LDFLAGS)
 pkglibs = $(if $(1),$(shell pkg-config --libs $(1)))
@@ -40,10 +39,7 @@ UNIT_TESTS :=
 .PHONY: all
 all: tools
 
-# A change of flags (SANITIZE=1 or not) rebuilds everything.
 FLAGS_STAMP := $(O)/flags.stamp
-$(shell mkdir -p $(O) && echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $(O)/flags.new && \
-  (cmp -s $(O)/flags.new $(FLAGS_STAMP) || mv $(O)/flags.new $(FLAGS_STAMP)); rm -f $(O)/flags.new)
 
 $(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -65,6 +61,19 @@ bin/$(1): $$(patsubst %.c,$(O)/%.o,$(2)) $(O)/libcairn.a
 endef
 
 include $(sort $(wildcard */build.mk) $(wildcard netplug/*/build.mk))
+include $(wildcard tests/*/build.mk)
+
+# Components may add to ALL_PKGS in their build.mk, so this comes after.
+PKG_CFLAGS := $(shell pkg-config --cflags $(ALL_PKGS))
+
+# A change of flags (SANITIZE=1 or not) rebuilds everything.  Goals that
+# build nothing leave the stamp alone: `make print-tools` or `make clean`
+# between `make SANITIZE=1` and a test run must not force a rebuild.
+NOBUILD_GOALS := clean deps lint print-tools
+ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(shell mkdir -p $(O) && echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $(O)/flags.new && \
+  (cmp -s $(O)/flags.new $(FLAGS_STAMP) || mv $(O)/flags.new $(FLAGS_STAMP)); rm -f $(O)/flags.new)
+endif
 
 # C unit tests: tests/unit/test_<module>.c, one binary each.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -96,6 +105,11 @@ install: all
 	$(if $(filter-out $(CNI_PLUGINS),$(TOOLS)),install -m 0755 $(filter-out $(CNI_PLUGINS),$(TOOLS)) $(DESTDIR)$(PREFIX)/bin)
 	$(if $(CNI_PLUGINS),install -m 0755 $(CNI_PLUGINS) $(DESTDIR)$(PREFIX)/libexec/cairn/cni)
 	$(if $(DATA),install -m 0644 $(DATA) $(DESTDIR)$(PREFIX)/share/cairn)
+
+# The built executables, one line: tests/install/install.bats iterates them.
+.PHONY: print-tools
+print-tools:
+	@echo $(TOOLS)
 
 .PHONY: lint
 lint:

@@ -26,15 +26,14 @@ enum err_code {
 };
 
 struct err {
-  int errnum;    /* errno of the root cause, 0 if none */
-  int code;      /* enum err_code */
-  char *msg;     /* full message, context first */
+  int errnum; /* errno of the root cause, 0 if none */
+  int code;   /* enum err_code */
+  char *msg;  /* full message, context first */
 };
 
 /* Fill *e (which must be NULL) with a formatted message; when errnum is not
  * 0, ": strerror(errnum)" is appended.  Returns -1. */
-int err_set(struct err **e, int errnum, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int err_set(struct err **e, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Like err_set with code ERR_USAGE and no errno. */
 int err_usage(struct err **e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like err_set but with an explicit code. */

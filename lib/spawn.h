@@ -10,22 +10,22 @@
 #include "err.h"
 
 struct spawn_opts {
-  const char *const *argv;  /* argv[0] is looked up in PATH when it has no '/' */
-  const char *const *envp;  /* NULL: inherit environ */
-  const char *cwd;          /* NULL: inherit */
-  const void *stdin_buf;    /* bytes fed on stdin; NULL: /dev/null */
+  const char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
+  const char *const *envp; /* NULL: inherit environ */
+  const char *cwd;         /* NULL: inherit */
+  const void *stdin_buf;   /* bytes fed on stdin; NULL: /dev/null */
   size_t stdin_len;
-  int capture_stdout;       /* 1: collect into result.out; 0: inherit */
-  int capture_stderr;       /* 1: collect into result.err; 0: inherit */
+  int capture_stdout; /* 1: collect into result.out; 0: inherit */
+  int capture_stderr; /* 1: collect into result.err; 0: inherit */
 };
 
 struct spawn_result {
-  int exited;     /* 1 when the child exited normally */
-  int code;       /* exit code when exited */
-  int signal;     /* terminating signal otherwise */
-  char *out;      /* NUL-terminated captured stdout (or NULL) */
+  int exited; /* 1 when the child exited normally */
+  int code;   /* exit code when exited */
+  int signal; /* terminating signal otherwise */
+  char *out;  /* NUL-terminated captured stdout (or NULL) */
   size_t out_len;
-  char *err;      /* NUL-terminated captured stderr (or NULL) */
+  char *err; /* NUL-terminated captured stderr (or NULL) */
   size_t err_len;
 };
 

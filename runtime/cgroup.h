@@ -2,49 +2,72 @@
  * signal, measure, remove.  The contract between cairn-runtime's core and
  * the cgroup module (runtime/cgroup*.c).
  *
- * Layouts, detected at run time from /proc/self/mountinfo:
- *   CGROUP_V1      v1 controllers mounted at /sys/fs/cgroup/<controller>
+ * Layouts, detected at run time (statfs of /sys/fs/cgroup and
+ * /sys/fs/cgroup/unified, v1 mount points from /proc/self/mountinfo):
+ *   CGROUP_V1      v1 controllers, each hierarchy wherever it is mounted
  *                  (co-mounted ones such as "cpu,cpuacct" are found too).
  *   CGROUP_V2      one cgroup2 hierarchy at /sys/fs/cgroup.
- *   CGROUP_HYBRID  v1 controllers + a controller-less cgroup2 mount at
- *                  /sys/fs/cgroup/unified.
+ *   CGROUP_HYBRID  v1 controllers + a cgroup2 mount at /sys/fs/cgroup/unified.
  *
  * Which hierarchy does what:
  *
- *   feature           v1                      v2                     hybrid
- *   memory            memory.*                memory.max/low/swap.max  v1
- *   cpu shares        cpu.shares              cpu.weight (converted)   v1
- *   cpu quota/period  cpu.cfs_*_us            cpu.max                  v1
- *   cpus/mems         cpuset.cpus/mems        cpuset.cpus/mems         v1
- *   pids limit        pids.max                pids.max                 v1
- *   blockIO weight    blkio(.bfq).weight      io(.bfq).weight          v1
- *   hugepages         hugetlb.*.limit_in_bytes hugetlb.*.max           v1
- *   devices           devices.deny/allow      eBPF CGROUP_DEVICE prog  v1
- *   freezer           freezer.state           cgroup.freeze            v1
- *   pids listing      freezer cgroup.procs    cgroup.procs             v1
- *   stats, OOM        cpuacct/memory/...      cpu.stat/memory.events   v1
+ *   feature           v1 files                 v2 files                hybrid
+ *   memory            memory.limit/soft/memsw  memory.max/low/swap.max  v1
+ *   cpu shares        cpu.shares               cpu.weight (converted)   v1
+ *   cpu quota/period  cpu.cfs_period/quota_us  cpu.max                  v1
+ *   cpu realtime      cpu.rt_period/runtime_us (refused on v2)          v1
+ *   cpus/mems         cpuset.cpus/mems         cpuset.cpus/mems         v1
+ *   pids limit        pids.max                 pids.max                 v1
+ *   blockIO           blkio(.bfq).weight[_device], blkio.throttle.*     v1
+ *                                              io(.bfq).weight, io.max
+ *   hugepages         hugetlb.SIZE.limit_in_bytes  hugetlb.SIZE.max     v1, else v2 (a)
+ *   devices           devices.deny "a" + rules eBPF CGROUP_DEVICE prog  v1
+ *   freezer           freezer.state            cgroup.freeze/.events    v1
+ *   pids listing      the freezer's cgroup.procs (recursive) / v2's     v1
+ *   kill --all        freeze, kill each, thaw  cgroup.kill for SIGKILL  v1
+ *   stats             cpuacct, cpu, memory…    cpu.stat, memory.*…      v1 (+a)
+ *   OOM kills         memory.oom_control       memory.events oom_kill   v1
+ *   unified (raw)     refused                  written as given         refused
+ *
+ * (a) A controller no v1 hierarchy has but the cgroup2 tree offers (this
+ * test machine's hugetlb) is driven through the unified directory; it is
+ * enabled in the cgroup2 ancestors' subtree_control only when used.
  * On hybrid the process is also moved into /sys/fs/cgroup/unified/<path>
- * (as runc does), so tools that look at the v2 tree (systemd, `ps -o
- * cgroup`) see it in its own group; nothing is limited through it.
+ * (as runc does), so tools that look at the v2 tree see it in its own
+ * group.  On v2 every controller the root offers is enabled in the
+ * ancestors (best effort, like runc), so stats work without limits.
  *
  * Devices: when resources has a "devices" array (even empty) the cgroup
- * starts from deny-all and the rules apply in order, the last matching rule
- * winning (the kernel's v1 semantics; the eBPF program checks the rules
- * from last to first).  The module adds no rules of its own: the caller
- * appends allow rules for the default devices it creates (/dev/null, zero,
- * full, random, urandom, tty, ptmx, pts/*), as runc's specconv does.  No
- * "devices" key leaves device access untouched (inherited: all allowed).
+ * starts from deny-all and the rules apply in order, the last matching
+ * rule winning (the kernel's v1 semantics; the eBPF program checks the
+ * rules from last to first; a type "a" rule covers every device whatever
+ * its numbers).  The module adds no rules of its own: the caller appends
+ * allow rules for the default devices it creates (/dev/null, zero, full,
+ * random, urandom, tty, ptmx, the pts devices), as runc's specconv does.
+ * No "devices" key leaves device access untouched (inherited: all
+ * allowed).  An update on v1 rewrites the list from deny-all (a brief
+ * window of denial); on v2 the new program is attached before the old one
+ * is detached.
  *
  * Units and conversions follow runc: cpu.weight = 1 + ((shares - 2) * 9999)
- * / 262142; v2 memory.swap.max = swap - limit (OCI's swap is memory+swap);
- * -1 means unlimited ("max").  On v1, a requested swap limit needs
- * memory.memsw.limit_in_bytes (swap accounting); without it setup fails
- * with an error naming the kernel option.
+ * / 262142; io.weight = 1 + ((weight - 10) * 9999) / 990 (BFQ takes the
+ * weight as is); v2 memory.swap.max = swap - limit (OCI's swap is
+ * memory+swap); -1 means unlimited ("max"); 0 means "not set".  A swap
+ * limit needs swap accounting (memory.memsw.limit_in_bytes on v1,
+ * memory.swap.max on v2); without it setup fails saying so.  v2 refuses
+ * memory.swappiness and disableOOMKiller=true (no such v2 knobs).
+ *
+ * Failure: cgroup_setup checks every value before creating anything;
+ * when the kernel rejects a value later, the directories it made are
+ * removed and the pid is left where it was.
  *
  * Exercised only on a real v2 host with controllers (not on the hybrid test
- * machine): the memory/cpu/cpuset/pids/io/hugetlb files of v2 and v2 stats.
- * The controller-less v2 parts (mkdir, cgroup.procs, cgroup.freeze, the eBPF
- * device filter, rmdir) are tested on a private cgroup2 mount.
+ * machine): the v2 memory/cpu/cpuset/pids/io files, v2 memory/pids/io
+ * stats and v2 OOM detection; their arithmetic is unit-tested
+ * (tests/unit/test_cgroup_v2.c).  The controller-less v2 parts (mkdir,
+ * cgroup.procs, cgroup.freeze, cgroup.kill, the eBPF device filter, cpu.stat,
+ * hugetlb, rmdir) are tested for real on a private cgroup2 mount
+ * (tests/runtime/cgroup_v2.bats).
  */
 #ifndef CAIRN_CGROUP_H
 #define CAIRN_CGROUP_H

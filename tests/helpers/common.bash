@@ -3,7 +3,9 @@
 # Gives: CAIRN_SRC (the checkout), bin/ on PATH, bats-support and bats-assert,
 # run_logged (run + print command, status and output when the test fails),
 # requires (skip with a reason only when the host truly lacks something),
-# retry/wait helpers, and a per-test scratch dir $T.
+# retry/wait helpers, and a per-test scratch dir $T; then the fixtures
+# (fixtures.bash: fixture_rootfs, fixture_image, fixture_image_archive), the
+# local registry (registry.bash) and the leak checks (leaks.bash).
 
 CAIRN_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export CAIRN_SRC
@@ -22,8 +24,9 @@ common_setup() {
 common_teardown() {
   if [ -n "${T:-}" ] && [ -d "$T" ]; then
     # Unmount anything a test left under its scratch dir before removing it.
+    # mountinfo escapes spaces and the like as \040: %b decodes them.
     local m
-    while read -r m; do umount -l "$m" 2>/dev/null; done < <(
+    while read -r m; do umount -l "$(printf '%b' "$m")" 2>/dev/null || true; done < <(
       awk -v t="$T" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
     rm -rf "$T"
   fi
@@ -32,13 +35,16 @@ common_teardown() {
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# run_logged CMD… : like bats' run (status, output, lines), and when the test
-# fails its log shows the command, the status and both streams apart.
+# run_logged CMD… : like bats' run (status, output, lines) but with stdout
+# in $output/$lines and stderr apart in $stderr; when the test fails its log
+# shows the command, the status and both streams.  CMD may be a function:
+# it runs in the test's shell (so its exports stay), with errexit off as in
+# any `||` list.
 run_logged() {
   local out err
   out="$(mktemp)"; err="$(mktemp)"
-  "$@" >"$out" 2>"$err"
-  status=$?
+  status=0
+  "$@" >"$out" 2>"$err" || status=$?
   output="$(cat "$out")"
   stderr="$(cat "$err")"
   # shellcheck disable=SC2034
@@ -49,7 +55,7 @@ run_logged() {
     echo "status: $status"
     [ -n "$output" ] && printf 'stdout:\n%s\n' "$output"
     [ -n "$stderr" ] && printf 'stderr:\n%s\n' "$stderr"
-  } >&3 2>/dev/null || true
+  } >&2
   return 0
 }
 
@@ -64,7 +70,9 @@ requires() {
       cgroup_v1) [ -d /sys/fs/cgroup/memory ] || skip "host has no cgroup v1 memory controller" ;;
       cgroup_v2)
         local f=/sys/fs/cgroup/cgroup.controllers
-        [ -f "$f" ] && [ -n "$(cat "$f")" ] || skip "host has no cgroup v2 hierarchy with controllers" ;;
+        if [ ! -f "$f" ] || [ -z "$(cat "$f")" ]; then
+          skip "host has no cgroup v2 hierarchy with controllers"
+        fi ;;
       cmd:*) command -v "${r#cmd:}" >/dev/null || skip "${r#cmd:} is not installed" ;;
       *) fail "requires: unknown requirement '$r'" ;;
     esac
@@ -81,4 +89,52 @@ retry() {
   done
   return 1
 }
-load fixtures
+# bats resolves a relative `load` against the test file's directory, not
+# this file's: name the helpers by absolute path.
+load "$CAIRN_SRC/tests/helpers/fixtures"
+load "$CAIRN_SRC/tests/helpers/registry"
+load "$CAIRN_SRC/tests/helpers/leaks"
+
+# wait_until SECONDS CMD… : run CMD every 0.1 s until it succeeds; fail
+# (status 1) once SECONDS have passed without success.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  while :; do
+    "$@" && return 0
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}
+
+# assert_json_schema SCHEMA [FILE] : FILE (default stdin) is JSON that
+# validates against the JSON Schema file SCHEMA (any draft python3-jsonschema
+# knows, from $schema); otherwise fails naming each violation with its path.
+assert_json_schema() {
+  local schema="$1" file="${2:-/dev/stdin}"
+  [ -f "$schema" ] || fail "assert_json_schema: schema '$schema' does not exist"
+  # Debian's python3, whatever python3 comes first on PATH.
+  /usr/bin/python3 -c "$_ASSERT_JSON_SCHEMA_PY" "$schema" "$file"
+}
+_ASSERT_JSON_SCHEMA_PY='
+import json, sys
+try:
+    import jsonschema
+except ImportError:
+    sys.exit("assert_json_schema: python3-jsonschema missing: run make deps")
+schema_path, doc_path = sys.argv[1], sys.argv[2]
+with open(schema_path) as f:
+    schema = json.load(f)
+try:
+    with open(doc_path) as f:
+        doc = json.load(f)
+except ValueError as ex:
+    sys.exit(f"assert_json_schema: {doc_path}: not JSON: {ex}")
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+errors = sorted(cls(schema).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+for e in errors:
+    where = "/" + "/".join(str(p) for p in e.absolute_path)
+    print(f"{schema_path}: {where}: {e.message}", file=sys.stderr)
+sys.exit(1 if errors else 0)
+'

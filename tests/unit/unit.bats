@@ -12,3 +12,4 @@ unit() {
 }
 
 @test "lib/err: messages carry context and codes" { unit err; }
+@test "runtime/cgroup: linux.resources parsing, v2 conversions, device program" { unit cgroup_v2; }
