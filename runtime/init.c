@@ -162,6 +162,9 @@ void init_main(struct init_args *a) {
   struct rt_config *c = a->c;
   const struct launch *l = a->l;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* the state dir's flock would be held as long as we live */
+  if (l->lock_fd >= 0)
+    close(l->lock_fd);
   umask(0); /* modes of device nodes and mount points are exactly as given */
   if (sync_expect(a->sync, SYNC_GO, &e) < 0)
     _exit(1); /* the parent gave up and reports why */

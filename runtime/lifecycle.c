@@ -210,6 +210,7 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
   out->l.no_new_keyring = o->no_new_keyring;
   out->l.preserve_fds = o->preserve_fds;
   out->l.relay_tty = c->proc.terminal && o->console_socket == NULL;
+  out->l.lock_fd = out->dirfd;
   log_debug("create %s: bundle %s", id, clean);
   if (container_launch(g, c, &out->l, e) < 0)
     goto fail;
