@@ -1,0 +1,73 @@
+# runtime_common.bash — loaded by the cairn-runtime suites (not the cgroup
+# module's): `load runtime_common`.
+#
+#   rt ARG…            cairn-runtime with this test's state root ($T/state)
+#   rt_bundle [ARG…]   $T/bundle: a copy of the busybox rootfs and the config
+#                      of `cairn-runtime spec`, with process.args ARG… (default
+#                      sh), no terminal and a writable root; edit it with
+#                      config_edit
+#   ID                 a container id unique to this test (also the leak scope)
+#   rt_status ID       the status field of `rt state`
+#   rt_is ID STATUS    true when it is (for wait_until)
+#   in_ctr ARG…        run ARG… in a fresh container from $T/bundle
+#                      (foreground `run`), its stdout in $output
+#
+# setup/teardown: every container left in $T/state is deleted with --force,
+# then nothing may be left: no mount, cgroup or process of the test.
+
+load ../helpers/common
+
+rt() { cairn-runtime --root "$T/state" "$@"; }
+
+rt_bundle() {
+  [ $# -gt 0 ] || set -- sh
+  mkdir -p "$T/bundle"
+  fixture_rootfs_copy "$T/bundle/rootfs" || return 1
+  (cd "$T/bundle" && cairn-runtime spec) || return 1
+  local -a jargs=()
+  local list="" a i=0
+  for a in "$@"; do
+    jargs+=(--arg "a$i" "$a")
+    list+="${list:+,}\$a$i"
+    i=$((i + 1))
+  done
+  # a writable root: tests leave marks in it (readonly has its own test)
+  config_edit "$T/bundle" ".process.terminal = false | .root.readonly = false |
+    .process.args = [$list]" "${jargs[@]}"
+}
+
+rt_status() { rt state "$1" | jq -r .status; }
+# rt_is ID STATUS: for wait_until (which runs its command again and again)
+rt_is() { [ "$(rt_status "$1")" = "$2" ]; }
+
+# in_ctr ARG…: a foreground run of ARG… in $T/bundle; status and output as run_logged.
+in_ctr() {
+  local -a jargs=()
+  local list="" a i=0
+  for a in "$@"; do
+    jargs+=(--arg "a$i" "$a")
+    list+="${list:+,}\$a$i"
+    i=$((i + 1))
+  done
+  config_edit "$T/bundle" ".process.args = [$list]" "${jargs[@]}"
+  run_logged rt run -b "$T/bundle" "$ID"
+}
+
+setup() {
+  common_setup
+  ID="crt-${BATS_TEST_NUMBER}-$$"
+  export ID
+  LEAKS_PATTERNS="$ID" leaks_snapshot
+}
+
+teardown() {
+  local rc=0 c
+  if [ -d "$T/state" ]; then
+    for c in $(cairn-runtime --root "$T/state" list -q 2>/dev/null); do
+      cairn-runtime --root "$T/state" delete --force "$c" >/dev/null 2>&1
+    done
+  fi
+  LEAKS_PATTERNS="$ID" assert_no_leaks 3 || rc=1
+  common_teardown
+  return $rc
+}
