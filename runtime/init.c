@@ -177,11 +177,6 @@ void init_main(struct init_args *a) {
     if (join_namespaces(a, &e) < 0)
       die(a, e);
   }
-  /* after the cgroup move, so the namespace's root is the container's cgroup */
-  if (c->ns[NS_CGROUP].present && c->ns[NS_CGROUP].path == NULL && unshare(CLONE_NEWCGROUP) < 0) {
-    err_set(&e, errno, "create the cgroup namespace");
-    die(a, e);
-  }
   if (c->ns[NS_TIME].present && c->ns[NS_TIME].path == NULL && time_namespace(c, &e) < 0)
     die(a, e);
   if (!l->no_new_keyring) {
@@ -203,6 +198,12 @@ void init_main(struct init_args *a) {
                          .label = c->mount_label};
   if (rootfs_prepare(c, &mc, &e) < 0)
     die(a, e);
+  /* After the cgroup move (its root is the container's cgroup) and after
+   * the cgroup mounts (which need the real paths of /proc/self/cgroup). */
+  if (c->ns[NS_CGROUP].present && c->ns[NS_CGROUP].path == NULL && unshare(CLONE_NEWCGROUP) < 0) {
+    err_set(&e, errno, "create the cgroup namespace");
+    die(a, e);
+  }
   if (c->hooks.n[HOOK_PRESTART] + c->hooks.n[HOOK_CREATE_RUNTIME] > 0 &&
       (sync_send(a->sync, SYNC_HOOKS_REQ, 0) < 0 || sync_expect(a->sync, SYNC_HOOKS_DONE, &e) < 0))
     die(a, e);
