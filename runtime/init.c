@@ -5,14 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -99,6 +102,24 @@ static int two_stage(struct init_args *a, struct err **e) {
   return 0;
 }
 
+/* A new network namespace has only a loopback device, down; runc and crun
+ * bring it up, and programs expect 127.0.0.1 to work. */
+static int loopback_up(struct err **e) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return err_set(e, errno, "bring up lo: socket");
+  struct ifreq ifr = {0};
+  memcpy(ifr.ifr_name, "lo", 3);
+  int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    r = ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  int err = errno;
+  close(s);
+  return r < 0 ? err_set(e, err, "bring up lo") : 0;
+}
+
 static int time_namespace(const struct rt_config *c, struct err **e) {
   if (unshare(CLONE_NEWTIME) < 0)
     return err_set(e, errno, "create the time namespace");
@@ -178,6 +199,8 @@ void init_main(struct init_args *a) {
       die(a, e);
   }
   if (c->ns[NS_TIME].present && c->ns[NS_TIME].path == NULL && time_namespace(c, &e) < 0)
+    die(a, e);
+  if (c->ns[NS_NET].present && c->ns[NS_NET].path == NULL && loopback_up(&e) < 0)
     die(a, e);
   if (!l->no_new_keyring) {
     cleanup_free char *kr = xasprintf("_ses.%s", l->id);
