@@ -9,6 +9,7 @@
 #   ID                 a container id unique to this test (also the leak scope)
 #   rt_status ID       the status field of `rt state`
 #   rt_is ID STATUS    true when it is (for wait_until)
+#   rt_prog NAME       tests/runtime/progs/NAME.c built static (cached)
 #   in_ctr ARG…        run ARG… in a fresh container from $T/bundle
 #                      (foreground `run`), its stdout in $output
 #
@@ -35,6 +36,25 @@ rt_bundle() {
   # a writable root: tests leave marks in it (readonly has its own test)
   config_edit "$T/bundle" ".process.terminal = false | .root.readonly = false |
     .process.args = [$list]" "${jargs[@]}"
+}
+
+# rt_prog NAME: the path of tests/runtime/progs/NAME.c built as a static
+# binary (cached by content); evil_interp is built without libc.
+rt_prog() {
+  local src="$CAIRN_SRC/tests/runtime/progs/$1.c" key out
+  key="$(sha256sum "$src" | cut -c1-16)"
+  out="$CAIRN_TEST_CACHE/progs/$1-$key"
+  if [ ! -x "$out" ]; then
+    mkdir -p "$CAIRN_TEST_CACHE/progs"
+    if [ "$1" = evil_interp ]; then
+      gcc -static-pie -nostdlib -ffreestanding -fno-tree-loop-distribute-patterns \
+        -fno-stack-protector -O2 -o "$out.tmp" "$src" || return 1
+    else
+      gcc -static -O2 -o "$out.tmp" "$src" || return 1
+    fi
+    mv "$out.tmp" "$out"
+  fi
+  echo "$out"
 }
 
 rt_status() { rt state "$1" | jq -r .status; }
