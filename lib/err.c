@@ -18,7 +18,7 @@ int err_vset(struct err **e, int code, int errnum, const char *fmt, va_list ap) 
     free(msg);
     return -1;
   }
-  if (*e != NULL) /* an error already set wins: it is the root cause */
+  if (*e != NULL) /* callers must pass NULL; a stale error is replaced, not leaked */
     err_free(e);
   struct err *n = xmalloc(sizeof(*n));
   n->errnum = errnum;

@@ -69,8 +69,8 @@ char *fmt_rfc3339nano(const struct timespec *ts) {
     while (frac[n - 1] == '0')
       frac[--n] = '\0';
   }
-  return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d%sZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d%sZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                   tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 char *fmt_now(void) {
@@ -107,8 +107,8 @@ int parse_rfc3339(const char *s, struct timespec *ts, struct err **e) {
       digits(&p, 2, &day) < 0 || *p++ != 'T' || digits(&p, 2, &hour) < 0 || *p++ != ':' ||
       digits(&p, 2, &min) < 0 || *p++ != ':' || digits(&p, 2, &sec) < 0)
     goto bad;
-  if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || hour > 23 ||
-      min > 59 || sec > 59)
+  if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || hour > 23 || min > 59 ||
+      sec > 59)
     return err_usage(e, "invalid timestamp '%s': field out of range", s);
   if (*p == '.') {
     p++;
@@ -136,8 +136,12 @@ int parse_rfc3339(const char *s, struct timespec *ts, struct err **e) {
   }
   if (*p != '\0')
     goto bad;
-  struct tm tm = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
-                  .tm_hour = hour, .tm_min = min, .tm_sec = sec};
+  struct tm tm = {.tm_year = year - 1900,
+                  .tm_mon = mon - 1,
+                  .tm_mday = day,
+                  .tm_hour = hour,
+                  .tm_min = min,
+                  .tm_sec = sec};
   ts->tv_sec = timegm(&tm) - offset;
   ts->tv_nsec = nsec;
   return 0;

@@ -376,17 +376,14 @@ int rm_rf(const char *path, struct err **e) {
     /* cur is empty: climb back to its parent through "..", checking that it
      * is still the directory we came from (not moved meanwhile), and remove
      * it there.  The top level is removed through pfd. */
-    int up;
     if (depth == 1) {
-      up = -1;
       close(fd);
       fd = -1;
       if (unlinkat(pfd, base, AT_REMOVEDIR) < 0 && errno != ENOENT)
         ret = err_set(e, errno, "remove '%s'", path);
-      depth = 0;
-      break;
+      break; /* the level itself is freed below */
     }
-    up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct mnt_key k;
     if (up < 0 || mnt_key_of(up, &k) < 0 || k.ino != lv[depth - 2].key.ino ||
         k.dev != lv[depth - 2].key.dev) {
@@ -567,8 +564,10 @@ static int walk(struct walk *w, const char *path, int allow_missing, int nofollo
       size_t rest = strlen(todo + pos);
       char *next = xmalloc((size_t)n + rest + 2);
       memcpy(next, link, (size_t)n);
-      next[n] = '/';
-      memcpy(next + n + 1, todo + pos, rest + 1);
+      size_t at = (size_t)n;
+      if (rest > 0) /* no separator after a last component: "x/" is not "x" */
+        next[at++] = '/';
+      memcpy(next + at, todo + pos, rest + 1);
       free(todo);
       todo = next;
       pos = 0;
@@ -654,7 +653,7 @@ int open_in_root(const char *root, const char *path, int flags, struct err **e) 
   if (flags == 0)
     flags = O_PATH;
   flags |= O_CLOEXEC;
-  if (flags & (O_CREAT | O_TMPFILE))
+  if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
     return err_set(e, EINVAL, "open '%s' in '%s': O_CREAT is not supported", path, root);
   if (*path == '\0')
     path = ".";

@@ -35,7 +35,8 @@ int write_all(int fd, const void *buf, size_t len);
  * Returns a malloc'd path. */
 char *path_in_root(const char *root, const char *path, struct err **e);
 /* Open path inside root with those semantics (O_PATH|O_CLOEXEC added to
- * flags when flags is 0).  Fails with ENOENT when a component is missing.
+ * flags when flags is 0; O_RDONLY is 0 too, so ask for a readable fd with
+ * O_RDONLY|O_CLOEXEC).  Fails with ENOENT when a component is missing.
  * O_NOFOLLOW in flags leaves a final symlink unfollowed; O_CREAT is refused
  * (EINVAL).  path_in_root always uses the userspace walk: a path string
  * cannot carry openat2's guarantees, so callers that must not race use

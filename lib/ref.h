@@ -6,10 +6,19 @@
  *   localhost:5000/x         -> localhost:5000/x:latest
  *   x@sha256:<64 hex>        -> docker.io/library/x@sha256:…  (no tag added)
  *
- * The first component is a registry host when it has a '.' or ':' or is
- * "localhost"; "index.docker.io" becomes "docker.io".  Invalid references are
- * rejected with docker's reasons: "invalid reference format",
- * "invalid reference format: repository name must be lowercase", … */
+ * The first component is a registry host when it has a '.' or ':', is
+ * "localhost", or has uppercase letters; "index.docker.io" becomes
+ * "docker.io".  Invalid references are rejected (ERR_USAGE) with docker's
+ * texts, without the input, so callers add it as context:
+ *   "invalid reference format"
+ *   "invalid reference format: repository name (library/Busybox) must be lowercase"
+ *   "repository name must be lowercase"            (a bad host that is fine lowercased)
+ *   "repository name must not be more than 255 characters"   (the path alone)
+ *   "invalid checksum digest format" / "… length", "unsupported digest algorithm"
+ *   "invalid repository name (<64 hex>), cannot specify 64-byte hexadecimal strings"
+ * As in docker, a first component that looks like a host but is not a valid
+ * one ("foo_bar.com/x") leaves the whole name as the path: domain is then
+ * "" (never NULL after a successful parse). */
 #ifndef CAIRN_REF_H
 #define CAIRN_REF_H
 

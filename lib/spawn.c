@@ -64,8 +64,7 @@ static _Noreturn void child_fail(int errfd, int stage) {
 /* Between fork and exec: only async-signal-safe calls.  The fds the child
  * keeps are first moved above 2 so that the dup2()s onto 0, 1 and 2 cannot
  * clobber one another, whatever numbers the parent had for them. */
-static _Noreturn void child(const struct spawn_opts *o, int in, int out, int errp, int errfd,
-                            const sigset_t *oldmask) {
+static _Noreturn void child(const struct spawn_opts *o, int in, int out, int errp, int errfd) {
   errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
   if (errfd < 0)
     _exit(127);
@@ -82,12 +81,17 @@ static _Noreturn void child(const struct spawn_opts *o, int in, int out, int err
     close_fds(3, (unsigned)errfd - 1);
   close_fds((unsigned)errfd + 1, ~0U);
 
-  /* Dispositions the caller set (handlers, SIG_IGN for SIGPIPE) are not the
-   * new program's business; the signal mask goes back to the caller's. */
+  /* What the caller did with signals (handlers, SIG_IGN, signals blocked
+   * for a signalfd) is not the new program's business: it starts with the
+   * defaults and nothing blocked.  Ignored signals would otherwise survive
+   * exec, and a shell cannot even un-ignore them. */
+  struct sigaction dfl = {.sa_handler = SIG_DFL}; /* sigaction: async-signal-safe */
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
-      signal(sig, SIG_DFL);
-  sigprocmask(SIG_SETMASK, oldmask, NULL);
+      sigaction(sig, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
 
   if (o->cwd != NULL && chdir(o->cwd) < 0)
     child_fail(errfd, STAGE_CHDIR);
@@ -145,8 +149,8 @@ static int pump(const struct spawn_opts *o, int *win, int *rout, int *rerr, stru
   return 0;
 }
 
-static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int pin[2],
-                       int pout[2], int perr[2], struct err **e) {
+static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int pin[2], int pout[2],
+                       int perr[2], struct err **e) {
   int perrpipe[2] = {-1, -1};
   if (pipe2(perrpipe, O_CLOEXEC) < 0)
     return err_set(e, errno, "pipe");
@@ -158,7 +162,7 @@ static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int p
   sigprocmask(SIG_SETMASK, &all, &old);
   pid_t pid = fork();
   if (pid == 0)
-    child(o, pin[0], pout[1], perr[1], perrpipe[1], &old);
+    child(o, pin[0], pout[1], perr[1], perrpipe[1]);
   int fork_errno = errno;
 
   /* SIGPIPE stays blocked while we write the child's stdin; a pending one

@@ -1,6 +1,11 @@
 /* spawn.h — run another program: optional stdin bytes, captured stdout and
  * stderr, exit code or signal.  Only the listed fds reach the child: stdio
- * and nothing else (every other fd is closed in the child). */
+ * and nothing else (every other fd is closed in the child).  The child starts
+ * with default signal dispositions and an empty signal mask, whatever the
+ * caller set.  Input and output are pumped together (poll), so neither side
+ * can block the other however large they are; a child that stops reading
+ * its stdin early is not an error (no SIGPIPE reaches the caller).  Capture
+ * ends when every holder of the child's stdout/stderr has closed it. */
 #ifndef CAIRN_SPAWN_H
 #define CAIRN_SPAWN_H
 
@@ -10,7 +15,8 @@
 #include "err.h"
 
 struct spawn_opts {
-  const char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
+  const char *const *argv; /* argv[0] is looked up in PATH when it has no '/'
+                            * (the caller's PATH, not envp's, as execvpe does) */
   const char *const *envp; /* NULL: inherit environ */
   const char *cwd;         /* NULL: inherit */
   const void *stdin_buf;   /* bytes fed on stdin; NULL: /dev/null */
