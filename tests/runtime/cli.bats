@@ -7,8 +7,9 @@ load runtime_common
 @test "--help lists every command; each command has --help" {
   run_logged cairn-runtime --help
   [ "$status" -eq 0 ]
+  help="$output"
   for c in create start run state kill delete exec list ps pause resume update events spec features; do
-    [[ "$output" == *"  $c "* ]] || fail "--help does not list $c"
+    [[ "$help" == *"  $c "* ]] || fail "--help does not list $c"
     run_logged cairn-runtime "$c" --help
     [ "$status" -eq 0 ] || fail "$c --help failed"
     [[ "$output" == "Usage: cairn-runtime $c"* ]] || fail "$c --help has no usage line"
