@@ -75,6 +75,7 @@ int cmd_run(struct rt_opts *g, int argc, char **argv, struct err **e) {
   }
   close(cr.l.sync);
   cr.l.sync = -1;
+  log_debug("run %s: process started", id);
   if (cr.st.hooks & (1u << HOOK_POSTSTART)) {
     cleanup_free char *hs = container_hook_state(cr.c, id, "running", cr.st.pid);
     struct err *he = NULL;
@@ -98,6 +99,7 @@ int cmd_run(struct rt_opts *g, int argc, char **argv, struct err **e) {
     created_free(&cr);
     return -1;
   }
+  log_debug("run %s: process exited with %d", id, code);
   if (!keep) {
     struct err *de = NULL;
     int dfd = state_open(g->root, id, 1, &de);
@@ -114,5 +116,6 @@ int cmd_run(struct rt_opts *g, int argc, char **argv, struct err **e) {
     err_free(&de);
   }
   created_free(&cr);
+  log_debug("run %s: done", id);
   return code;
 }

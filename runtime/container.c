@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgjoin.h"
 #include "cgroup.h"
 #include "devices.h"
 #include "fs.h"
@@ -112,6 +113,11 @@ static json_t *cgroup_resources(const struct rt_config *c) {
   return r;
 }
 
+static int setup_cgroup(const struct rt_config *c, const struct launch *l, struct err **e) {
+  cleanup_json json_t *res = cgroup_resources(c);
+  return cgroup_setup(l->cg, res, 0, e);
+}
+
 static int converse(const struct rt_config *c, struct launch *l, pid_t middle, struct err **e) {
   for (;;) {
     struct sync_msg m;
@@ -167,7 +173,7 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
   l->sync = -1;
   l->master = -1;
   (void)g;
-  int rc = -1, sv[2] = {-1, -1}, pidns_self = -1;
+  int rc = -1, sv[2] = {-1, -1}, pidns_self = -1, cg_made = 0, v2fd = -1;
   if (c->seccomp != NULL && (a.seccomp = filter_build(c->seccomp, e)) == NULL)
     goto out;
   int any_join = 0;
@@ -203,6 +209,23 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
     for (int k = 0; k < NS_COUNT; k++)
       if (k != NS_CGROUP && k != NS_TIME && c->ns[k].present && c->ns[k].path == NULL)
         flags |= ns_clone_flag((enum ns_kind)k);
+  /* Cgroups.  The slow part (limits, v1 dirs) overlaps the child's own
+   * setup: we make only the cgroup2 dir first and clone the child into it
+   * (clone3), then set the limits while it builds its namespaces and
+   * mounts; it waits for SYNC_CG_READY before it joins the v1 hierarchies
+   * itself (cgjoin.c), mounts cgroupfs or unshares its cgroup namespace.
+   * A child cloned straight into a new user namespace cannot join: we move
+   * it.  The two-stage path keeps it simple: all before GO. */
+  int parent_moves = a.new_userns && !a.two_stage, into = 0;
+  if (l->cg != NULL) {
+    cg_made = 1;
+    if ((v2fd = cgjoin_v2_mkdir(l->cg, e)) == -1)
+      goto out;
+    a.cg_deferred = !a.two_stage;
+    a.cg_self_join = !parent_moves;
+  }
+  if (l->cg != NULL && !a.cg_deferred && setup_cgroup(c, l, e) < 0)
+    goto out;
   /* Joining a pid namespace only affects children: do it here, clone, and
    * come back to ours. */
   if (a.join[NS_PID] >= 0) {
@@ -212,7 +235,8 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
       goto out;
     }
   }
-  pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  log_debug("launch: cloning");
+  pid_t pid = cgjoin_clone(flags, parent_moves ? -1 : v2fd, &into);
   if (pid == 0) {
     close(sv[0]);
     a.sync = sv[1];
@@ -227,6 +251,7 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
     err_set(e, clone_err, "clone the container process");
     goto out;
   }
+  cg_made = 0; /* container_abort removes it from here on */
   close(sv[1]);
   sv[1] = -1;
   l->pid = pid;
@@ -247,22 +272,33 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
     }
     close(fd);
   }
-  if (l->cg != NULL) {
-    cleanup_json json_t *res = cgroup_resources(c);
-    if (cgroup_setup(l->cg, res, pid, e) < 0)
-      goto fail;
-  }
+  /* moved by us when it cannot join itself (and on kernels without clone3) */
+  int enter = l->cg != NULL && (parent_moves || (!into && v2fd >= 0));
+  if (enter && !a.cg_deferred && cgroup_enter(l->cg, pid, e) < 0)
+    goto fail;
+  log_debug("launch: cloned %d", (int)pid);
   if (sync_send(l->sync, SYNC_GO, 0) < 0) {
     err_set(e, errno, "start the container process");
     goto fail;
   }
+  if (a.cg_deferred) {
+    if (setup_cgroup(c, l, e) < 0 || (enter && cgroup_enter(l->cg, pid, e) < 0))
+      goto fail;
+    log_debug("launch: cgroup ready");
+    sync_send(l->sync, SYNC_CG_READY, 0);
+  }
   if (converse(c, l, pid, e) < 0)
     goto fail;
+  log_debug("launch: container process %d ready", (int)l->pid);
   rc = 0;
   goto out;
 fail:
   container_abort(l);
 out:
+  if (cg_made)
+    cgroup_destroy(l->cg, NULL);
+  if (v2fd >= 0)
+    close(v2fd);
   if (sv[0] >= 0)
     close(sv[0]);
   if (sv[1] >= 0)

@@ -75,6 +75,8 @@ struct init_args {
   int new_userns;
   void *seccomp;
   int log_fd;
+  int cg_deferred;          /* wait for SYNC_CG_READY before cgroup work */
+  int cg_self_join;         /* then join the v1 hierarchies itself */
 };
 
 /* The child's life; never returns. */

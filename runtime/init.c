@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgjoin.h"
 #include "container.h"
 #include "fs.h"
 #include "hooks.h"
@@ -170,6 +171,17 @@ static int setup_console(struct init_args *a, struct err **e) {
 
 static pid_t my_host_pid;
 
+/* Join the v1 hierarchies by writing "0" to their tasks files (cgjoin.c);
+ * the cgroup2 one we were cloned into. */
+static int join_cgroups(struct init_args *a, struct err **e) {
+  struct cgjoin j;
+  int r = cgjoin_prepare(a->l->cg, &j, e);
+  if (r == 0)
+    r = cgjoin_self(&j, e);
+  cgjoin_free(&j);
+  return r;
+}
+
 static int run_hooks_here(struct init_args *a, enum hook_kind k, const char *status,
                           struct err **e) {
   if (a->c->hooks.n[k] == 0)
@@ -186,9 +198,15 @@ void init_main(struct init_args *a) {
   /* the state dir's flock would be held as long as we live */
   if (l->lock_fd >= 0)
     close(l->lock_fd);
+  /* into our cgroups first, while still in the host's user namespace */
+  log_debug("init: cloned");
+  /* into our cgroups first, while still in the host's user namespace */
+  if (!a->cg_deferred && a->cg_self_join && join_cgroups(a, &e) < 0)
+    die(a, e);
   umask(0); /* modes of device nodes and mount points are exactly as given */
   if (sync_expect(a->sync, SYNC_GO, &e) < 0)
     _exit(1); /* the parent gave up and reports why */
+  log_debug("init: go");
   if (a->two_stage) {
     if (two_stage(a, &e) < 0)
       die(a, e);
@@ -219,8 +237,24 @@ void init_main(struct init_args *a) {
                          .new_cgroupns = c->ns[NS_CGROUP].present && !c->ns[NS_CGROUP].path,
                          .new_netns = c->ns[NS_NET].present && !c->ns[NS_NET].path,
                          .label = c->mount_label};
-  if (rootfs_prepare(c, &mc, &e) < 0)
+  log_debug("init: namespaces ready, mounting");
+  /* the mounts up to the first cgroup mount need no cgroup: they overlap
+   * the parent's cgroup setup */
+  size_t k = 0;
+  while (k < c->nmounts && !(c->mounts[k].type != NULL && !c->mounts[k].bind &&
+                             strncmp(c->mounts[k].type, "cgroup", 6) == 0))
+    k++;
+  if (rootfs_begin(c, &e) < 0 || rootfs_mounts(c, &mc, 0, k, &e) < 0)
     die(a, e);
+  if (a->cg_deferred) {
+    if (sync_expect(a->sync, SYNC_CG_READY, &e) < 0)
+      die(a, e);
+    if (a->cg_self_join && join_cgroups(a, &e) < 0)
+      die(a, e);
+  }
+  if (rootfs_mounts(c, &mc, k, c->nmounts, &e) < 0 || rootfs_devices(c, &mc, &e) < 0)
+    die(a, e);
+  log_debug("init: mounts done");
   /* After the cgroup move (its root is the container's cgroup) and after
    * the cgroup mounts (which need the real paths of /proc/self/cgroup). */
   if (c->ns[NS_CGROUP].present && c->ns[NS_CGROUP].path == NULL && unshare(CLONE_NEWCGROUP) < 0) {
@@ -238,6 +272,7 @@ void init_main(struct init_args *a) {
     die(a, e);
   if (rootfs_finish(c, &e) < 0)
     die(a, e);
+  log_debug("init: root switched and finished");
   if (c->has_personality && personality(c->personality) < 0) {
     err_set(&e, errno, "set personality");
     die(a, e);

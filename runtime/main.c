@@ -101,6 +101,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   log_open(&g);
+  log_debug("%s: start", name);
   struct err *e = NULL;
   if (cmd->selfexe && selfexe_ensure(argv, &e) < 0) {
     log_error(e->msg);

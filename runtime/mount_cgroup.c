@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgjoin.h"
 #include "fs.h"
 #include "mem.h"
 #include "mount.h"
@@ -51,20 +52,6 @@ static int has_all(const char *want, const char *have) {
       return 0;
   }
   return 1;
-}
-
-/* Unescape mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s) {
-  char *o = s;
-  for (; *s; s++) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] && s[3]) {
-      *o++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-      s += 3;
-    } else {
-      *o++ = *s;
-    }
-  }
-  *o = '\0';
 }
 
 static int bind_dir(const char *src, int dfd, unsigned long attrs, const char *what,
@@ -113,57 +100,33 @@ int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err
   free(line);
   line = NULL;
 
-  cleanup_fclose FILE *mi = fopen("/proc/self/mountinfo", "re");
-  if (mi == NULL)
-    return err_set(e, errno, "cgroup mount: open /proc/self/mountinfo");
   struct hier {
     char *mnt, *src;
     int v2;
   } h[32];
-  size_t nh = 0;
+  size_t nh = 0, nm;
   int v1 = 0;
-  while (nh < 32 && getline(&line, &cap, mi) > 0) {
-    line[strcspn(line, "\n")] = '\0';
-    /* id parent maj:min root mountpoint opts [optional…] - fstype source superopts */
-    char *f[6] = {0}, *save = NULL, *sep = strstr(line, " - ");
-    if (sep == NULL)
-      continue;
-    *sep = '\0';
-    char *tail = sep + 3;
-    int i = 0;
-    for (char *t = strtok_r(line, " ", &save); t != NULL && i < 6; t = strtok_r(NULL, " ", &save))
-      f[i++] = t;
-    char *fstype = strtok_r(tail, " ", &save);
-    strtok_r(NULL, " ", &save); /* source */
-    char *super = strtok_r(NULL, " ", &save);
-    if (i < 5 || fstype == NULL || super == NULL)
-      continue;
-    int isv2 = strcmp(fstype, "cgroup2") == 0;
-    if (!isv2 && strcmp(fstype, "cgroup") != 0)
-      continue;
-    unescape(f[3]);
-    unescape(f[4]);
-    if (strncmp(f[4], "/sys/fs/cgroup", 14) != 0)
-      continue; /* only the standard hierarchies, not test or tool mounts */
+  const struct cg_mount *cm = cg_mounts(&nm);
+  for (size_t i = 0; i < nm && nh < 32; i++) {
     for (size_t k = 0; k < nl; k++) {
-      int match = isv2 ? lines[k].controllers[0] == '\0'
-                       : lines[k].controllers[0] != '\0' && has_all(lines[k].controllers, super);
+      int match = cm[i].v2 ? lines[k].controllers[0] == '\0'
+                           : lines[k].controllers[0] != '\0' &&
+                                 has_all(lines[k].controllers, cm[i].super);
       if (!match)
         continue;
       /* the container's dir = mount point + (our path relative to the mount's root) */
       const char *rel = lines[k].path;
-      size_t rl = strlen(f[3]);
-      if (strcmp(f[3], "/") != 0 && strncmp(rel, f[3], rl) == 0)
+      size_t rl = strlen(cm[i].root);
+      if (strcmp(cm[i].root, "/") != 0 && strncmp(rel, cm[i].root, rl) == 0)
         rel += rl;
-      h[nh].mnt = xstrdup(f[4]);
-      h[nh].src = path_join(f[4], rel);
-      h[nh].v2 = isv2;
-      v1 |= !isv2;
+      h[nh].mnt = xstrdup(cm[i].mnt);
+      h[nh].src = path_join(cm[i].mnt, rel);
+      h[nh].v2 = cm[i].v2;
+      v1 |= !cm[i].v2;
       nh++;
       break;
     }
   }
-  free(line);
   for (size_t k = 0; k < nl; k++) {
     free(lines[k].controllers);
     free(lines[k].path);

@@ -36,7 +36,7 @@ static int parent_mount_private(const char *rootfs, struct err **e) {
   }
 }
 
-int rootfs_prepare(const struct rt_config *c, const struct mount_ctx *mc, struct err **e) {
+int rootfs_begin(const struct rt_config *c, struct err **e) {
   unsigned long prop = c->rootfs_propagation ? c->rootfs_propagation : MS_SLAVE | MS_REC;
   /* shared only makes sense after pivot_root; until then keep the host safe */
   if (prop & MS_SHARED)
@@ -47,14 +47,22 @@ int rootfs_prepare(const struct rt_config *c, const struct mount_ctx *mc, struct
     return -1;
   if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return err_set(e, errno, "bind mount the rootfs '%s'", c->rootfs);
-  int default_devs = 1;
-  for (size_t i = 0; i < c->nmounts; i++) {
-    const struct rt_mount *m = &c->mounts[i];
-    if (mount_one(mc, m, e) < 0)
+  return 0;
+}
+
+int rootfs_mounts(const struct rt_config *c, const struct mount_ctx *mc, size_t from, size_t to,
+                  struct err **e) {
+  for (size_t i = from; i < to && i < c->nmounts; i++)
+    if (mount_one(mc, &c->mounts[i], e) < 0)
       return -1;
-    if (strcmp(m->dest, "/dev") == 0 && m->bind)
+  return 0;
+}
+
+int rootfs_devices(const struct rt_config *c, const struct mount_ctx *mc, struct err **e) {
+  int default_devs = 1;
+  for (size_t i = 0; i < c->nmounts; i++)
+    if (strcmp(c->mounts[i].dest, "/dev") == 0 && c->mounts[i].bind)
       default_devs = 0; /* the caller brought its own /dev */
-  }
   return devices_setup(c->rootfs, c, mc->in_userns, default_devs, e);
 }
 

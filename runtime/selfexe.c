@@ -7,10 +7,11 @@
  * cannot be written, shrunk or grown, and the file on disk is never
  * reachable from the container.
  *
- * Cost: one copy of the binary into memory (sendfile) and one extra
- * execve, only for create, run and exec, and none when the binary already
+ * Cost: one copy of the binary's loadable part into memory (sendfile) and
+ * one extra execve, only for create, run and exec, and none when the binary already
  * is a sealed memfd or sits on a read-only mount (which gives the same
  * protection). */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -32,6 +33,27 @@
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 extern char **environ;
+
+/* How much of the binary execve needs: up to the end of the last segment
+ * the program headers describe.  The rest (symbols, debug info, section
+ * headers: 70% of a -g build) is never read by the kernel or ld.so, so the
+ * copy skips it.  Anything but a sane ELF64 gets copied whole. */
+static off_t image_size(int fd, off_t size) {
+  Elf64_Ehdr eh;
+  if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+      eh.e_phnum == 0 || eh.e_phnum > 64)
+    return size;
+  Elf64_Phdr ph[64];
+  size_t len = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);
+  if (pread(fd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+    return size;
+  uint64_t end = eh.e_phoff + len;
+  for (int i = 0; i < eh.e_phnum; i++)
+    if (ph[i].p_offset + ph[i].p_filesz > end)
+      end = ph[i].p_offset + ph[i].p_filesz;
+  return end < (uint64_t)size ? (off_t)end : size;
+}
 
 static int protected_exe(int fd) {
   int seals = fcntl(fd, F_GET_SEALS);
@@ -55,9 +77,9 @@ int selfexe_ensure(char **argv, struct err **e) {
     mfd = memfd_create(RT_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return err_set(e, errno, "memfd_create");
-  off_t off = 0;
-  while (off < st.st_size) {
-    ssize_t n = sendfile(mfd, exe, &off, (size_t)(st.st_size - off));
+  off_t off = 0, size = image_size(exe, st.st_size);
+  while (off < size) {
+    ssize_t n = sendfile(mfd, exe, &off, (size_t)(size - off));
     if (n <= 0) {
       int err = n < 0 ? errno : EIO;
       close(mfd);

@@ -9,7 +9,8 @@
 #include "err.h"
 
 enum sync_type {
-  SYNC_GO = 1,     /* P→C: id maps written, cgroup joined: go on */
+  SYNC_GO = 1,     /* P→C: id maps written: go on */
+  SYNC_CG_READY,   /* P→C: cgroup made and limited (see container.c) */
   SYNC_MAPS_REQ,   /* C→P: write the id maps of pid val (C made its user ns itself) */
   SYNC_MAPS_DONE,  /* P→C */
   SYNC_PID,        /* C→P: the container's pid 1 is val (after C forked it) */
