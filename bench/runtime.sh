@@ -68,12 +68,13 @@ echo
 echo "== 2. create / start / delete alone (wrapped, $RUNS runs each)"
 for rt in cairn runc crun; do
   cmd="$W/wrap ${!rt}"
+  # (-N runs --prepare without a shell too: give it one)
   hf --export-json "$W/create-$rt.json" -n "$rt create" \
-    --prepare "$cmd delete -f b1 >/dev/null 2>&1 || true" "$cmd create b1" >/dev/null
+    --prepare "sh -c '$cmd delete -f b1 >/dev/null 2>&1; true'" "$cmd create b1" >/dev/null
   hf --export-json "$W/start-$rt.json" -n "$rt start" \
-    --prepare "$cmd delete -f b1 >/dev/null 2>&1 || true; $cmd create b1" "$cmd start b1" >/dev/null
+    --prepare "sh -c '$cmd delete -f b1 >/dev/null 2>&1; $cmd create b1'" "$cmd start b1" >/dev/null
   hf --export-json "$W/delete-$rt.json" -n "$rt delete" \
-    --prepare "$cmd delete -f b1 >/dev/null 2>&1 || true; $cmd run -d b1 </dev/null >/dev/null 2>&1; sleep 0.05" \
+    --prepare "sh -c '$cmd delete -f b1 >/dev/null 2>&1; $cmd run -d b1 </dev/null >/dev/null 2>&1; sleep 0.05'" \
     "$cmd delete b1" >/dev/null
   $cmd delete -f b1 >/dev/null 2>&1 || true
 done

@@ -76,6 +76,7 @@ struct child {
 
 static __attribute__((noreturn)) void child_main(struct child *ch) {
   struct err *e = NULL;
+  cleanup_free char *path = NULL;
   /* while we are the runtime inside the container's pid namespace, its
    * processes must not ptrace us or open our /proc files */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -104,7 +105,6 @@ static __attribute__((noreturn)) void child_main(struct child *ch) {
   }
   if (ch->console >= 0)
     close(ch->console);
-  cleanup_free char *path = NULL;
   if (process_lookup(ch->p, &path, &e) < 0 || process_prepare(ch->p, &e) < 0 ||
       process_close_fds(ch->preserve_fds, &e) < 0)
     goto fail;

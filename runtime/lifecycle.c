@@ -155,6 +155,9 @@ void created_free(struct created *c) {
 
 int lifecycle_create(const struct rt_opts *g, const char *id, const struct create_opts *o,
                      enum launch_mode mode, struct created *out, struct err **e) {
+  /* declared before any goto: a jump past a cleanup variable frees garbage */
+  cleanup_free char *sdir = NULL;
+  cleanup_close int cfd = -1;
   memset(out, 0, sizeof(*out));
   out->dirfd = -1;
   out->l.sync = out->l.master = -1;
@@ -206,9 +209,8 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
   out->dirfd = state_create(g->root, id, e);
   if (out->dirfd < 0)
     goto fail_early;
-  cleanup_free char *sdir = state_path(g->root, id);
-  cleanup_close int cfd =
-      openat(out->dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  sdir = state_path(g->root, id);
+  cfd = openat(out->dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (cfd < 0 || write_all(cfd, raw, raw_len) < 0) {
     err_set(e, errno, "store config.json");
     goto fail;

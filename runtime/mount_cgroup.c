@@ -133,12 +133,15 @@ int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err
   }
 
   int rc = 0;
+  /* all declared before the first goto (a jump past a cleanup variable frees garbage) */
+  cleanup_free char *target = NULL;
+  cleanup_close int tpath = -1, tfd = -1;
   cleanup_close int dfd = mount_mkdest(c->rootfs, m->dest, 0, e);
   if (dfd < 0) {
     rc = err_wrap(e, "mount '%s'", m->dest);
     goto out;
   }
-  cleanup_free char *target = xasprintf("/proc/self/fd/%d", dfd);
+  target = xasprintf("/proc/self/fd/%d", dfd);
   if (!v1) {
     if (nh > 0)
       rc = bind_dir(h[0].src, dfd, attrs, m->dest, e);
@@ -151,12 +154,12 @@ int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err
     goto out;
   }
   /* open_in_root refuses O_DIRECTORY (it shares bits with O_TMPFILE): O_PATH, then reopen */
-  cleanup_close int tpath = open_in_root(c->rootfs, m->dest, O_PATH, e);
+  tpath = open_in_root(c->rootfs, m->dest, O_PATH, e);
   if (tpath < 0) {
     rc = err_wrap(e, "mount '%s'", m->dest);
     goto out;
   }
-  cleanup_close int tfd = openat(tpath, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  tfd = openat(tpath, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (tfd < 0) {
     rc = err_set(e, errno, "mount '%s'", m->dest);
     goto out;
