@@ -1,0 +1,322 @@
+/* cairn-portmap — the CNI portmap plugin on nftables: each of
+ * runtimeConfig.portMappings becomes a DNAT element in our table (see
+ * nft.h), so a host port answers on every local address, 127.0.0.1
+ * included, and on a given hostIP only when one is named.  Chained after a
+ * plugin that gave the container an address (prevResult).
+ *
+ * Config: "snat" (default true: masquerade the hairpin and localhost
+ * cases, and set route_localnet on the interface that leads to the
+ * container), "nftTable" (default "cairn").  IPv4 only: mappings for IPv6
+ * are passed over. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cni.h"
+#include "json.h"
+#include "mem.h"
+#include "netns.h"
+#include "nft.h"
+#include "nl.h"
+
+struct mapping {
+  unsigned host_port, ctr_port;
+  char proto[8];
+  struct ipaddr host_ip; /* family 0: every local address */
+};
+
+struct pm_conf {
+  struct mapping *m;
+  size_t n;
+  bool snat;
+  const char *table;
+  struct ipnet ctr; /* the container's first IPv4 address; family 0 if none */
+};
+
+static int port_of(json_t *v, unsigned *out) {
+  if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535)
+    return -1;
+  *out = (unsigned)json_integer_value(v);
+  return 0;
+}
+
+static int parse_mappings(json_t *list, struct pm_conf *c, struct err **e) {
+  if (list == NULL)
+    return 0;
+  if (!json_is_array(list))
+    return cni_err(e, CNI_ERR_CONFIG, 0, "runtimeConfig.portMappings is not an array");
+  c->m = xcalloc(json_array_size(list) + 1, sizeof(*c->m));
+  size_t i;
+  json_t *pm;
+  json_array_foreach(list, i, pm) {
+    struct mapping *m = &c->m[c->n];
+    if (!json_is_object(pm) || port_of(json_object_get(pm, "hostPort"), &m->host_port) < 0 ||
+        port_of(json_object_get(pm, "containerPort"), &m->ctr_port) < 0)
+      return cni_err(e, CNI_ERR_CONFIG, 0,
+                     "portMappings[%zu]: hostPort and containerPort must be 1 to 65535", i);
+    const char *proto = json_get_str(pm, "protocol");
+    snprintf(m->proto, sizeof(m->proto), "%s", proto && *proto ? proto : "tcp");
+    for (char *p = m->proto; *p; p++)
+      *p = (char)tolower((unsigned char)*p);
+    if (strcmp(m->proto, "tcp") != 0 && strcmp(m->proto, "udp") != 0 &&
+        strcmp(m->proto, "sctp") != 0)
+      return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings[%zu]: unknown protocol '%s'", i,
+                     proto);
+    const char *hip = json_get_str(pm, "hostIP");
+    if (hip != NULL && *hip != '\0') {
+      if (ip_parse(hip, &m->host_ip) < 0)
+        return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings[%zu]: invalid hostIP '%s'", i, hip);
+      if (m->host_ip.family == AF_INET6)
+        continue; /* IPv6 mappings are not ours to make */
+      if (ip_is_zero(&m->host_ip))
+        m->host_ip.family = 0;
+    }
+    for (size_t k = 0; k < c->n; k++)
+      if (c->m[k].host_port == m->host_port && strcmp(c->m[k].proto, m->proto) == 0 &&
+          c->m[k].host_ip.family == m->host_ip.family &&
+          (m->host_ip.family == 0 || ip_equal(&c->m[k].host_ip, &m->host_ip)))
+        return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings: host port %u/%s is given twice",
+                       m->host_port, m->proto);
+    c->n++;
+  }
+  return 0;
+}
+
+static int parse_conf(const struct cni_req *r, struct pm_conf *c, struct err **e) {
+  memset(c, 0, sizeof(*c));
+  json_t *snat = json_object_get(r->conf, "snat");
+  c->snat = snat == NULL || json_is_true(snat);
+  c->table = json_get_str(r->conf, "nftTable");
+  if (c->table == NULL)
+    c->table = NFT_DEFAULT_TABLE;
+  if (!nftx_table_valid(c->table))
+    return cni_err(e, CNI_ERR_CONFIG, 0, "invalid \"nftTable\" '%s'", c->table);
+  if (parse_mappings(json_object_get(json_object_get(r->conf, "runtimeConfig"), "portMappings"),
+                     c, e) < 0)
+    return -1;
+  /* The container's address: the first IPv4 one on an interface inside
+   * the sandbox (or not tied to any interface). */
+  json_t *ifs = json_object_get(r->prev, "interfaces");
+  size_t i;
+  json_t *ip;
+  json_array_foreach(json_object_get(r->prev, "ips"), i, ip) {
+    struct ipnet a;
+    if (ipnet_parse(json_get_str(ip, "address") ? json_get_str(ip, "address") : "", &a) < 0 ||
+        a.ip.family != AF_INET)
+      continue;
+    json_t *idx = json_object_get(ip, "interface");
+    if (json_is_integer(idx)) {
+      json_t *iface = json_array_get(ifs, (size_t)json_integer_value(idx));
+      const char *sb = json_get_str(iface, "sandbox");
+      if (iface != NULL && (sb == NULL || *sb == '\0'))
+        continue;
+    }
+    c->ctr = a;
+    break;
+  }
+  return 0;
+}
+
+static char *ip_str(const struct ipaddr *a, char *buf) {
+  return ip_fmt(a, buf);
+}
+
+/* "add element" lines for every mapping (and the hairpin element). */
+static char *add_cmds(const struct pm_conf *c, const char *owner) {
+  char *out = xstrdup("");
+  char cip[IPNET_STRLEN], hip[IPNET_STRLEN], net[IPNET_STRLEN];
+  ip_str(&c->ctr.ip, cip);
+  for (size_t i = 0; i < c->n; i++) {
+    const struct mapping *m = &c->m[i];
+    char *line;
+    if (m->host_ip.family == 0)
+      line = xasprintf("%sadd element ip %s portmap { %s . %u comment \"%s\" : %s . %u }\n", out,
+                       c->table, m->proto, m->host_port, owner, cip, m->ctr_port);
+    else
+      line = xasprintf("%sadd element ip %s portmap_ip { %s . %s . %u comment \"%s\" : %s . %u }\n",
+                       out, c->table, ip_str(&m->host_ip, hip), m->proto, m->host_port, owner, cip,
+                       m->ctr_port);
+    free(out);
+    out = line;
+  }
+  if (c->snat) {
+    struct ipnet sub = ipnet_canonical(&c->ctr);
+    char *line = xasprintf("%sadd element ip %s hairpin { %s . %s comment \"%s\" }\n", out,
+                           c->table, cip, ipnet_fmt(&sub, net), owner);
+    free(out);
+    out = line;
+  }
+  return out;
+}
+
+/* After the add lines, delete lines for the same keys: "add" first makes
+ * the deletion of an element that is gone succeed, and fails (EEXIST) when
+ * a key holds another container's value, which then stays. */
+static char *del_cmds(const struct pm_conf *c, const char *owner) {
+  char *out = add_cmds(c, owner);
+  char cip[IPNET_STRLEN], hip[IPNET_STRLEN], net[IPNET_STRLEN];
+  ip_str(&c->ctr.ip, cip);
+  for (size_t i = 0; i < c->n; i++) {
+    const struct mapping *m = &c->m[i];
+    char *line;
+    if (m->host_ip.family == 0)
+      line = xasprintf("%sdelete element ip %s portmap { %s . %u }\n", out, c->table, m->proto,
+                       m->host_port);
+    else
+      line = xasprintf("%sdelete element ip %s portmap_ip { %s . %s . %u }\n", out, c->table,
+                       ip_str(&m->host_ip, hip), m->proto, m->host_port);
+    free(out);
+    out = line;
+  }
+  if (c->snat) {
+    struct ipnet sub = ipnet_canonical(&c->ctr);
+    char *line = xasprintf("%sdelete element ip %s hairpin { %s . %s }\n", out, c->table, cip,
+                           ipnet_fmt(&sub, net));
+    free(out);
+    out = line;
+  }
+  return out;
+}
+
+/* 127.0.0.1 may be DNATed out of the interface that leads to the container
+ * only with route_localnet on that interface (and only there). */
+static int enable_route_localnet(const struct ipaddr *ctr, struct err **e) {
+  struct nl nl = {0};
+  if (nl_open(&nl, e) < 0)
+    return -1;
+  int oif = 0;
+  struct nl_link l;
+  int rc = nl_route_get(&nl, ctr, &oif, e);
+  if (rc == 0)
+    rc = nl_link_get_index(&nl, oif, &l, e);
+  nl_close(&nl);
+  if (rc < 0)
+    return -1;
+  char key[64];
+  snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", l.name);
+  return sysctl_set(key, "1", e);
+}
+
+/* Which mapping is taken, for the message. */
+static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner,
+                    struct err **e) {
+  for (size_t i = 0; i < c->n; i++) {
+    const struct mapping *m = &c->m[i];
+    char hip[IPNET_STRLEN];
+    cleanup_free char *cmd = NULL;
+    if (m->host_ip.family == 0)
+      cmd = xasprintf("get element ip %s portmap { %s . %u }", c->table, m->proto, m->host_port);
+    else
+      cmd = xasprintf("get element ip %s portmap_ip { %s . %s . %u }", c->table,
+                      ip_str(&m->host_ip, hip), m->proto, m->host_port);
+    /* (nft 1.0.6 prints "get element" as text even when asked for JSON.) */
+    cleanup_free char *out = nftx_output(nft, cmd, NULL);
+    cleanup_free char *mine = xasprintf("comment \"%s\"", owner);
+    if (out != NULL && strstr(out, mine) == NULL)
+      return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "host port %s%s%u/%s is already mapped",
+                     m->host_ip.family ? hip : "", m->host_ip.family ? ":" : "", m->host_port,
+                     m->proto);
+  }
+  return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "a host port is already mapped");
+}
+
+static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
+  if (r->prev == NULL)
+    return cni_err(e, CNI_ERR_CONFIG, 0, "cairn-portmap must be chained after a plugin that "
+                                         "gives the container an address (no prevResult)");
+  struct pm_conf c;
+  int rc = parse_conf(r, &c, e);
+  cleanup_free struct mapping *maps = c.m;
+  if (rc < 0)
+    return -1;
+  if (c.n > 0 && c.ctr.ip.family == AF_INET) {
+    cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
+    cleanup_free char *cmds = add_cmds(&c, owner);
+    struct nftx nft = {0};
+    if (nftx_open(&nft, c.table, e) < 0)
+      return -1;
+    struct err *ae = NULL;
+    rc = nftx_run_ensure(&nft, cmds, &ae);
+    if (rc < 0 && ae->errnum == EEXIST) {
+      err_free(&ae);
+      conflict(&nft, &c, owner, e);
+    } else if (rc < 0) {
+      *e = ae;
+    }
+    nftx_close(&nft);
+    if (rc < 0)
+      return -1;
+    if (c.snat && enable_route_localnet(&c.ctr.ip, e) < 0)
+      return -1;
+  }
+  *result = json_incref(r->prev);
+  return 0;
+}
+
+static int del_owned(const struct pm_conf *c, const char *owner, struct err **e) {
+  struct nftx nft = {0};
+  if (nftx_open(&nft, c->table, e) < 0)
+    return -1;
+  int rc = 0;
+  const char *names[] = {"portmap", "portmap_ip", "hairpin"};
+  for (int i = 0; i < 3 && rc == 0; i++)
+    rc = nftx_delete_owned(&nft, names[i], owner, e);
+  nftx_close(&nft);
+  return rc;
+}
+
+static int cmd_del(struct cni_req *r, struct err **e) {
+  struct pm_conf c;
+  int rc = parse_conf(r, &c, e);
+  cleanup_free struct mapping *maps = c.m;
+  if (rc < 0)
+    return -1;
+  cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
+  if (c.n == 0 || c.ctr.ip.family != AF_INET)
+    return del_owned(&c, owner, e); /* nothing says what it mapped: find it */
+  cleanup_free char *cmds = del_cmds(&c, owner);
+  struct nftx nft = {0};
+  if (nftx_open(&nft, c.table, e) < 0)
+    return -1;
+  struct err *de = NULL;
+  rc = nftx_run(&nft, cmds, &de);
+  nftx_close(&nft);
+  if (rc == 0)
+    return 0;
+  int missing_table = de->errnum == ENOENT;
+  err_free(&de);
+  if (missing_table)
+    return 0;
+  return del_owned(&c, owner, e);
+}
+
+static int cmd_check(struct cni_req *r, struct err **e) {
+  if (r->prev == NULL)
+    return cni_err(e, CNI_ERR_CONFIG, 0, "CHECK needs a prevResult");
+  struct pm_conf c;
+  int rc = parse_conf(r, &c, e);
+  cleanup_free struct mapping *maps = c.m;
+  if (rc < 0 || c.n == 0 || c.ctr.ip.family != AF_INET)
+    return rc;
+  cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
+  struct nftx nft = {0};
+  if (nftx_open(&nft, c.table, e) < 0)
+    return -1;
+  cleanup_json json_t *any = nftx_owned(&nft, "portmap", owner, e);
+  cleanup_json json_t *ip = any ? nftx_owned(&nft, "portmap_ip", owner, e) : NULL;
+  nftx_close(&nft);
+  if (ip == NULL)
+    return -1;
+  if (json_array_size(any) + json_array_size(ip) != c.n)
+    return cni_err(e, CNI_ERR_INTERNAL, 0, "%zu of %zu port mappings are in table '%s'",
+                   json_array_size(any) + json_array_size(ip), c.n, c.table);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  static const struct cni_plugin p = {"cairn-portmap", cmd_add, cmd_del, cmd_check};
+  return cni_plugin_main(&p, argc, argv);
+}

@@ -1,0 +1,88 @@
+# net.bash — helpers for the netplug suites (load after ../helpers/common).
+#
+# Every test works only on things it makes and removes in teardown:
+# network namespaces "cairn-test-<pid>-<test>-<name>", a bridge "cnt<pid>x<test>"
+# (15 chars at most), a private subnet 10.199.N.0/24, an nftables table of its
+# own ("cairnt<pid>x<test>", passed as "nftTable"), its dataDir under $T and
+# CAIRN_ROOT/CAIRN_RUN under $T.  net.ipv4.ip_forward, which the bridge
+# plugins turn on (as the reference plugin does), is put back as it was.
+
+net_setup() {
+  requires root cmd:ip cmd:nft cmd:nsenter cmd:curl cmd:jq
+  local n=$BATS_TEST_NUMBER
+  ID="$$x$n"
+  BR="cnt$ID"
+  BR=${BR:0:15}
+  TABLE="cairnt$ID"
+  NSP="cairn-test-$$-$n"
+  OCT=$(( ($$ + n * 7) % 200 + 20 ))
+  SUBNET="10.199.$OCT.0/24"
+  GW="10.199.$OCT.1"
+  export CAIRN_ROOT="$T/root" CAIRN_RUN="$T/run"
+  export CNI_PATH="$CAIRN_SRC/bin"
+  NETNSES=()
+  LISTENERS=()
+  FORWARD_WAS=$(cat /proc/sys/net/ipv4/ip_forward)
+}
+
+net_teardown() {
+  local p ns
+  for p in "${LISTENERS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  for ns in "${NETNSES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  ip link del "$BR" 2>/dev/null
+  [ -n "${BR2:-}" ] && ip link del "$BR2" 2>/dev/null
+  nft delete table ip "$TABLE" 2>/dev/null
+  [ -n "${FORWARD_WAS:-}" ] && echo "$FORWARD_WAS" >/proc/sys/net/ipv4/ip_forward
+  return 0
+}
+
+setup() { common_setup; net_setup; }
+teardown() { net_teardown; common_teardown; }
+
+# mk_netns NAME: a namespace of this test; prints its path.
+mk_netns() {
+  local ns="$NSP-$1"
+  ip netns add "$ns" || return 1
+  NETNSES+=("$ns")
+  echo "/run/netns/$ns"
+}
+
+# in_ns NAME CMD…: run CMD in the test's namespace NAME (nsenter, which
+# leaves /sys alone, unlike `ip netns exec`).
+in_ns() {
+  local ns="$NSP-$1"
+  shift
+  nsenter --net="/run/netns/$ns" "$@"
+}
+
+# bridge_conf [JQ-FILTER]: a cairn-bridge + cairn-ipam network config for
+# this test's bridge, subnet, table and dataDir, edited by the filter.
+bridge_conf() {
+  jq -n --arg br "$BR" --arg sn "$SUBNET" --arg t "$TABLE" --arg dd "$T/ipam" \
+    '{cniVersion: "1.0.0", name: "t", type: "cairn-bridge", bridge: $br, isGateway: true,
+      ipMasq: true, hairpinMode: true, nftTable: $t,
+      ipam: {type: "cairn-ipam", ranges: [[{subnet: $sn}]], routes: [{dst: "0.0.0.0/0"}],
+             dataDir: $dd}}' | jq "${1:-.}"
+}
+
+# cni CMD PLUGIN NETNS-PATH CONTAINERID [IFNAME] < config: run a plugin as a
+# driver would (through run_logged).
+cni() {
+  local cmd=$1 plugin=$2 netns=$3 cid=$4 ifname=${5:-eth0}
+  run_logged env CNI_COMMAND="$cmd" CNI_CONTAINERID="$cid" CNI_NETNS="$netns" \
+    CNI_IFNAME="$ifname" CNI_PATH="$CNI_PATH" "$plugin"
+}
+
+# listen NAME PORT: busybox httpd serving "hello from NAME" in namespace NAME.
+listen() {
+  mkdir -p "$T/www-$1"
+  echo "hello from $1" >"$T/www-$1/index.html"
+  in_ns "$1" busybox httpd -f -p "$2" -h "$T/www-$1" &
+  LISTENERS+=($!)
+  retry 50 0.1 in_ns "$1" sh -c "busybox netstat -ltn | grep -q ':$2 '"
+}
+
+# nft_elements: every element comment in the test's table.
+nft_owners() {
+  nft list table ip "$TABLE" 2>/dev/null | grep -o 'comment "[^"]*"' | sort
+}
