@@ -66,6 +66,7 @@ bin/$(1): $$(patsubst %.c,$(O)/%.o,$(2)) $(O)/libcairn.a
 endef
 
 include $(sort $(wildcard */build.mk) $(wildcard netplug/*/build.mk))
+include $(wildcard tests/*/build.mk)
 
 # Components may add to ALL_PKGS in their build.mk, so this comes after.
 PKG_CFLAGS := $(shell pkg-config --cflags $(ALL_PKGS))

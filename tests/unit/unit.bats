@@ -20,3 +20,4 @@ unit() {
 @test "lib/ref: docker's reference grammar, normalization and error texts" { unit ref; }
 @test "lib/lock: exclusive, shared and non-blocking flock across processes" { unit lock; }
 @test "lib/fmt: sizes, durations, RFC 3339 timestamps, random ids" { unit fmt; }
+@test "runtime/cgroup: linux.resources parsing, v2 conversions, device program" { unit cgroup_v2; }

@@ -1,0 +1,238 @@
+/* mount_cgroup.c — a "cgroup" mount in config.json: the container sees its
+ * own cgroups at the destination, read-only unless asked otherwise.
+ *
+ * Pure cgroup v2 host: with a cgroup namespace a fresh cgroup2 mount (its
+ * root is the namespace's root, the container's cgroup); without one, a
+ * bind of the container's cgroup directory.
+ *
+ * v1 or hybrid host: a tmpfs at the destination and, in it, one bind of the
+ * container's directory per hierarchy (named after the host's mount point:
+ * "memory", "cpu,cpuacct", "unified", …) plus "cpu" -> "cpu,cpuacct" links
+ * for co-mounted controllers, as runc and docker lay it out.  Binds work the
+ * same with or without a cgroup namespace and need no privilege over the
+ * v1 hierarchies. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "mem.h"
+#include "mount.h"
+
+int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err **e);
+
+struct cg_line {
+  char *controllers; /* "cpu,cpuacct", "name=systemd", "" for v2 */
+  char *path;
+};
+
+/* Every token of want (comma-separated) appears in have. */
+static int has_all(const char *want, const char *have) {
+  cleanup_free char *w = xstrdup(want);
+  char *save = NULL;
+  for (char *t = strtok_r(w, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+    size_t n = strlen(t);
+    const char *p = have;
+    int found = 0;
+    while ((p = strstr(p, t)) != NULL) {
+      if ((p == have || p[-1] == ',') && (p[n] == ',' || p[n] == '\0')) {
+        found = 1;
+        break;
+      }
+      p += n;
+    }
+    if (!found)
+      return 0;
+  }
+  return 1;
+}
+
+/* Unescape mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s) {
+  char *o = s;
+  for (; *s; s++) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] && s[3]) {
+      *o++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+      s += 3;
+    } else {
+      *o++ = *s;
+    }
+  }
+  *o = '\0';
+}
+
+static int bind_dir(const char *src, int dfd, unsigned long attrs, const char *what,
+                    struct err **e) {
+  cleanup_close int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return err_set(e, errno, "cgroup mount: bind '%s'", src);
+  struct mount_attr a = {.attr_set = attrs};
+  if (attrs != 0 && mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+    return err_set(e, errno, "cgroup mount: attributes of '%s'", what);
+  if (move_mount(tree, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return err_set(e, errno, "cgroup mount: attach '%s'", what);
+  return 0;
+}
+
+int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err **e) {
+  unsigned long attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  if (m->flags & MS_RDONLY)
+    attrs |= MOUNT_ATTR_RDONLY;
+  if (m->clear & MS_NOSUID)
+    attrs &= ~(unsigned long)MOUNT_ATTR_NOSUID;
+  if (m->clear & MS_NODEV)
+    attrs &= ~(unsigned long)MOUNT_ATTR_NODEV;
+  if (m->clear & MS_NOEXEC)
+    attrs &= ~(unsigned long)MOUNT_ATTR_NOEXEC;
+
+  /* our own cgroups, read before any cgroup namespace hides the paths */
+  cleanup_fclose FILE *cf = fopen("/proc/self/cgroup", "re");
+  if (cf == NULL)
+    return err_set(e, errno, "cgroup mount: open /proc/self/cgroup");
+  struct cg_line lines[32];
+  size_t nl = 0;
+  char *line = NULL;
+  size_t cap = 0;
+  while (nl < 32 && getline(&line, &cap, cf) > 0) {
+    line[strcspn(line, "\n")] = '\0';
+    char *a = strchr(line, ':');
+    char *b = a ? strchr(a + 1, ':') : NULL;
+    if (b == NULL)
+      continue;
+    *b = '\0';
+    lines[nl].controllers = xstrdup(a + 1);
+    lines[nl].path = xstrdup(b + 1);
+    nl++;
+  }
+  free(line);
+  line = NULL;
+
+  cleanup_fclose FILE *mi = fopen("/proc/self/mountinfo", "re");
+  if (mi == NULL)
+    return err_set(e, errno, "cgroup mount: open /proc/self/mountinfo");
+  struct hier {
+    char *mnt, *src;
+    int v2;
+  } h[32];
+  size_t nh = 0;
+  int v1 = 0;
+  while (nh < 32 && getline(&line, &cap, mi) > 0) {
+    line[strcspn(line, "\n")] = '\0';
+    /* id parent maj:min root mountpoint opts [optional…] - fstype source superopts */
+    char *f[6] = {0}, *save = NULL, *sep = strstr(line, " - ");
+    if (sep == NULL)
+      continue;
+    *sep = '\0';
+    char *tail = sep + 3;
+    int i = 0;
+    for (char *t = strtok_r(line, " ", &save); t != NULL && i < 6; t = strtok_r(NULL, " ", &save))
+      f[i++] = t;
+    char *fstype = strtok_r(tail, " ", &save);
+    strtok_r(NULL, " ", &save); /* source */
+    char *super = strtok_r(NULL, " ", &save);
+    if (i < 5 || fstype == NULL || super == NULL)
+      continue;
+    int isv2 = strcmp(fstype, "cgroup2") == 0;
+    if (!isv2 && strcmp(fstype, "cgroup") != 0)
+      continue;
+    unescape(f[3]);
+    unescape(f[4]);
+    if (strncmp(f[4], "/sys/fs/cgroup", 14) != 0)
+      continue; /* only the standard hierarchies, not test or tool mounts */
+    for (size_t k = 0; k < nl; k++) {
+      int match = isv2 ? lines[k].controllers[0] == '\0'
+                       : lines[k].controllers[0] != '\0' && has_all(lines[k].controllers, super);
+      if (!match)
+        continue;
+      /* the container's dir = mount point + (our path relative to the mount's root) */
+      const char *rel = lines[k].path;
+      size_t rl = strlen(f[3]);
+      if (strcmp(f[3], "/") != 0 && strncmp(rel, f[3], rl) == 0)
+        rel += rl;
+      h[nh].mnt = xstrdup(f[4]);
+      h[nh].src = path_join(f[4], rel);
+      h[nh].v2 = isv2;
+      v1 |= !isv2;
+      nh++;
+      break;
+    }
+  }
+  free(line);
+  for (size_t k = 0; k < nl; k++) {
+    free(lines[k].controllers);
+    free(lines[k].path);
+  }
+
+  int rc = 0;
+  cleanup_close int dfd = mount_mkdest(c->rootfs, m->dest, 0, e);
+  if (dfd < 0) {
+    rc = err_wrap(e, "mount '%s'", m->dest);
+    goto out;
+  }
+  cleanup_free char *target = xasprintf("/proc/self/fd/%d", dfd);
+  if (!v1) {
+    if (c->new_cgroupns) {
+      unsigned long fl = ((MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~m->clear) | (m->flags & MS_RDONLY);
+      if (mount("cgroup2", target, "cgroup2", fl, NULL) < 0)
+        rc = err_set(e, errno, "mount cgroup2 on '%s'", m->dest);
+    } else if (nh > 0) {
+      rc = bind_dir(h[0].src, dfd, attrs, m->dest, e);
+    } else {
+      rc = err_set(e, ENOENT, "mount '%s': no cgroup hierarchy found", m->dest);
+    }
+    goto out;
+  }
+  if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) {
+    rc = err_set(e, errno, "mount tmpfs on '%s'", m->dest);
+    goto out;
+  }
+  /* open_in_root refuses O_DIRECTORY (it shares bits with O_TMPFILE): O_PATH, then reopen */
+  cleanup_close int tpath = open_in_root(c->rootfs, m->dest, O_PATH, e);
+  if (tpath < 0) {
+    rc = err_wrap(e, "mount '%s'", m->dest);
+    goto out;
+  }
+  cleanup_close int tfd = openat(tpath, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (tfd < 0) {
+    rc = err_set(e, errno, "mount '%s'", m->dest);
+    goto out;
+  }
+  for (size_t k = 0; k < nh && rc == 0; k++) {
+    const char *name = strrchr(h[k].mnt, '/') + 1;
+    if (mkdirat(tfd, name, 0755) < 0 && errno != EEXIST) {
+      rc = err_set(e, errno, "cgroup mount: mkdir '%s'", name);
+      break;
+    }
+    int sub = openat(tfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) {
+      rc = err_set(e, errno, "cgroup mount: open '%s'", name);
+      break;
+    }
+    rc = bind_dir(h[k].src, sub, attrs, name, e);
+    close(sub);
+    /* "cpu,cpuacct" is also reachable as "cpu" and "cpuacct" */
+    if (rc == 0 && strchr(name, ',') != NULL) {
+      cleanup_free char *copy = xstrdup(name);
+      char *save = NULL;
+      for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+        if (symlinkat(name, tfd, t) < 0 && errno != EEXIST)
+          rc = err_set(e, errno, "cgroup mount: symlink '%s'", t);
+    }
+  }
+  if (rc == 0 && (attrs & MOUNT_ATTR_RDONLY)) {
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (mount_setattr(tfd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+      rc = err_set(e, errno, "cgroup mount: make '%s' read-only", m->dest);
+  }
+out:
+  for (size_t k = 0; k < nh; k++) {
+    free(h[k].mnt);
+    free(h[k].src);
+  }
+  return rc;
+}

@@ -1,0 +1,76 @@
+/* selfexe.c — CVE-2019-5736.  A process in a container that gets the
+ * runtime executed inside it (a "#!/proc/self/exe" entrypoint, or a
+ * runtime process visible in its pid namespace) can open /proc/PID/exe and,
+ * once no runtime runs any more, write through it to the runtime binary on
+ * the host.  So the commands that enter a container run from a sealed
+ * memfd copy of the binary: /proc/self/exe then points at memory that
+ * cannot be written, shrunk or grown, and the file on disk is never
+ * reachable from the container.
+ *
+ * Cost: one copy of the binary into memory (sendfile) and one extra
+ * execve, only for create, run and exec, and none when the binary already
+ * is a sealed memfd or sits on a read-only mount (which gives the same
+ * protection). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "runtime.h"
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+extern char **environ;
+
+static int protected_exe(int fd) {
+  int seals = fcntl(fd, F_GET_SEALS);
+  if (seals >= 0 && (seals & SEALS) == SEALS)
+    return 1;
+  struct statvfs sv;
+  return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+int selfexe_ensure(char **argv, struct err **e) {
+  cleanup_close int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (exe < 0)
+    return err_set(e, errno, "open /proc/self/exe");
+  if (protected_exe(exe))
+    return 0;
+  struct stat st;
+  if (fstat(exe, &st) < 0)
+    return err_set(e, errno, "stat /proc/self/exe");
+  int mfd = memfd_create(RT_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (mfd < 0 && errno == EINVAL) /* kernels before 6.3 have no MFD_EXEC */
+    mfd = memfd_create(RT_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0)
+    return err_set(e, errno, "memfd_create");
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, exe, &off, (size_t)(st.st_size - off));
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;
+      close(mfd);
+      return err_set(e, err, "copy the runtime binary to memory");
+    }
+  }
+  if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+    int err = errno;
+    close(mfd);
+    return err_set(e, err, "seal the runtime's copy");
+  }
+  syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
+  int err = errno;
+  close(mfd);
+  return err_set(e, err, "re-execute the runtime from its sealed copy");
+}
