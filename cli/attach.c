@@ -68,8 +68,7 @@ static void make_raw(void) {
   if (!isatty(0) || tcgetattr(0, &saved_tio) < 0)
     return;
   struct termios t = saved_tio;
-  cfmakeraw(&t);
-  t.c_oflag = saved_tio.c_oflag; /* keep output processing: \n stays \r\n on our side */
+  cfmakeraw(&t); /* the container's terminal does the output processing */
   if (tcsetattr(0, TCSADRAIN, &t) == 0)
     raw_mode = true;
 }

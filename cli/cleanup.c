@@ -38,8 +38,9 @@ static void warn(struct err **e) {
   err_free(e);
 }
 
-/* The steps, with the lock held and the shim gone (or in its on-exit). */
-static int cleanup_locked(json_t *c, bool from_shim, struct err **e) {
+/* The steps, with the lock held and the shim gone (or in its on-exit).
+ * *ended is set when the container had been running (an exit recorded). */
+static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e) {
   const char *id = json_get_str(c, "id");
   json_t *st = json_object_get(c, "state");
   const char *status = json_get_str(st, "status");
@@ -47,6 +48,7 @@ static int cleanup_locked(json_t *c, bool from_shim, struct err **e) {
   struct err *w = NULL;
   if (status != NULL && (strcmp(status, "running") == 0 || strcmp(status, "restarting") == 0 ||
                          strcmp(status, "paused") == 0)) {
+    *ended = true;
     cleanup_json json_t *ex = load_run(id, "exit.json");
     if (!from_shim) {
       /* the shim was killed: its container may still run */
@@ -152,8 +154,10 @@ int ctr_cleanup(const char *id, bool from_shim, struct err **e) {
     rc = 0;
     goto out;
   }
-  rc = cleanup_locked(c, from_shim, e);
-  if (json_is_true(json_object_get(json_get_obj(c, "hostConfig"), "AutoRemove"))) {
+  bool ended = false;
+  rc = cleanup_locked(c, from_shim, &ended, e);
+  if ((from_shim || ended) &&
+      json_is_true(json_object_get(json_get_obj(c, "hostConfig"), "AutoRemove"))) {
     struct err *w = NULL;
     if (rc < 0)
       warn(e);
@@ -178,7 +182,7 @@ int ctr_remove(const char *id, bool vols, struct err **e) {
                     "cannot remove container \"%s\": container is running: stop the container "
                     "before removing or force remove",
                     json_get_str(c, "name"));
-    else if (cleanup_locked(c, false, e) == 0)
+    else if (cleanup_locked(c, false, &(bool){false}, e) == 0)
       rc = remove_locked(c, vols, e);
   }
   lock_release(lk);

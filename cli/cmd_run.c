@@ -79,6 +79,11 @@ int cmd_run(int argc, char **argv, struct err **e) {
     run_opts_free(&o);
     return r > 0 ? usage_print(run_help) : -1;
   }
+  if (o.interactive && o.tty && !o.detach && !isatty(0)) {
+    run_opts_free(&o);
+    fprintf(stderr, "cairn: the input device is not a TTY\n");
+    return 1; /* docker's code for this one */
+  }
   cleanup_json json_t *c = ctr_create(&o, e);
   if (c == NULL) {
     run_opts_free(&o);

@@ -333,18 +333,21 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
     lock_release(lk);
     return 1; /* already running */
   }
-  lock_release(lk);
-  /* a run whose shim died without its cleanup: clean first */
-  if (ctr_cleanup(id, false, e) < 0)
-    return -1;
-  lk = ctr_lock(id, e);
-  if (lk < 0)
-    return -1;
-  json_decref(c);
-  c = ctr_load(id, e);
-  if (c == NULL) {
+  const char *status = json_get_str(json_get_obj(c, "state"), "status");
+  if (status != NULL && strcmp(status, "created") != 0 && strcmp(status, "exited") != 0) {
+    /* a run whose shim died without its cleanup: clean first */
     lock_release(lk);
-    return -1;
+    if (ctr_cleanup(id, false, e) < 0)
+      return -1;
+    lk = ctr_lock(id, e);
+    if (lk < 0)
+      return -1;
+    json_decref(c);
+    c = ctr_load(id, e);
+    if (c == NULL) {
+      lock_release(lk);
+      return -1;
+    }
   }
   struct undo u = {.id = id};
   int rc = start_steps(c, &u, at, e);
