@@ -55,7 +55,10 @@ static bool loopback(const char *ip) {
 }
 
 static char *resolv_conf(const json_t *hc, bool host_net) {
-  cleanup_free char *host = read_file("/etc/resolv.conf", 1 << 20, NULL, NULL);
+  /* cairn.json "resolvConf": another file to start from (tests, or hosts
+   * whose /etc/resolv.conf points at a local stub only) */
+  const char *src = json_get_str(C.conf, "resolvConf");
+  cleanup_free char *host = read_file(src ? src : "/etc/resolv.conf", 1 << 20, NULL, NULL);
   json_t *dns = json_get_arr(hc, "Dns"), *search = json_get_arr(hc, "DnsSearch"),
          *opts = json_get_arr(hc, "DnsOptions");
   struct sbuf b = {0};
