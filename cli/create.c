@@ -22,6 +22,7 @@
 #include "fmt.h"
 #include "fs.h"
 #include "json.h"
+#include "lock.h"
 #include "mem.h"
 #include "ref.h"
 #include "runopts.h"
@@ -156,6 +157,7 @@ static json_t *shim_args(const struct run_opts *o, const json_t *imgcfg) {
 struct undo {
   const char *id, *name, *bundle;
   bool dir, mounted;
+  int lock;
   json_t *mounts;
 };
 
@@ -288,11 +290,9 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   if (mkdir_p(dir, 0700, e) < 0)
     return -1;
   u->dir = true;
-  const char *unpack[] = {"cairn-image", "unpack", im->id, bundle, NULL};
-  if (tool_run(unpack, NULL, 0, NULL, 0, e) < 0)
-    return -1;
-  u->mounted = true;
-
+  /* A first container.json at once, and the lock for the rest: a cairn
+   * killed from here on leaves a container that ps shows and rm removes,
+   * and nobody removes it under our feet. */
   cleanup_free char *now = fmt_now();
   json_object_set_new(c, "id", json_string(id));
   json_object_set_new(c, "name", json_string(name));
@@ -300,6 +300,19 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   json_object_set_new(c, "imageId", json_string(im->id));
   json_object_set_new(c, "created", json_string(now));
   json_object_set_new(c, "runtime", json_string(rt));
+  json_object_set_new(c, "command", json_array());
+  json_object_set_new(c, "state", json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0,
+                                            "exitCode", 0));
+  if (ctr_save(c, e) < 0)
+    return -1;
+  u->lock = ctr_lock(id, e);
+  if (u->lock < 0)
+    return -1;
+  const char *unpack[] = {"cairn-image", "unpack", im->id, bundle, NULL};
+  if (tool_run(unpack, NULL, 0, NULL, 0, e) < 0)
+    return -1;
+  u->mounted = true;
+
   cleanup_free char *norm = ref_normalize(o->image, NULL);
   if (norm != NULL)
     json_object_set_new(c, "imageRef", json_string(norm));
@@ -534,12 +547,15 @@ json_t *ctr_create(struct run_opts *o, struct err **e) {
   }
   cleanup_free char *bundle = ctr_file(id, "bundle");
   cleanup_json json_t *mounts = json_array();
-  struct undo u = {.id = id, .name = name, .bundle = bundle, .mounts = mounts};
+  struct undo u = {.id = id, .name = name, .bundle = bundle, .mounts = mounts, .lock = -1};
   json_t *c = json_object();
   if (create_steps(o, rt, &im, &u, c, e) < 0) {
     json_decref(c);
     undo_create(&u);
+    if (u.lock >= 0)
+      lock_release(u.lock);
     return NULL;
   }
+  lock_release(u.lock);
   return c;
 }

@@ -225,8 +225,6 @@ static int net_add(json_t *c, struct undo *u, struct err **e) {
   json_object_set_new(ns, "MacAddress", json_string(mac ? mac : ""));
   json_object_set_new(ns, "SandboxKey", json_string(u->nspath));
   json_object_set_new(c, "networkSettings", ns);
-  json_object_set_new(c, "attached", json_pack("{s:s,s:s}", "network", u->netname, "netns",
-                                               u->nspath));
   return 0;
 }
 
@@ -266,7 +264,11 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
     if (netns_create(u->nspath, e) < 0)
       return -1;
     u->netns = true;
-    if (net_add(c, u, e) < 0)
+    /* recorded before the attachment is made: a cairn killed during
+     * cairn-net add leaves what cleanup finds and removes */
+    json_object_set_new(c, "attached", json_pack("{s:s,s:s}", "network", u->netname, "netns",
+                                                 u->nspath));
+    if (ctr_save(c, e) < 0 || net_add(c, u, e) < 0)
       return -1;
   }
   if (etc_files_write(c, e) < 0)
@@ -334,7 +336,8 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
     return 1; /* already running */
   }
   const char *status = json_get_str(json_get_obj(c, "state"), "status");
-  if (status != NULL && strcmp(status, "created") != 0 && strcmp(status, "exited") != 0) {
+  if ((status != NULL && strcmp(status, "created") != 0 && strcmp(status, "exited") != 0) ||
+      json_object_get(c, "attached") != NULL) {
     /* a run whose shim died without its cleanup: clean first */
     lock_release(lk);
     if (ctr_cleanup(id, false, e) < 0)
@@ -355,6 +358,10 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
     rc = ctr_save(c, e);
   if (rc < 0) {
     undo_start(&u);
+    json_object_del(c, "attached");
+    struct err *se = NULL;
+    if (ctr_save(c, &se) < 0)
+      err_free(&se);
     cleanup_free char *rundir = ctr_run_dir(id);
     struct err *re = NULL;
     if (rm_rf(rundir, &re) < 0)

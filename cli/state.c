@@ -167,6 +167,8 @@ void ctr_state_get(const json_t *c, struct ctr_state *st) {
   st->restart_count = (int)json_integer_value(json_object_get(s, "restartCount"));
   set_str(&st->started_at, json_get_str(s, "startedAt"));
   set_str(&st->finished_at, json_get_str(s, "finishedAt"));
+  if (st->status == ST_CREATED && shim_alive(id))
+    st->status = ST_RUNNING; /* a start whose cairn was killed before it wrote "running" */
   if (st->status != ST_RUNNING && st->status != ST_RESTARTING && st->status != ST_PAUSED)
     return;
   st->shim_alive = shim_alive(id);
