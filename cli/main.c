@@ -42,7 +42,7 @@ static const struct command container_cmds[] = {
     {"remove", cmd_rm, NULL, 1},
     {"wait", cmd_wait, "block until containers stop, then print their exit codes", 1},
     {"inspect", cmd_inspect, "display detailed information on containers", 1},
-    {"exec", cmd_exec, "run a command in a running container", EXIT_CAIRN},
+    {"exec", cmd_exec, "run a command in a running container", 1},
     {"port", cmd_port, "list port mappings of a container", 1},
     {"rename", cmd_rename, "rename a container", 1},
     {"prune", cmd_prune, "remove all stopped containers", 1},
