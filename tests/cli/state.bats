@@ -65,7 +65,9 @@ load helpers
   cairn run -d --name orphan busybox sleep 100 >/dev/null
   id=$(cid orphan)
   pid=$(cairn inspect -f '{{.State.Pid}}' orphan)
-  kill -KILL "$(cat "$CAIRN_RUN/containers/$id/shim.pid")"
+  shim=$(cat "$CAIRN_RUN/containers/$id/shim.pid")
+  [ "$pid" -gt 1 ] && [ "$shim" -gt 1 ]
+  kill -KILL "$shim"
   retry 30 0.1 sh -c "[ \"\$(cairn inspect -f '{{.State.Status}}' orphan)\" = exited ]"
   run_logged cairn ps -a --format '{{.Status}}'
   assert_output --regexp '^Exited \(255\)'
@@ -79,9 +81,11 @@ load helpers
   port=$(free_port)
   web survivor "$port"
   id=$(cid survivor)
+  pid=$(cairn inspect -f '{{.State.Pid}}' survivor)
+  shim=$(cat "$CAIRN_RUN/containers/$id/shim.pid")
+  [ "$pid" -gt 1 ] && [ "$shim" -gt 1 ]
   # what a reboot does: every process ends, every mount and /run go away
-  kill -KILL "$(cat "$CAIRN_RUN/containers/$id/shim.pid")"
-  kill -KILL "$(cairn inspect -f '{{.State.Pid}}' survivor)"
+  kill -KILL "$shim" "$pid"
   sleep 0.3
   umount "$CAIRN_ROOT/containers/$id/bundle/rootfs"
   umount "$CAIRN_RUN/netns/$id"
