@@ -61,6 +61,9 @@ struct tool_out {
 int tool_run(const char *const *argv, const void *in, size_t in_len, struct tool_out *out,
              int pass_stderr, struct err **e);
 void tool_out_free(struct tool_out *o);
+/* Print an error once: a callee's message as it came (an empty one was
+ * shown by the callee itself), cairn's own as "cairn: MSG". */
+void err_show(const struct err *e);
 /* Print argv to stderr as a shell line when --debug is on. */
 void debug_cmd(const char *const *argv);
 /* Quote s for /bin/sh (single quotes). */
@@ -141,6 +144,8 @@ int etc_files_write(const json_t *c, struct err **e);
 
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
+/* cairn-image unpack IMAGE-ID BUNDLE (by ref when the id is ambiguous). */
+int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, struct err **e);
 /* Whether BUNDLE/rootfs of id is a mount point. */
 bool rootfs_mounted(const char *id);
 

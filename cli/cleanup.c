@@ -31,10 +31,7 @@ static json_t *load_run(const char *id, const char *name) {
 static void warn(struct err **e) {
   if (*e == NULL)
     return;
-  if ((*e)->code == ERR_CALLEE)
-    fprintf(stderr, "%s\n", (*e)->msg);
-  else
-    err_print(*e, "cairn");
+  err_show(*e);
   err_free(e);
 }
 

@@ -18,10 +18,7 @@
 
 /* Report one container's failure and go on with the others, as docker. */
 static int report(struct err **e) {
-  if ((*e)->code == ERR_CALLEE)
-    fprintf(stderr, "%s\n", (*e)->msg);
-  else
-    err_print(*e, "cairn");
+  err_show(*e);
   err_free(e);
   return 1;
 }

@@ -156,9 +156,9 @@ int cmd_pull(int argc, char **argv, struct err **e) {
     return -1;
   cleanup_json json_t *r = json_loads(o.out, 0, NULL);
   tool_out_free(&o);
-  const char *name = json_get_str(r, "ref"), *digest = json_get_str(r, "digest");
-  if (!quiet && digest != NULL)
-    printf("Digest: %s\nStatus: Downloaded newer image for %s\n", digest, name ? name : ref);
+  /* the progress, Digest: and Status: lines were cairn-image's (stderr);
+   * docker ends with the full reference */
+  const char *name = json_get_str(r, "ref");
   printf("%s\n", name ? name : ref);
   return 0;
 }

@@ -25,10 +25,7 @@ static int start_exit_code(const struct err *e) {
 
 /* Print e as main would, and return code. */
 static int fail_with(struct err **e, int code) {
-  if ((*e)->code == ERR_CALLEE)
-    fprintf(stderr, "%s\n", (*e)->msg);
-  else
-    err_print(*e, "cairn");
+  err_show(*e);
   err_free(e);
   return code;
 }

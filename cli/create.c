@@ -37,18 +37,24 @@ struct image {
 static int image_pull(const char *ref, struct err **e) {
   const char *argv[] = {"cairn-image", "pull", ref, NULL};
   struct tool_out o = {0};
-  if (tool_run(argv, NULL, 0, &o, 1, e) < 0)
-    return -1;
-  struct err *je = NULL;
-  cleanup_json json_t *r = json_load_str(o.out, "cairn-image pull", &je);
-  err_free(&je);
+  int rc = tool_run(argv, NULL, 0, &o, 1, e); /* its progress is the user's */
   tool_out_free(&o);
-  const char *digest = json_get_str(r, "digest");
-  const char *name = json_get_str(r, "ref");
-  if (digest != NULL)
-    fprintf(stderr, "Digest: %s\n", digest);
-  fprintf(stderr, "Status: Downloaded newer image for %s\n", name ? name : ref);
-  return 0;
+  return rc;
+}
+
+int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, struct err **e) {
+  /* By id: the container keeps its image when the tag moves on.  The same
+   * config under two manifests (loaded from an archive and pulled) makes
+   * the id ambiguous to cairn-image, though either gives the same rootfs:
+   * then by the name the container was made from. */
+  const char *argv[] = {"cairn-image", "unpack", image_id, bundle, NULL};
+  if (tool_run(argv, NULL, 0, NULL, 0, e) == 0)
+    return 0;
+  if (ref == NULL || strstr((*e)->msg, "is ambiguous") == NULL)
+    return -1;
+  err_free(e);
+  argv[2] = ref;
+  return tool_run(argv, NULL, 0, NULL, 0, e);
 }
 
 /* The image's config, pulled when missing (docker's --pull missing). */
@@ -308,8 +314,7 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   u->lock = ctr_lock(id, e);
   if (u->lock < 0)
     return -1;
-  const char *unpack[] = {"cairn-image", "unpack", im->id, bundle, NULL};
-  if (tool_run(unpack, NULL, 0, NULL, 0, e) < 0)
+  if (rootfs_unpack(im->id, o->image, bundle, e) < 0)
     return -1;
   u->mounted = true;
 

@@ -199,10 +199,7 @@ static int run_command(const struct command *cmd, int argc, char **argv) {
     return r;
   if (e == NULL)
     return cmd->failure_code;
-  if (e->code == ERR_CALLEE)
-    fprintf(stderr, "%s\n", e->msg);
-  else
-    err_print(e, "cairn");
+  err_show(e);
   int code = e->code == ERR_USAGE ? EXIT_CAIRN : cmd->failure_code;
   err_free(&e);
   return code;

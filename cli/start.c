@@ -244,8 +244,7 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
     return -1;
   if (!rootfs_mounted(id)) {
     cleanup_free char *bundle = ctr_file(id, "bundle");
-    const char *argv[] = {"cairn-image", "unpack", json_get_str(c, "imageId"), bundle, NULL};
-    if (tool_run(argv, NULL, 0, NULL, 0, e) < 0)
+    if (rootfs_unpack(json_get_str(c, "imageId"), json_get_str(c, "image"), bundle, e) < 0)
       return -1;
     u->mounted = true;
   }

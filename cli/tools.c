@@ -84,6 +84,15 @@ char *sh_quote(const char *s) {
   return q;
 }
 
+void err_show(const struct err *e) {
+  if (e == NULL)
+    return;
+  if (e->code != ERR_CALLEE)
+    err_print(e, "cairn");
+  else if (e->msg != NULL && *e->msg != '\0')
+    fprintf(stderr, "%s\n", e->msg);
+}
+
 void debug_cmd(const char *const *argv) {
   if (!C.debug)
     return;
@@ -122,7 +131,9 @@ int tool_run(const char *const *argv, const void *in, size_t in_len, struct tool
     size_t len = r.err_len;
     while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
       msg[--len] = '\0';
-    if (msg != NULL && len > 0)
+    if (pass_stderr)
+      err_setc(e, ERR_CALLEE, 0, "%s", ""); /* it told the user already */
+    else if (msg != NULL && len > 0)
       err_setc(e, ERR_CALLEE, 0, "%s", msg);
     else if (r.exited)
       err_set(e, 0, "'%s' failed with exit status %d", argv[0], r.code);

@@ -47,6 +47,10 @@ cli_setup() {
       {type: "cairn-portmap", nftTable: $t, capabilities: {portMappings: true}},
       {type: "cairn-loopback"}]}' >"$CAIRN_ROOT/net.d/cairn.conflist"
   FORWARD_WAS=$(cat /proc/sys/net/ipv4/ip_forward)
+  # Other suites on this host make cgroups and tables with "cairn" in their
+  # names: look only at this test's (mounts and processes are this test's
+  # by construction; network.bats counts veths itself).
+  LEAKS_PATTERNS="$T cairn-clitest-$TID $TABLE"
   leaks_snapshot
 }
 
