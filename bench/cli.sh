@@ -107,7 +107,7 @@ args+=(--command-name "podman run --rm (runc, --network none)"
        "${PODMAN[*]} run --rm --network none busybox true")
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$W/run.json" "${args[@]}"
 
-for i in $(seq 100); do bin/cairn create busybox true >/dev/null; done
+for _ in $(seq 100); do bin/cairn create busybox true >/dev/null; done
 hyperfine -N --warmup 5 --runs 50 --export-json "$W/ps.json" \
   --command-name "cairn ps -a (100 containers)" "$SRC/bin/cairn ps -a"
 

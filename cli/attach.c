@@ -26,8 +26,15 @@
 #include "json.h"
 #include "mem.h"
 
-enum { F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_DETACHED = 4, F_CLOSE_STDIN = 5,
-       F_RESIZE = 6 };
+enum {
+  F_STDIN = 0,
+  F_STDOUT = 1,
+  F_STDERR = 2,
+  F_EXIT = 3,
+  F_DETACHED = 4,
+  F_CLOSE_STDIN = 5,
+  F_RESIZE = 6
+};
 
 int attach_connect(struct attach *a, const char *id, struct err **e) {
   cleanup_free char *dir = ctr_run_dir(id);
@@ -39,8 +46,14 @@ int attach_connect(struct attach *a, const char *id, struct err **e) {
 }
 
 static int send_frame(int fd, int type, const void *p, size_t n) {
-  unsigned char h[8] = {(unsigned char)type, 0, 0, 0, (unsigned char)(n >> 24),
-                        (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n};
+  unsigned char h[8] = {(unsigned char)type,
+                        0,
+                        0,
+                        0,
+                        (unsigned char)(n >> 24),
+                        (unsigned char)(n >> 16),
+                        (unsigned char)(n >> 8),
+                        (unsigned char)n};
   if (write_all(fd, h, sizeof h) < 0)
     return -1;
   return n ? write_all(fd, p, n) : 0;
@@ -85,23 +98,16 @@ struct reader {
 /* Returns 1 when the stream is finished (exit or detach frame). */
 static int handle_frame(struct attach *a, int type, const char *p, size_t n) {
   switch (type) {
-  case F_STDOUT:
-    (void)!write_all(1, p, n);
-    return 0;
-  case F_STDERR:
-    (void)!write_all(2, p, n);
-    return 0;
-  case F_EXIT: {
-    cleanup_json json_t *j = json_loadb(p, n, 0, NULL);
-    json_t *code = json_object_get(j, "exitCode");
-    a->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : 255;
-    return 1;
-  }
-  case F_DETACHED:
-    a->detached = true;
-    return 1;
-  default:
-    return 0;
+    case F_STDOUT: (void)!write_all(1, p, n); return 0;
+    case F_STDERR: (void)!write_all(2, p, n); return 0;
+    case F_EXIT: {
+      cleanup_json json_t *j = json_loadb(p, n, 0, NULL);
+      json_t *code = json_object_get(j, "exitCode");
+      a->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : 255;
+      return 1;
+    }
+    case F_DETACHED: a->detached = true; return 1;
+    default: return 0;
   }
 }
 

@@ -26,16 +26,16 @@
 enum { EXIT_CAIRN = 125, EXIT_CANNOT_INVOKE = 126, EXIT_NOT_FOUND = 127 };
 
 struct cairn {
-  const char *root;     /* $CAIRN_ROOT */
-  const char *run;      /* $CAIRN_RUN */
+  const char *root; /* $CAIRN_ROOT */
+  const char *run;  /* $CAIRN_RUN */
   const char *conf_path;
-  json_t *conf;         /* cairn.json (an empty object when absent) */
-  int debug;            /* print every tool command */
-  char *self_exe;       /* /proc/self/exe, resolved */
+  json_t *conf;   /* cairn.json (an empty object when absent) */
+  int debug;      /* print every tool command */
+  char *self_exe; /* /proc/self/exe, resolved */
   char *self_dir;
-  const char *runtime;  /* default runtime: name or path */
+  const char *runtime; /* default runtime: name or path */
   const char *cgroup_parent;
-  const char *network;  /* default network name ("cairn") */
+  const char *network; /* default network name ("cairn") */
 };
 
 extern struct cairn C;
@@ -71,9 +71,9 @@ char *sh_quote(const char *s);
 
 /* ---- store.c: containers on disk ---- */
 
-char *ctr_dir(const char *id);        /* $ROOT/containers/<id> */
+char *ctr_dir(const char *id); /* $ROOT/containers/<id> */
 char *ctr_file(const char *id, const char *name);
-char *ctr_run_dir(const char *id);    /* $RUN/containers/<id>: the shim's state */
+char *ctr_run_dir(const char *id); /* $RUN/containers/<id>: the shim's state */
 char *ctr_run_file(const char *id, const char *name);
 char *ctr_netns_path(const char *id); /* $RUN/netns/<id> */
 char *runtime_root(void);             /* $RUN/runtime */
@@ -107,9 +107,9 @@ struct ctr_state {
   int exit_code;
   int restart_count;
   bool oom_killed;
-  char *started_at;  /* RFC 3339 or NULL */
+  char *started_at; /* RFC 3339 or NULL */
   char *finished_at;
-  char *health;      /* "healthy", "unhealthy", "starting" or NULL */
+  char *health; /* "healthy", "unhealthy", "starting" or NULL */
   bool shim_alive;
 };
 /* Combine container.json with the shim's files under $RUN. */
@@ -169,11 +169,11 @@ int ctr_stop(const char *id, int timeout, struct err **e);
 /* ---- attach.c ---- */
 
 struct attach {
-  int fd;           /* connected to attach.sock, -1 until then */
-  bool in, tty;     /* forward stdin; the local terminal is raw */
-  int exit_code;    /* from the exit frame; -1 before */
+  int fd;        /* connected to attach.sock, -1 until then */
+  bool in, tty;  /* forward stdin; the local terminal is raw */
+  int exit_code; /* from the exit frame; -1 before */
   bool detached;
-  char *sock;       /* path of attach.sock */
+  char *sock; /* path of attach.sock */
 };
 /* Connect to id's attach.sock. */
 int attach_connect(struct attach *a, const char *id, struct err **e);

@@ -80,8 +80,8 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
   }
   json_t *att = json_get_obj(c, "attached");
   if (att != NULL) {
-    const char *argv[] = {"cairn-net",  "del", json_get_str(att, "network"), id,
-                          json_get_str(att, "netns"), NULL};
+    const char *argv[] = {
+        "cairn-net", "del", json_get_str(att, "network"), id, json_get_str(att, "netns"), NULL};
     struct tool_out o = {0};
     if (tool_run(argv, NULL, 0, &o, 0, &w) < 0) {
       warn(&w);

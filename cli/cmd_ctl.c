@@ -45,7 +45,8 @@ static int flags(int argc, char **argv, const char *shortopts, const struct opti
   return optind;
 }
 
-#define HELP_OPT {"help", no_argument, NULL, 'H'}
+#define HELP_OPT \
+  { "help", no_argument, NULL, 'H' }
 
 struct stop_ctx {
   long timeout;
@@ -118,8 +119,8 @@ static const char kill_help[] = "Usage: cairn kill [OPTIONS] CONTAINER [CONTAINE
                                 "  -s, --signal SIG   signal to send (default \"KILL\")\n";
 
 int cmd_kill(int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"signal", required_argument, NULL, 's'}, HELP_OPT,
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"signal", required_argument, NULL, 's'}, HELP_OPT, {NULL, 0, NULL, 0}};
   struct stop_ctx s = {.timeout = -1};
   int first = flags(argc, argv, "+s:", opts, kill_help, stop_flag, &s, e);
   cleanup_free char *sig = s.signal ? s.signal : xstrdup("SIGKILL");
@@ -203,11 +204,12 @@ static int rm_flag(int ch, const char *arg, void *p, struct err **e) {
   return 0;
 }
 
-static const char rm_help[] = "Usage: cairn rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
-                              "Remove one or more containers.\n\n"
-                              "Options:\n"
-                              "  -f, --force     force the removal of a running container (SIGKILL)\n"
-                              "  -v, --volumes   remove anonymous volumes of the container\n";
+static const char rm_help[] =
+    "Usage: cairn rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+    "Remove one or more containers.\n\n"
+    "Options:\n"
+    "  -f, --force     force the removal of a running container (SIGKILL)\n"
+    "  -v, --volumes   remove anonymous volumes of the container\n";
 
 int cmd_rm(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {{"force", no_argument, NULL, 'f'},

@@ -23,16 +23,15 @@
 #include "json.h"
 #include "mem.h"
 
-static const char exec_help[] =
-    "Usage: cairn exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
-    "Run a command in a running container.\n\n"
-    "Options:\n"
-    "  -d, --detach          run the command in the background\n"
-    "  -e, --env K=V         set an environment variable\n"
-    "  -i, --interactive     keep STDIN open\n"
-    "  -t, --tty             allocate a pseudo-TTY\n"
-    "  -u, --user U[:G]      user name or uid, and group\n"
-    "  -w, --workdir DIR     working directory\n";
+static const char exec_help[] = "Usage: cairn exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+                                "Run a command in a running container.\n\n"
+                                "Options:\n"
+                                "  -d, --detach          run the command in the background\n"
+                                "  -e, --env K=V         set an environment variable\n"
+                                "  -i, --interactive     keep STDIN open\n"
+                                "  -t, --tty             allocate a pseudo-TTY\n"
+                                "  -u, --user U[:G]      user name or uid, and group\n"
+                                "  -w, --workdir DIR     working directory\n";
 
 /* NAME or NUMBER in a passwd/group file of the rootfs: field 3 (and 4). */
 static int lookup(const char *rootfs, const char *file, const char *who, long *id, long *gid) {
@@ -114,12 +113,15 @@ static int check_cmd(const char *rootfs, const char *cmd, const json_t *env, str
 }
 
 int cmd_exec(int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {
-      {"detach", no_argument, NULL, 'd'},      {"interactive", no_argument, NULL, 'i'},
-      {"tty", no_argument, NULL, 't'},         {"env", required_argument, NULL, 'e'},
-      {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
-      {"privileged", no_argument, NULL, 'P'},  {"help", no_argument, NULL, 'H'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"detach", no_argument, NULL, 'd'},
+                                       {"interactive", no_argument, NULL, 'i'},
+                                       {"tty", no_argument, NULL, 't'},
+                                       {"env", required_argument, NULL, 'e'},
+                                       {"workdir", required_argument, NULL, 'w'},
+                                       {"user", required_argument, NULL, 'u'},
+                                       {"privileged", no_argument, NULL, 'P'},
+                                       {"help", no_argument, NULL, 'H'},
+                                       {NULL, 0, NULL, 0}};
   bool detach = false, interactive = false, tty = false;
   const char *workdir = NULL, *user = NULL;
   cleanup_strv char **env = NULL;
@@ -128,15 +130,15 @@ int cmd_exec(int argc, char **argv, struct err **e) {
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "+dite:w:u:", opts, NULL)) != -1) {
     switch (ch) {
-    case 'd': detach = true; break;
-    case 'i': interactive = true; break;
-    case 't': tty = true; break;
-    case 'e': strv_push(&env, optarg); break;
-    case 'w': workdir = optarg; break;
-    case 'u': user = optarg; break;
-    case 'P': break;
-    case 'H': return usage_print(exec_help);
-    default: return err_usage(e, "unknown flag: %s (see 'cairn exec --help')", argv[optind - 1]);
+      case 'd': detach = true; break;
+      case 'i': interactive = true; break;
+      case 't': tty = true; break;
+      case 'e': strv_push(&env, optarg); break;
+      case 'w': workdir = optarg; break;
+      case 'u': user = optarg; break;
+      case 'P': break;
+      case 'H': return usage_print(exec_help);
+      default: return err_usage(e, "unknown flag: %s (see 'cairn exec --help')", argv[optind - 1]);
     }
   }
   if (argc - optind < 2)

@@ -11,13 +11,12 @@
 #include "json.h"
 #include "mem.h"
 
-static const char inspect_help[] =
-    "Usage: cairn inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
-    "Return low-level information on containers or images.\n\n"
-    "Options:\n"
-    "  -f, --format STRING   format the output using a Go template\n"
-    "      --type TYPE       container or image\n"
-    "  -s, --size            (accepted for compatibility)\n";
+static const char inspect_help[] = "Usage: cairn inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
+                                   "Return low-level information on containers or images.\n\n"
+                                   "Options:\n"
+                                   "  -f, --format STRING   format the output using a Go template\n"
+                                   "      --type TYPE       container or image\n"
+                                   "  -s, --size            (accepted for compatibility)\n";
 
 static json_t *image_inspect(const char *ref, struct err **e) {
   const char *argv[] = {"cairn-image", "inspect", ref, NULL};
@@ -47,12 +46,12 @@ int cmd_inspect(int argc, char **argv, struct err **e) {
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
     switch (ch) {
-    case 'f': format = optarg; break;
-    case 'T': type = optarg; break;
-    case 's': break;
-    case 'H': return usage_print(inspect_help);
-    default:
-      return err_usage(e, "unknown flag: %s (see 'cairn inspect --help')", argv[optind - 1]);
+      case 'f': format = optarg; break;
+      case 'T': type = optarg; break;
+      case 's': break;
+      case 'H': return usage_print(inspect_help);
+      default:
+        return err_usage(e, "unknown flag: %s (see 'cairn inspect --help')", argv[optind - 1]);
     }
   }
   if (type != NULL && strcmp(type, "container") != 0 && strcmp(type, "image") != 0)
@@ -119,7 +118,9 @@ static int exec_image(const char *sub, int argc, char **argv, struct err **e) {
   return err_set(e, saved, "exec '%s'", path);
 }
 
-int cmd_images(int argc, char **argv, struct err **e) { return exec_image("ls", argc, argv, e); }
+int cmd_images(int argc, char **argv, struct err **e) {
+  return exec_image("ls", argc, argv, e);
+}
 
 int cmd_image_pass(int argc, char **argv, struct err **e) {
   const char *sub = argv[0];

@@ -152,8 +152,7 @@ static void read_lines(int fd, off_t *off, struct lines *out) {
   *off += (off_t)start;
 }
 
-static int follow(const char *id, const char *logp, int fd, off_t off,
-                  const struct logopts *lo) {
+static int follow(const char *id, const char *logp, int fd, off_t off, const struct logopts *lo) {
   cleanup_close int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   cleanup_free char *dir = ctr_dir(id);
   if (ino >= 0)
@@ -201,35 +200,35 @@ static int follow(const char *id, const char *logp, int fd, off_t off,
 
 int cmd_logs(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {
-      {"follow", no_argument, NULL, 'f'},        {"timestamps", no_argument, NULL, 't'},
-      {"tail", required_argument, NULL, 'n'},    {"since", required_argument, NULL, 'S'},
-      {"until", required_argument, NULL, 'U'},   {"details", no_argument, NULL, 'D'},
-      {"help", no_argument, NULL, 'H'},          {NULL, 0, NULL, 0}};
+      {"follow", no_argument, NULL, 'f'},      {"timestamps", no_argument, NULL, 't'},
+      {"tail", required_argument, NULL, 'n'},  {"since", required_argument, NULL, 'S'},
+      {"until", required_argument, NULL, 'U'}, {"details", no_argument, NULL, 'D'},
+      {"help", no_argument, NULL, 'H'},        {NULL, 0, NULL, 0}};
   struct logopts lo = {.tail = -1};
   int ch;
   optind = 1;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "ftn:", opts, NULL)) != -1) {
     switch (ch) {
-    case 'f': lo.follow = true; break;
-    case 't': lo.timestamps = true; break;
-    case 'D': break;
-    case 'n':
-      if (strcmp(optarg, "all") != 0 && parse_int(optarg, -1, 1L << 40, &lo.tail) < 0)
-        return err_usage(e, "invalid --tail '%s': a number or \"all\"", optarg);
-      break;
-    case 'S':
-      if (parse_when(optarg, &lo.since, e) < 0)
-        return -1;
-      lo.has_since = true;
-      break;
-    case 'U':
-      if (parse_when(optarg, &lo.until, e) < 0)
-        return -1;
-      lo.has_until = true;
-      break;
-    case 'H': return usage_print(logs_help);
-    default: return err_usage(e, "unknown flag: %s (see 'cairn logs --help')", argv[optind - 1]);
+      case 'f': lo.follow = true; break;
+      case 't': lo.timestamps = true; break;
+      case 'D': break;
+      case 'n':
+        if (strcmp(optarg, "all") != 0 && parse_int(optarg, -1, 1L << 40, &lo.tail) < 0)
+          return err_usage(e, "invalid --tail '%s': a number or \"all\"", optarg);
+        break;
+      case 'S':
+        if (parse_when(optarg, &lo.since, e) < 0)
+          return -1;
+        lo.has_since = true;
+        break;
+      case 'U':
+        if (parse_when(optarg, &lo.until, e) < 0)
+          return -1;
+        lo.has_until = true;
+        break;
+      case 'H': return usage_print(logs_help);
+      default: return err_usage(e, "unknown flag: %s (see 'cairn logs --help')", argv[optind - 1]);
     }
   }
   if (argc - optind != 1)

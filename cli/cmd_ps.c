@@ -157,7 +157,7 @@ static json_t *row_of(const json_t *c, const struct ctr_state *st, bool trunc, b
   size_t i;
   json_array_foreach(json_get_arr(c, "mounts"), i, v) {
     const char *n = strcmp(json_get_str(v, "Type"), "volume") == 0 ? json_get_str(v, "Name")
-                                                                    : json_get_str(v, "Source");
+                                                                   : json_get_str(v, "Source");
     cleanup_free char *nt = trunc ? ellipsis(n, 15) : xstrdup(n);
     char *m2 = xasprintf("%s%s%s", mounts, *mounts ? "," : "", nt);
     free(mounts);
@@ -212,7 +212,8 @@ static bool match_filter(const json_t *c, const struct ctr_state *st, const char
     if (strcmp(img, v) == 0 || (hex && strlen(vh) >= 3 && strncmp(hex, vh, strlen(vh)) == 0))
       return true;
     cleanup_free char *a = xasprintf("%s:latest", v);
-    return strcmp(img, a) == 0 || (json_get_str(c, "imageRef") && strstr(json_get_str(c, "imageRef"), v));
+    return strcmp(img, a) == 0 ||
+           (json_get_str(c, "imageRef") && strstr(json_get_str(c, "imageRef"), v));
   }
   if (KEY("label")) {
     const char *leq = strchr(v, '=');
@@ -225,8 +226,8 @@ static bool match_filter(const json_t *c, const struct ctr_state *st, const char
 }
 
 static int check_filter(const char *f, struct err **e) {
-  static const char *const keys[] = {"status", "name", "id", "exited", "network", "ancestor",
-                                     "label"};
+  static const char *const keys[] = {"status",  "name",     "id",   "exited",
+                                     "network", "ancestor", "label"};
   const char *eq = strchr(f, '=');
   if (eq == NULL)
     return err_usage(e, "bad format of filter (expected name=value)");
@@ -238,11 +239,11 @@ static int check_filter(const char *f, struct err **e) {
 
 int cmd_ps(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {
-      {"all", no_argument, NULL, 'a'},        {"quiet", no_argument, NULL, 'q'},
-      {"latest", no_argument, NULL, 'l'},     {"last", required_argument, NULL, 'n'},
-      {"no-trunc", no_argument, NULL, 'T'},   {"size", no_argument, NULL, 's'},
+      {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+      {"latest", no_argument, NULL, 'l'},       {"last", required_argument, NULL, 'n'},
+      {"no-trunc", no_argument, NULL, 'T'},     {"size", no_argument, NULL, 's'},
       {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
-      {"help", no_argument, NULL, 'H'},       {NULL, 0, NULL, 0}};
+      {"help", no_argument, NULL, 'H'},         {NULL, 0, NULL, 0}};
   bool all = false, quiet = false, trunc = true, size = false;
   long last = -1;
   const char *format = NULL;
@@ -252,23 +253,23 @@ int cmd_ps(int argc, char **argv, struct err **e) {
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "aqln:sf:", opts, NULL)) != -1) {
     switch (ch) {
-    case 'a': all = true; break;
-    case 'q': quiet = true; break;
-    case 'l': last = 1; break;
-    case 'n':
-      if (parse_int(optarg, -1, 1L << 30, &last) < 0)
-        return err_usage(e, "invalid argument \"%s\" for \"-n, --last\" flag", optarg);
-      break;
-    case 'T': trunc = false; break;
-    case 's': size = true; break;
-    case 'f':
-      if (check_filter(optarg, e) < 0)
-        return -1;
-      strv_push(&filters, optarg);
-      break;
-    case 'F': format = optarg; break;
-    case 'H': return usage_print(ps_help);
-    default: return err_usage(e, "unknown flag: %s (see 'cairn ps --help')", argv[optind - 1]);
+      case 'a': all = true; break;
+      case 'q': quiet = true; break;
+      case 'l': last = 1; break;
+      case 'n':
+        if (parse_int(optarg, -1, 1L << 30, &last) < 0)
+          return err_usage(e, "invalid argument \"%s\" for \"-n, --last\" flag", optarg);
+        break;
+      case 'T': trunc = false; break;
+      case 's': size = true; break;
+      case 'f':
+        if (check_filter(optarg, e) < 0)
+          return -1;
+        strv_push(&filters, optarg);
+        break;
+      case 'F': format = optarg; break;
+      case 'H': return usage_print(ps_help);
+      default: return err_usage(e, "unknown flag: %s (see 'cairn ps --help')", argv[optind - 1]);
     }
   }
   if (optind < argc)
@@ -312,9 +313,9 @@ int cmd_ps(int argc, char **argv, struct err **e) {
     /* the header is the template over docker's column titles */
     cleanup_json json_t *titles = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Image",
-        "IMAGE", "Command", "COMMAND", "CreatedAt", "CREATED AT", "RunningFor", "CREATED",
-        "Ports", "PORTS", "State", "STATE", "Status", "STATUS", "Names", "NAMES", "Labels",
-        "LABELS", "Mounts", "MOUNTS", "Networks", "NETWORKS", "Size", "SIZE");
+        "IMAGE", "Command", "COMMAND", "CreatedAt", "CREATED AT", "RunningFor", "CREATED", "Ports",
+        "PORTS", "State", "STATE", "Status", "STATUS", "Names", "NAMES", "Labels", "LABELS",
+        "Mounts", "MOUNTS", "Networks", "NETWORKS", "Size", "SIZE");
     cleanup_free char *h = tmpl_render(tmpl, titles, e);
     if (h == NULL)
       return -1;
@@ -327,8 +328,8 @@ int cmd_ps(int argc, char **argv, struct err **e) {
     json_t *c = ents[i].c;
     struct ctr_state st;
     ctr_state_get(c, &st);
-    bool show = all || st.status == ST_RUNNING || st.status == ST_PAUSED ||
-                st.status == ST_RESTARTING;
+    bool show =
+        all || st.status == ST_RUNNING || st.status == ST_PAUSED || st.status == ST_RESTARTING;
     for (size_t f = 0; show && filters && filters[f]; f++)
       show = match_filter(c, &st, filters[f]);
     if (show && last >= 0 && shown >= last)

@@ -132,12 +132,11 @@ int cmd_create(int argc, char **argv, struct err **e) {
   return 0;
 }
 
-static const char start_help[] =
-    "Usage: cairn start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
-    "Start one or more stopped containers.\n\n"
-    "Options:\n"
-    "  -a, --attach        attach STDOUT/STDERR and forward signals\n"
-    "  -i, --interactive   attach the container's STDIN\n";
+static const char start_help[] = "Usage: cairn start [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+                                 "Start one or more stopped containers.\n\n"
+                                 "Options:\n"
+                                 "  -a, --attach        attach STDOUT/STDERR and forward signals\n"
+                                 "  -i, --interactive   attach the container's STDIN\n";
 
 int cmd_start(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {{"attach", no_argument, NULL, 'a'},

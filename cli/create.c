@@ -273,7 +273,8 @@ static int volumes_from(const char *spec, char ***vols, struct err **e) {
   json_t *m;
   json_array_foreach(json_get_arr(oc, "mounts"), i, m) {
     const char *type = json_get_str(m, "Type");
-    const char *src = strcmp(type, "volume") == 0 ? json_get_str(m, "Name") : json_get_str(m, "Source");
+    const char *src =
+        strcmp(type, "volume") == 0 ? json_get_str(m, "Name") : json_get_str(m, "Source");
     const char *md = mode ? mode : (json_is_true(json_object_get(m, "RW")) ? "rw" : "ro");
     cleanup_free char *v = xasprintf("%s:%s:%s", src, json_get_str(m, "Destination"), md);
     strv_push(vols, v);
@@ -282,8 +283,8 @@ static int volumes_from(const char *spec, char ***vols, struct err **e) {
 }
 
 /* Steps 2-6 into c; u records what to undo. */
-static int create_steps(struct run_opts *o, const char *rt, const struct image *im,
-                        struct undo *u, json_t *c, struct err **e) {
+static int create_steps(struct run_opts *o, const char *rt, const struct image *im, struct undo *u,
+                        json_t *c, struct err **e) {
   const char *id = u->id, *name = u->name;
   json_t *icfg = json_get_obj(im->doc, "config");
   cleanup_free char *dir = ctr_dir(id);
@@ -307,8 +308,8 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   json_object_set_new(c, "created", json_string(now));
   json_object_set_new(c, "runtime", json_string(rt));
   json_object_set_new(c, "command", json_array());
-  json_object_set_new(c, "state", json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0,
-                                            "exitCode", 0));
+  json_object_set_new(c, "state",
+                      json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0, "exitCode", 0));
   if (ctr_save(c, e) < 0)
     return -1;
   u->lock = ctr_lock(id, e);
@@ -373,16 +374,16 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
         return -1;
     }
   }
-  if (json_array_size(ports) > 0 && (host_net || strcmp(net, "none") == 0 ||
-                                     strncmp(net, "container:", 10) == 0)) {
+  if (json_array_size(ports) > 0 &&
+      (host_net || strcmp(net, "none") == 0 || strncmp(net, "container:", 10) == 0)) {
     fprintf(stderr, "WARNING: published ports are discarded when using %s network mode\n",
             host_net ? "host" : net);
     json_array_clear(ports);
   }
 
   json_t *hc = json_pack("{s:s,s:b,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:b}", "NetworkMode",
-                         o->network ? o->network : "bridge", "AutoRemove", o->rm,
-                         "RestartPolicy", restart_json(o->restart), "Runtime", rt, "ExtraHosts",
+                         o->network ? o->network : "bridge", "AutoRemove", o->rm, "RestartPolicy",
+                         restart_json(o->restart), "Runtime", rt, "ExtraHosts",
                          strv_json(o->add_hosts), "Dns", strv_json(o->dns), "DnsSearch",
                          strv_json(o->dns_search), "DnsOptions", strv_json(o->dns_opts), "Links",
                          strv_json(o->links), "PublishAllPorts", o->publish_all, "Privileged",
@@ -434,8 +435,8 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   cleanup_strv char **argv = NULL;
   cleanup_free char *cfgpath = xasprintf("%s/config.json", bundle);
   cleanup_free char *cgpath = xasprintf("%s/%s", C.cgroup_parent, id);
-  const char *head[] = {"cairn-spec", "--image-config", "-", "--rootfs", rootfs, "-o", cfgpath,
-                        "--cgroups-path", cgpath};
+  const char *head[] = {"cairn-spec", "--image-config", "-",   "--rootfs", rootfs, "-o",
+                        cfgpath,      "--cgroups-path", cgpath};
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
     strv_push(&argv, head[i]);
   for (size_t i = 0; spec && spec[i]; i++)
@@ -467,35 +468,41 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   if (json_array_size(ep) == 0)
     json_decref(ep);
   json_object_set_new(ccfg, "Cmd", cmd);
-  json_object_set(ccfg, "Env", json_get_arr(proc, "env") ? json_get_arr(proc, "env") : json_array());
-  json_object_set_new(ccfg, "WorkingDir", json_string(o->workdir ? o->workdir
-                                                     : json_get_str(icfg, "WorkingDir")
-                                                         ? json_get_str(icfg, "WorkingDir")
-                                                         : ""));
-  json_object_set_new(ccfg, "User", json_string(o->user ? o->user
-                                               : json_get_str(icfg, "User")
-                                                   ? json_get_str(icfg, "User")
-                                                   : ""));
-  json_t *labels = json_deep_copy(json_get_obj(icfg, "Labels") ? json_get_obj(icfg, "Labels")
-                                                                 : json_object());
+  json_object_set(ccfg, "Env",
+                  json_get_arr(proc, "env") ? json_get_arr(proc, "env") : json_array());
+  json_object_set_new(ccfg, "WorkingDir",
+                      json_string(o->workdir ? o->workdir
+                                  : json_get_str(icfg, "WorkingDir")
+                                      ? json_get_str(icfg, "WorkingDir")
+                                      : ""));
+  json_object_set_new(ccfg, "User",
+                      json_string(o->user                      ? o->user
+                                  : json_get_str(icfg, "User") ? json_get_str(icfg, "User")
+                                                               : ""));
+  json_t *labels =
+      json_deep_copy(json_get_obj(icfg, "Labels") ? json_get_obj(icfg, "Labels") : json_object());
   cleanup_json json_t *own = labels_json(o->labels);
   json_object_update(labels, own);
   json_object_set_new(ccfg, "Labels", labels);
   json_object_set(c, "labels", labels);
-  json_object_set(ccfg, "ExposedPorts", json_get_obj(icfg, "ExposedPorts") ? json_get_obj(icfg, "ExposedPorts") : json_object());
+  json_object_set(ccfg, "ExposedPorts",
+                  json_get_obj(icfg, "ExposedPorts") ? json_get_obj(icfg, "ExposedPorts")
+                                                     : json_object());
   const char *stopsig = o->stop_signal ? o->stop_signal : json_get_str(icfg, "StopSignal");
   if (stopsig != NULL)
     json_object_set_new(ccfg, "StopSignal", json_string(stopsig));
   if (o->stop_timeout >= 0)
     json_object_set_new(ccfg, "StopTimeout", json_integer(o->stop_timeout));
-  json_object_set_new(c, "restartPolicy", json_pack("{s:s,s:i}", "name",
-                                                    json_get_str(json_object_get(hc, "RestartPolicy"), "Name"),
-                                                    "maximumRetryCount",
-                                                    (int)json_integer_value(json_object_get(json_object_get(hc, "RestartPolicy"), "MaximumRetryCount"))));
+  json_object_set_new(
+      c, "restartPolicy",
+      json_pack("{s:s,s:i}", "name", json_get_str(json_object_get(hc, "RestartPolicy"), "Name"),
+                "maximumRetryCount",
+                (int)json_integer_value(
+                    json_object_get(json_object_get(hc, "RestartPolicy"), "MaximumRetryCount"))));
   cleanup_free char *logp = ctr_file(id, "ctr.log");
   json_object_set_new(c, "logPath", json_string(logp));
-  json_object_set_new(c, "state", json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0,
-                                            "exitCode", 0));
+  json_object_set_new(c, "state",
+                      json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0, "exitCode", 0));
   if (ctr_save(c, e) < 0)
     return -1;
   if (o->cidfile != NULL) {

@@ -11,7 +11,9 @@
 
 static const char zero_time[] = "0001-01-01T00:00:00Z";
 
-static json_t *str_or(const char *s, const char *dflt) { return json_string(s ? s : dflt); }
+static json_t *str_or(const char *s, const char *dflt) {
+  return json_string(s ? s : dflt);
+}
 
 /* {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]} */
 static json_t *port_map(const json_t *ports, bool bindings) {
@@ -19,9 +21,9 @@ static json_t *port_map(const json_t *ports, bool bindings) {
   size_t i;
   json_t *p;
   json_array_foreach(ports, i, p) {
-    cleanup_free char *key = xasprintf("%lld/%s",
-                                       (long long)json_integer_value(json_object_get(p, "containerPort")),
-                                       json_get_str(p, "protocol"));
+    cleanup_free char *key =
+        xasprintf("%lld/%s", (long long)json_integer_value(json_object_get(p, "containerPort")),
+                  json_get_str(p, "protocol"));
     json_t *list = json_object_get(m, key);
     if (list == NULL) {
       list = json_array();
@@ -30,9 +32,9 @@ static json_t *port_map(const json_t *ports, bool bindings) {
     const char *ip = json_get_str(p, "hostIP");
     long long hp = (long long)json_integer_value(json_object_get(p, "hostPort"));
     cleanup_free char *hps = hp ? xasprintf("%lld", hp) : xstrdup("");
-    json_array_append_new(list, json_pack("{s:s,s:s}", "HostIp",
-                                          ip && *ip ? ip : (bindings ? "" : "0.0.0.0"), "HostPort",
-                                          hps));
+    json_array_append_new(list,
+                          json_pack("{s:s,s:s}", "HostIp",
+                                    ip && *ip ? ip : (bindings ? "" : "0.0.0.0"), "HostPort", hps));
   }
   return m;
 }
@@ -70,7 +72,7 @@ json_t *ctr_inspect_json(const json_t *c) {
     if (json_is_true(json_object_get(m, "Anonymous")))
       continue;
     const char *src = strcmp(json_get_str(m, "Type"), "volume") == 0 ? json_get_str(m, "Name")
-                                                                      : json_get_str(m, "Source");
+                                                                     : json_get_str(m, "Source");
     const char *mode = json_get_str(m, "Mode");
     cleanup_free char *b = xasprintf("%s:%s%s%s", src, json_get_str(m, "Destination"),
                                      mode && *mode ? ":" : "", mode ? mode : "");
@@ -87,8 +89,8 @@ json_t *ctr_inspect_json(const json_t *c) {
     if (strcmp(a, "--log-max-files") == 0)
       json_object_set(logcfg, "max-file", json_array_get(sa, i + 1));
   }
-  json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:o}", "Type", "json-file", "Config",
-                                                 logcfg));
+  json_object_set_new(hc, "LogConfig",
+                      json_pack("{s:s,s:o}", "Type", "json-file", "Config", logcfg));
 
   json_t *mounts = json_array();
   json_array_foreach(json_get_arr(c, "mounts"), i, m) {
@@ -106,25 +108,24 @@ json_t *ctr_inspect_json(const json_t *c) {
   bool own_net = net && strcmp(net, "host") != 0 && strcmp(net, "none") != 0 &&
                  strncmp(net, "container:", 10) != 0;
   if (net != NULL && strncmp(net, "container:", 10) != 0) {
-    json_t *aliases = json_deep_copy(json_get_arr(c, "aliases") ? json_get_arr(c, "aliases")
-                                                                 : json_array());
+    json_t *aliases =
+        json_deep_copy(json_get_arr(c, "aliases") ? json_get_arr(c, "aliases") : json_array());
     cleanup_free char *shortid = xstrndup(id, 12);
     if (own_net)
       json_array_append_new(aliases, json_string(shortid));
-    json_object_set_new(
-        networks, net,
-        json_pack("{s:o,s:s,s:s,s:s,s:i,s:s}", "Aliases", aliases, "NetworkID", net, "EndpointID",
-                  running && own_net ? id : "", "Gateway", gw ? gw : "", "IPPrefixLen", plen,
-                  "IPAddress", ip ? ip : ""));
+    json_object_set_new(networks, net,
+                        json_pack("{s:o,s:s,s:s,s:s,s:i,s:s}", "Aliases", aliases, "NetworkID", net,
+                                  "EndpointID", running && own_net ? id : "", "Gateway",
+                                  gw ? gw : "", "IPPrefixLen", plen, "IPAddress", ip ? ip : ""));
     json_object_set_new(json_object_get(networks, net), "MacAddress", str_or(mac, ""));
   }
   const char *sk = json_get_str(ns, "SandboxKey");
-  json_t *nsj = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:i,s:s,s:o}", "Bridge", "", "SandboxID",
-                          running && own_net ? id : "", "Ports",
-                          running ? port_map(json_get_arr(c, "ports"), false) : json_object(),
-                          "SandboxKey", running && sk ? sk : "",
-                          "Gateway", gw ? gw : "", "IPAddress", ip ? ip : "", "IPPrefixLen", plen,
-                          "MacAddress", mac ? mac : "", "Networks", networks);
+  json_t *nsj =
+      json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:i,s:s,s:o}", "Bridge", "", "SandboxID",
+                running && own_net ? id : "", "Ports",
+                running ? port_map(json_get_arr(c, "ports"), false) : json_object(), "SandboxKey",
+                running && sk ? sk : "", "Gateway", gw ? gw : "", "IPAddress", ip ? ip : "",
+                "IPPrefixLen", plen, "MacAddress", mac ? mac : "", "Networks", networks);
 
   cleanup_free char *name = xasprintf("/%s", json_get_str(c, "name"));
   cleanup_free char *hosts = ctr_file(id, "hosts");
@@ -136,10 +137,10 @@ json_t *ctr_inspect_json(const json_t *c) {
       "Id", id, "Created", json_get_str(c, "created"), "Path",
       str_or(json_string_value(json_array_get(cmd, 0)), ""), "Args", args, "State", state, "Image",
       json_get_str(c, "imageId"), "ResolvConfPath", resolv, "HostnamePath", hostname, "HostsPath",
-      hosts, "LogPath", json_get_str(c, "logPath") ? json_get_str(c, "logPath") : "", "Name", name, "RestartCount",
-      st.restart_count, "Driver", "overlay", "Platform", "linux", "MountLabel", "", "ProcessLabel",
-      "", "AppArmorProfile", "", "ExecIDs", "HostConfig", hc, "Mounts", mounts, "Config", cfg,
-      "NetworkSettings", nsj);
+      hosts, "LogPath", json_get_str(c, "logPath") ? json_get_str(c, "logPath") : "", "Name", name,
+      "RestartCount", st.restart_count, "Driver", "overlay", "Platform", "linux", "MountLabel", "",
+      "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig", hc, "Mounts", mounts,
+      "Config", cfg, "NetworkSettings", nsj);
   ctr_state_free(&st);
   return out;
 }

@@ -157,10 +157,14 @@ static int setup(const char *root, const char *run, const char *conf, const char
     C.conf = json_object();
   }
   const char *croot = json_get_str(C.conf, "root"), *crun = json_get_str(C.conf, "run");
-  C.root = root ? root : getenv("CAIRN_ROOT") && *getenv("CAIRN_ROOT") ? getenv("CAIRN_ROOT")
-                       : croot ? croot : "/var/lib/cairn";
-  C.run = run ? run : getenv("CAIRN_RUN") && *getenv("CAIRN_RUN") ? getenv("CAIRN_RUN")
-                    : crun ? crun : "/run/cairn";
+  C.root = root                                            ? root
+           : getenv("CAIRN_ROOT") && *getenv("CAIRN_ROOT") ? getenv("CAIRN_ROOT")
+           : croot                                         ? croot
+                                                           : "/var/lib/cairn";
+  C.run = run                                           ? run
+          : getenv("CAIRN_RUN") && *getenv("CAIRN_RUN") ? getenv("CAIRN_RUN")
+          : crun                                        ? crun
+                                                        : "/run/cairn";
   if (C.root[0] != '/' || C.run[0] != '/')
     return err_usage(e, "--root and --run take absolute paths");
   C.runtime = runtime ? runtime : json_get_str(C.conf, "runtime");
@@ -206,28 +210,31 @@ static int run_command(const struct command *cmd, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"root", required_argument, NULL, 'r'},     {"run", required_argument, NULL, 'R'},
-      {"config", required_argument, NULL, 'c'},   {"runtime", required_argument, NULL, 't'},
-      {"cni-path", required_argument, NULL, 'n'}, {"debug", no_argument, NULL, 'D'},
-      {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'v'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
+                                       {"run", required_argument, NULL, 'R'},
+                                       {"config", required_argument, NULL, 'c'},
+                                       {"runtime", required_argument, NULL, 't'},
+                                       {"cni-path", required_argument, NULL, 'n'},
+                                       {"debug", no_argument, NULL, 'D'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'v'},
+                                       {NULL, 0, NULL, 0}};
   const char *root = NULL, *run = NULL, *conf = NULL, *runtime = NULL, *cni = NULL;
   int ch;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "+Dhv", opts, NULL)) != -1) {
     switch (ch) {
-    case 'r': root = optarg; break;
-    case 'R': run = optarg; break;
-    case 'c': conf = optarg; break;
-    case 't': runtime = optarg; break;
-    case 'n': cni = optarg; break;
-    case 'D': C.debug = 1; break;
-    case 'h': usage(stdout); return 0;
-    case 'v': printf("cairn version 0.1\n"); return 0;
-    default:
-      fprintf(stderr, "cairn: unknown flag: %s\nSee 'cairn --help'.\n", argv[optind - 1]);
-      return EXIT_CAIRN;
+      case 'r': root = optarg; break;
+      case 'R': run = optarg; break;
+      case 'c': conf = optarg; break;
+      case 't': runtime = optarg; break;
+      case 'n': cni = optarg; break;
+      case 'D': C.debug = 1; break;
+      case 'h': usage(stdout); return 0;
+      case 'v': printf("cairn version 0.1\n"); return 0;
+      default:
+        fprintf(stderr, "cairn: unknown flag: %s\nSee 'cairn --help'.\n", argv[optind - 1]);
+        return EXIT_CAIRN;
     }
   }
   if (optind >= argc) {

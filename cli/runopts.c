@@ -20,7 +20,7 @@ enum kind { K_BOOL, K_STR, K_LIST, K_LONG, K_SPEC };
 struct flag {
   const char *lng;
   char shrt;
-  int kind; /* enum kind, maybe | FWD */
+  int kind;   /* enum kind, maybe | FWD */
   size_t off; /* offset in struct run_opts */
 };
 
@@ -173,8 +173,7 @@ static int log_opt(struct run_opts *o, const char *v, struct err **e) {
   return 0;
 }
 
-int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *o,
-                   struct err **e) {
+int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *o, struct err **e) {
   memset(o, 0, sizeof *o);
   o->stop_timeout = -1;
   o->health_retries = -1;
@@ -207,11 +206,10 @@ int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *
     if (c == '?' || c == ':') {
       const char *bad = argv[optind - 1];
       if (c == ':')
-        return err_usage(e, "flag needs an argument: '%s' (see 'cairn %s --help')", bad,
-                         cmdname);
+        return err_usage(e, "flag needs an argument: '%s' (see 'cairn %s --help')", bad, cmdname);
       if (optopt)
-        return err_usage(e, "unknown shorthand flag: '%c' in -%c (see 'cairn %s --help')",
-                         optopt, optopt, cmdname);
+        return err_usage(e, "unknown shorthand flag: '%c' in -%c (see 'cairn %s --help')", optopt,
+                         optopt, cmdname);
       return err_usage(e, "unknown flag: %s (see 'cairn %s --help')", bad, cmdname);
     }
     const struct flag *f = NULL;
@@ -233,36 +231,33 @@ int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *
     if (strcmp(f->lng, "attach") == 0)
       continue;
     switch (k) {
-    case K_BOOL: {
-      bool v;
-      if (!parse_bool(optarg, &v))
-        return err_usage(e, "invalid argument \"%s\" for \"--%s\" flag: want true or false",
-                         optarg, f->lng);
-      *(bool *)field = v;
-      if ((f->kind & FWD) && v) {
-        cleanup_free char *fl = xasprintf("--%s", f->lng);
-        strv_push(&o->spec_args, fl);
+      case K_BOOL: {
+        bool v;
+        if (!parse_bool(optarg, &v))
+          return err_usage(e, "invalid argument \"%s\" for \"--%s\" flag: want true or false",
+                           optarg, f->lng);
+        *(bool *)field = v;
+        if ((f->kind & FWD) && v) {
+          cleanup_free char *fl = xasprintf("--%s", f->lng);
+          strv_push(&o->spec_args, fl);
+        }
+        continue;
       }
-      continue;
-    }
-    case K_STR:
-      free(*(char **)field);
-      *(char **)field = xstrdup(optarg);
-      if (strcmp(f->lng, "entrypoint") == 0)
-        o->entrypoint_set = true;
-      break;
-    case K_LIST:
-      strv_push((char ***)field, optarg);
-      break;
-    case K_LONG: {
-      long v;
-      if (parse_int(optarg, -1, 1L << 30, &v) < 0)
-        return err_usage(e, "invalid argument \"%s\" for \"--%s\" flag", optarg, f->lng);
-      *(long *)field = v;
-      break;
-    }
-    case K_SPEC:
-      break;
+      case K_STR:
+        free(*(char **)field);
+        *(char **)field = xstrdup(optarg);
+        if (strcmp(f->lng, "entrypoint") == 0)
+          o->entrypoint_set = true;
+        break;
+      case K_LIST: strv_push((char ***)field, optarg); break;
+      case K_LONG: {
+        long v;
+        if (parse_int(optarg, -1, 1L << 30, &v) < 0)
+          return err_usage(e, "invalid argument \"%s\" for \"--%s\" flag", optarg, f->lng);
+        *(long *)field = v;
+        break;
+      }
+      case K_SPEC: break;
     }
     if (k == K_SPEC || (f->kind & FWD)) {
       /* strv_push copies: push "--flag" and the value as two words */
@@ -272,8 +267,8 @@ int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *
     }
   }
   if (optind >= argc)
-    return err_usage(e, "'cairn %s' requires at least 1 argument (see 'cairn %s --help')",
-                     cmdname, cmdname);
+    return err_usage(e, "'cairn %s' requires at least 1 argument (see 'cairn %s --help')", cmdname,
+                     cmdname);
   o->image = argv[optind];
   for (int i = optind + 1; i < argc; i++)
     strv_push(&o->cmd, argv[i]);
@@ -285,8 +280,10 @@ int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *
                      o->name);
   if (o->pull != NULL && strcmp(o->pull, "always") != 0 && strcmp(o->pull, "missing") != 0 &&
       strcmp(o->pull, "never") != 0)
-    return err_usage(e, "invalid pull option: '%s': must be one of \"always\", \"missing\" or "
-                        "\"never\"", o->pull);
+    return err_usage(e,
+                     "invalid pull option: '%s': must be one of \"always\", \"missing\" or "
+                     "\"never\"",
+                     o->pull);
   if (o->restart != NULL) {
     const char *r = o->restart;
     bool ok = strcmp(r, "no") == 0 || strcmp(r, "always") == 0 ||
@@ -295,12 +292,16 @@ int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *
       long n;
       ok = parse_int(r + 11, 0, 1L << 30, &n) == 0;
       if (!ok)
-        return err_usage(e, "invalid restart policy '%s': maximum retry count must be a "
-                            "non-negative integer", r);
+        return err_usage(e,
+                         "invalid restart policy '%s': maximum retry count must be a "
+                         "non-negative integer",
+                         r);
     }
     if (!ok)
-      return err_usage(e, "invalid restart policy '%s': want no, always, unless-stopped or "
-                          "on-failure[:N]", r);
+      return err_usage(e,
+                       "invalid restart policy '%s': want no, always, unless-stopped or "
+                       "on-failure[:N]",
+                       r);
   }
   if (o->platform != NULL && strcmp(o->platform, "linux/amd64") != 0 &&
       strcmp(o->platform, "linux") != 0 && strcmp(o->platform, "amd64") != 0)
@@ -309,18 +310,32 @@ int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *
 }
 
 void run_opts_free(struct run_opts *o) {
-  char **strs[] = {&o->name, &o->network, &o->hostname, &o->restart, &o->runtime, &o->pull,
-                   &o->platform, &o->workdir, &o->user, &o->entrypoint, &o->stop_signal,
-                   &o->cidfile, &o->detach_keys, &o->log_max_size, &o->log_max_file,
-                   &o->health_cmd, &o->health_interval, &o->health_timeout,
+  char **strs[] = {&o->name,
+                   &o->network,
+                   &o->hostname,
+                   &o->restart,
+                   &o->runtime,
+                   &o->pull,
+                   &o->platform,
+                   &o->workdir,
+                   &o->user,
+                   &o->entrypoint,
+                   &o->stop_signal,
+                   &o->cidfile,
+                   &o->detach_keys,
+                   &o->log_max_size,
+                   &o->log_max_file,
+                   &o->health_cmd,
+                   &o->health_interval,
+                   &o->health_timeout,
                    &o->health_start_period};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
     free(*strs[i]);
     *strs[i] = NULL;
   }
-  char ***lists[] = {&o->spec_args, &o->ports, &o->volumes, &o->mounts, &o->labels,
-                     &o->add_hosts, &o->dns, &o->dns_search, &o->dns_opts, &o->aliases,
-                     &o->links, &o->volumes_from, &o->env, &o->cmd};
+  char ***lists[] = {&o->spec_args, &o->ports,        &o->volumes,    &o->mounts,   &o->labels,
+                     &o->add_hosts, &o->dns,          &o->dns_search, &o->dns_opts, &o->aliases,
+                     &o->links,     &o->volumes_from, &o->env,        &o->cmd};
   for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
     strv_free(*lists[i]);
     *lists[i] = NULL;

@@ -29,8 +29,7 @@ struct run_opts {
 /* Parse argv (argv[0] is the command name) up to IMAGE; the rest is the
  * command.  `create` takes the same flags; -d, --rm and -i/-t mean the
  * same when the container starts later. */
-int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *o,
-                   struct err **e);
+int run_opts_parse(int argc, char **argv, const char *cmdname, struct run_opts *o, struct err **e);
 void run_opts_free(struct run_opts *o);
 extern const char run_help[];
 

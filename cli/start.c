@@ -219,8 +219,8 @@ static int net_add(json_t *c, struct undo *u, struct err **e) {
   json_object_set_new(ns, "Gateway", json_string(gw ? gw : ""));
   json_t *ifs = json_get_arr(r, "interfaces");
   json_t *ifidx = json_object_get(ip0, "interface");
-  json_t *iface = json_is_integer(ifidx) ? json_array_get(ifs, (size_t)json_integer_value(ifidx))
-                                         : NULL;
+  json_t *iface =
+      json_is_integer(ifidx) ? json_array_get(ifs, (size_t)json_integer_value(ifidx)) : NULL;
   const char *mac = json_get_str(iface, "mac");
   json_object_set_new(ns, "MacAddress", json_string(mac ? mac : ""));
   json_object_set_new(ns, "SandboxKey", json_string(u->nspath));
@@ -233,8 +233,8 @@ static char *on_exit_cmd(const char *id) {
   cleanup_free char *run = sh_quote(C.run);
   cleanup_free char *conf = sh_quote(C.conf_path);
   cleanup_free char *self = sh_quote(C.self_exe);
-  return xasprintf("CAIRN_ROOT=%s CAIRN_RUN=%s CAIRN_CONFIG=%s exec %s container cleanup %s",
-                   root, run, conf, self, id);
+  return xasprintf("CAIRN_ROOT=%s CAIRN_RUN=%s CAIRN_CONFIG=%s exec %s container cleanup %s", root,
+                   run, conf, self, id);
 }
 
 static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err **e) {
@@ -265,8 +265,8 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
     u->netns = true;
     /* recorded before the attachment is made: a cairn killed during
      * cairn-net add leaves what cleanup finds and removes */
-    json_object_set_new(c, "attached", json_pack("{s:s,s:s}", "network", u->netname, "netns",
-                                                 u->nspath));
+    json_object_set_new(c, "attached",
+                        json_pack("{s:s,s:s}", "network", u->netname, "netns", u->nspath));
     if (ctr_save(c, e) < 0 || net_add(c, u, e) < 0)
       return -1;
   }
@@ -285,8 +285,8 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
   cleanup_free char *logp = ctr_file(id, "ctr.log");
   cleanup_free char *onexit = on_exit_cmd(id);
   cleanup_strv char **argv = NULL;
-  const char *head[] = {shim,   "--runtime", rtpath,  "--runtime-root", rtroot, "--id", id,
-                        "--bundle", bundle,  "--state", rundir,          "--log",  logp};
+  const char *head[] = {shim,       "--runtime", rtpath,    "--runtime-root", rtroot,  "--id", id,
+                        "--bundle", bundle,      "--state", rundir,           "--log", logp};
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
     strv_push(&argv, head[i]);
   if (json_is_true(json_object_get(c, "tty")))
@@ -313,8 +313,9 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
   cleanup_free char *now = fmt_now();
   json_t *st = json_object_get(c, "state");
   json_object_set_new(st, "status", json_string("running"));
-  json_object_set_new(st, "pid", json_object_get(r, "pid") ? json_incref(json_object_get(r, "pid"))
-                                                            : json_integer(0));
+  json_object_set_new(st, "pid",
+                      json_object_get(r, "pid") ? json_incref(json_object_get(r, "pid"))
+                                                : json_integer(0));
   json_object_set_new(st, "startedAt", json_string(now));
   json_object_set_new(st, "exitCode", json_integer(0));
   json_object_set_new(st, "oomKilled", json_false());

@@ -25,10 +25,11 @@
 #include "json.h"
 #include "mem.h"
 
-static const char *const names[] = {"created", "running", "restarting", "paused", "exited",
-                                     "dead"};
+static const char *const names[] = {"created", "running", "restarting", "paused", "exited", "dead"};
 
-const char *ctr_status_name(enum ctr_status s) { return names[s]; }
+const char *ctr_status_name(enum ctr_status s) {
+  return names[s];
+}
 
 bool shim_alive(const char *id) {
   cleanup_free char *p = ctr_run_file(id, "shim.lock");
@@ -220,38 +221,36 @@ static char *ago(const char *t) {
 
 char *ctr_status_text(const struct ctr_state *st) {
   switch (st->status) {
-  case ST_CREATED:
-    return xstrdup("Created");
-  case ST_RUNNING:
-  case ST_PAUSED: {
-    struct timespec ts, now;
-    struct err *e = NULL;
-    double d = 0;
-    if (st->started_at != NULL && parse_rfc3339(st->started_at, &ts, &e) == 0) {
-      clock_gettime(CLOCK_REALTIME, &now);
-      d = (double)(now.tv_sec - ts.tv_sec) + (double)(now.tv_nsec - ts.tv_nsec) / 1e9;
+    case ST_CREATED: return xstrdup("Created");
+    case ST_RUNNING:
+    case ST_PAUSED: {
+      struct timespec ts, now;
+      struct err *e = NULL;
+      double d = 0;
+      if (st->started_at != NULL && parse_rfc3339(st->started_at, &ts, &e) == 0) {
+        clock_gettime(CLOCK_REALTIME, &now);
+        d = (double)(now.tv_sec - ts.tv_sec) + (double)(now.tv_nsec - ts.tv_nsec) / 1e9;
+      }
+      err_free(&e);
+      cleanup_free char *dur = fmt_duration(d);
+      const char *health = "";
+      if (st->health != NULL && strcmp(st->health, "healthy") == 0)
+        health = " (healthy)";
+      else if (st->health != NULL && strcmp(st->health, "unhealthy") == 0)
+        health = " (unhealthy)";
+      else if (st->health != NULL && strcmp(st->health, "starting") == 0)
+        health = " (health: starting)";
+      return xasprintf("Up %s%s%s", dur, st->status == ST_PAUSED ? " (Paused)" : "", health);
     }
-    err_free(&e);
-    cleanup_free char *dur = fmt_duration(d);
-    const char *health = "";
-    if (st->health != NULL && strcmp(st->health, "healthy") == 0)
-      health = " (healthy)";
-    else if (st->health != NULL && strcmp(st->health, "unhealthy") == 0)
-      health = " (unhealthy)";
-    else if (st->health != NULL && strcmp(st->health, "starting") == 0)
-      health = " (health: starting)";
-    return xasprintf("Up %s%s%s", dur, st->status == ST_PAUSED ? " (Paused)" : "", health);
-  }
-  case ST_RESTARTING: {
-    cleanup_free char *a = ago(st->finished_at);
-    return xasprintf("Restarting (%d) %s", st->exit_code, a);
-  }
-  case ST_EXITED: {
-    cleanup_free char *a = ago(st->finished_at);
-    return xasprintf("Exited (%d) %s", st->exit_code, a);
-  }
-  case ST_DEAD:
-    return xstrdup("Dead");
+    case ST_RESTARTING: {
+      cleanup_free char *a = ago(st->finished_at);
+      return xasprintf("Restarting (%d) %s", st->exit_code, a);
+    }
+    case ST_EXITED: {
+      cleanup_free char *a = ago(st->finished_at);
+      return xasprintf("Exited (%d) %s", st->exit_code, a);
+    }
+    case ST_DEAD: return xstrdup("Dead");
   }
   return xstrdup("");
 }

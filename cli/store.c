@@ -26,16 +26,24 @@
 #include "json.h"
 #include "mem.h"
 
-char *ctr_dir(const char *id) { return xasprintf("%s/containers/%s", C.root, id); }
+char *ctr_dir(const char *id) {
+  return xasprintf("%s/containers/%s", C.root, id);
+}
 char *ctr_file(const char *id, const char *name) {
   return xasprintf("%s/containers/%s/%s", C.root, id, name);
 }
-char *ctr_run_dir(const char *id) { return xasprintf("%s/containers/%s", C.run, id); }
+char *ctr_run_dir(const char *id) {
+  return xasprintf("%s/containers/%s", C.run, id);
+}
 char *ctr_run_file(const char *id, const char *name) {
   return xasprintf("%s/containers/%s/%s", C.run, id, name);
 }
-char *ctr_netns_path(const char *id) { return xasprintf("%s/netns/%s", C.run, id); }
-char *runtime_root(void) { return xasprintf("%s/runtime", C.run); }
+char *ctr_netns_path(const char *id) {
+  return xasprintf("%s/netns/%s", C.run, id);
+}
+char *runtime_root(void) {
+  return xasprintf("%s/runtime", C.run);
+}
 
 static bool is_hex(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -44,7 +52,9 @@ static bool is_hex(const char *s, size_t n) {
   return true;
 }
 
-static bool is_id(const char *s) { return strlen(s) == 64 && is_hex(s, 64); }
+static bool is_id(const char *s) {
+  return strlen(s) == 64 && is_hex(s, 64);
+}
 
 json_t *ctr_load(const char *id, struct err **e) {
   cleanup_free char *p = ctr_file(id, "container.json");

@@ -15,7 +15,9 @@ struct table {
   char ***rows; /* each a NULL-terminated list of cells */
 };
 
-struct table *table_new(void) { return xcalloc(1, sizeof(struct table)); }
+struct table *table_new(void) {
+  return xcalloc(1, sizeof(struct table));
+}
 
 void table_add(struct table *t, const char *line) {
   if (t->nrows == t->cap) {

@@ -27,7 +27,9 @@ static void put(struct out *o, const char *s, size_t n) {
   o->p[o->len] = '\0';
 }
 
-static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
+static void puts_(struct out *o, const char *s) {
+  put(o, s, strlen(s));
+}
 
 static int cmp_keys(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);

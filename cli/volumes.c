@@ -31,7 +31,9 @@ int volume_name_valid(const char *name) {
   return 1;
 }
 
-char *volume_dir(const char *name) { return xasprintf("%s/volumes/%s/_data", C.root, name); }
+char *volume_dir(const char *name) {
+  return xasprintf("%s/volumes/%s/_data", C.root, name);
+}
 
 static bool dir_empty(const char *dir) {
   cleanup_dir DIR *d = opendir(dir);
@@ -69,9 +71,9 @@ static int volume_ensure(const char *name, const char *rootfs, const char *dst, 
 }
 
 static bool is_mode(const char *s) {
-  static const char *const modes[] = {"ro", "rw", "z", "Z", "private", "rprivate", "shared",
-                                      "rshared", "slave", "rslave", "nocopy", "consistent",
-                                      "cached", "delegated"};
+  static const char *const modes[] = {"ro",       "rw",         "z",       "Z",        "private",
+                                      "rprivate", "shared",     "rshared", "slave",    "rslave",
+                                      "nocopy",   "consistent", "cached",  "delegated"};
   cleanup_free char *c = xstrdup(s);
   char *save = NULL;
   for (char *m = strtok_r(c, ",", &save); m != NULL; m = strtok_r(NULL, ",", &save)) {
@@ -109,8 +111,10 @@ int volume_prepare(const char *spec, const char *rootfs, json_t *mounts, char **
     return err_usage(e, "invalid volume specification: '%s'", spec);
   }
   if (dst[0] != '/')
-    return err_usage(e, "invalid volume specification: '%s': invalid mount path: '%s' mount "
-                        "path must be absolute", spec, dst);
+    return err_usage(e,
+                     "invalid volume specification: '%s': invalid mount path: '%s' mount "
+                     "path must be absolute",
+                     spec, dst);
   if (!is_mode(mode))
     return err_usage(e, "invalid volume specification: '%s': invalid mode: %s", spec, mode);
   cleanup_free char *cdst = path_clean(dst);
@@ -127,9 +131,9 @@ int volume_prepare(const char *spec, const char *rootfs, json_t *mounts, char **
       if (mkdir_p(src, 0755, e) < 0)
         return err_wrap(e, "create bind source");
     }
-    json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "bind",
-                                            "Source", src, "Destination", cdst, "Mode", mode,
-                                            "RW", !ro, "Propagation", "rprivate"));
+    json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "bind", "Source",
+                                            src, "Destination", cdst, "Mode", mode, "RW", !ro,
+                                            "Propagation", "rprivate"));
     *out = xasprintf("%s:%s%s%s", src, cdst, *mode ? ":" : "", mode);
     return 0;
   }
@@ -139,16 +143,18 @@ int volume_prepare(const char *spec, const char *rootfs, json_t *mounts, char **
     random_id(anon);
     src = anon;
   } else if (!volume_name_valid(src)) {
-    return err_usage(e, "invalid volume specification: '%s': \"%s\" includes invalid characters "
-                        "for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are "
-                        "allowed; to bind a host directory, use an absolute path", spec, src);
+    return err_usage(e,
+                     "invalid volume specification: '%s': \"%s\" includes invalid characters "
+                     "for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are "
+                     "allowed; to bind a host directory, use an absolute path",
+                     spec, src);
   }
   if (volume_ensure(src, rootfs, cdst, e) < 0)
     return -1;
   cleanup_free char *data = volume_dir(src);
-  json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "volume", "Name", src,
-                        "Source", data, "Destination", cdst, "Driver", "local", "Mode", mode,
-                        "RW", !ro, "Propagation", "");
+  json_t *m =
+      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "volume", "Name", src, "Source", data,
+                "Destination", cdst, "Driver", "local", "Mode", mode, "RW", !ro, "Propagation", "");
   if (anonymous)
     json_object_set_new(m, "Anonymous", json_true());
   json_array_append_new(mounts, m);

@@ -50,7 +50,7 @@ cli_setup() {
   # Other suites on this host make cgroups and tables with "cairn" in their
   # names: look only at this test's (mounts and processes are this test's
   # by construction; network.bats counts veths itself).
-  LEAKS_PATTERNS="$T cairn-clitest-$TID $TABLE"
+  export LEAKS_PATTERNS="$T cairn-clitest-$TID $TABLE"
   leaks_snapshot
 }
 
