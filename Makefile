@@ -39,12 +39,7 @@ UNIT_TESTS :=
 .PHONY: all
 all: tools
 
-# A change of flags (SANITIZE=1 or not) rebuilds everything (the stamp is
-# written after the build.mk includes below).  Goals that build nothing
-# leave the stamp alone: `make print-tools` or `make clean` between
-# `make SANITIZE=1` and a test run must not force a rebuild.
 FLAGS_STAMP := $(O)/flags.stamp
-NOBUILD_GOALS := clean deps lint print-tools
 
 $(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -71,7 +66,10 @@ include $(wildcard tests/*/build.mk)
 # Components may add to ALL_PKGS in their build.mk, so this comes after.
 PKG_CFLAGS := $(shell pkg-config --cflags $(ALL_PKGS))
 
-# A change of flags (SANITIZE=1 or not) rebuilds everything.
+# A change of flags (SANITIZE=1 or not) rebuilds everything.  Goals that
+# build nothing leave the stamp alone: `make print-tools` or `make clean`
+# between `make SANITIZE=1` and a test run must not force a rebuild.
+NOBUILD_GOALS := clean deps lint print-tools
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(shell mkdir -p $(O) && echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $(O)/flags.new && \
   (cmp -s $(O)/flags.new $(FLAGS_STAMP) || mv $(O)/flags.new $(FLAGS_STAMP)); rm -f $(O)/flags.new)

@@ -44,9 +44,9 @@ static json_t *docker_config(json_t *cfg) {
   json_object_set_new(d, "Tty", json_false());
   json_object_set_new(d, "OpenStdin", json_false());
   json_object_set_new(d, "StdinOnce", json_false());
-  static const char *const rest[] = {"Env", "Cmd", "Healthcheck", "ArgsEscaped", "Image",
-                                     "Volumes", "WorkingDir", "Entrypoint", "OnBuild", "Labels",
-                                     "StopSignal", "Shell"};
+  static const char *const rest[] = {"Env",     "Cmd",     "Healthcheck", "ArgsEscaped",
+                                     "Image",   "Volumes", "WorkingDir",  "Entrypoint",
+                                     "OnBuild", "Labels",  "StopSignal",  "Shell"};
   for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
     json_t *v = json_object_get(src, rest[i]);
     if (v != NULL)
@@ -137,9 +137,8 @@ static json_t *inspect_one(struct store *s, json_t *index, struct image *img) {
 }
 
 int cmd_inspect(struct ctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+  static const struct option opts[] = {
+      {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
   int o;
   while ((o = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
     if (o == 'h') {
@@ -224,15 +223,15 @@ int cmd_history(struct ctx *c, int argc, char **argv, struct err **e) {
   int notrunc = 0, quiet = 0, json = 0, o;
   while ((o = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
     switch (o) {
-    case 'n': notrunc = 1; break;
-    case 'q': quiet = 1; break;
-    case 'j': json = 1; break;
-    case 'h':
-      fputs("Usage: cairn-image history [--no-trunc] [-q] [--json] IMAGE\n\n"
-            "Show the history of an image: IMAGE, CREATED, CREATED BY, SIZE, COMMENT.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "history: see 'cairn-image history --help'");
+      case 'n': notrunc = 1; break;
+      case 'q': quiet = 1; break;
+      case 'j': json = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image history [--no-trunc] [-q] [--json] IMAGE\n\n"
+              "Show the history of an image: IMAGE, CREATED, CREATED BY, SIZE, COMMENT.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "history: see 'cairn-image history --help'");
     }
   }
   if (argc - optind != 1)
@@ -256,16 +255,16 @@ int cmd_history(struct ctx *c, int argc, char **argv, struct err **e) {
         size = img.layers[li].size;
       li++;
     }
-    json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:I,s:s}", "Id", "<missing>", "Created",
-                                          json_get_str(h, "created") ?: "", "CreatedBy",
-                                          json_get_str(h, "created_by") ?: "", "Size",
-                                          (json_int_t)size, "Comment",
-                                          json_get_str(h, "comment") ?: ""));
+    json_array_append_new(rows,
+                          json_pack("{s:s,s:s,s:s,s:I,s:s}", "Id", "<missing>", "Created",
+                                    json_get_str(h, "created") ?: "", "CreatedBy",
+                                    json_get_str(h, "created_by") ?: "", "Size", (json_int_t)size,
+                                    "Comment", json_get_str(h, "comment") ?: ""));
   }
   for (; li < img.nlayers; li++) { /* layers the history does not cover */
     int64_t size = layer_size(&c->store, img.layers[li].diffid);
-    json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:I,s:s}", "Id", "<missing>", "Created",
-                                          "", "CreatedBy", "", "Size",
+    json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:I,s:s}", "Id", "<missing>", "Created", "",
+                                          "CreatedBy", "", "Size",
                                           (json_int_t)(size < 0 ? img.layers[li].size : size),
                                           "Comment", ""));
   }

@@ -26,7 +26,7 @@ struct load {
   const char *root; /* the unpacked archive */
   const char *name; /* the archive, for messages */
   uint64_t max;
-  json_t *loaded;   /* [ [ref or null, manifest desc, config digest] ] */
+  json_t *loaded; /* [ [ref or null, manifest desc, config digest] ] */
 };
 
 static int open_member(struct load *l, const char *rel, struct stat *st, struct err **e) {
@@ -49,13 +49,13 @@ static int import_blob(struct load *l, const char *rel, const char *want, int64_
   if (fd < 0)
     return -1;
   if (want_size >= 0 && st.st_size != want_size)
-    return err_setc(e, ERR_USAGE, 0, "%s: '%s': size %lld, but the descriptor says %lld",
-                    l->name, rel, (long long)st.st_size, (long long)want_size);
+    return err_setc(e, ERR_USAGE, 0, "%s: '%s': size %lld, but the descriptor says %lld", l->name,
+                    rel, (long long)st.st_size, (long long)want_size);
   if (sha256_fd(fd, out, e) < 0)
     return err_wrap(e, "%s", l->name);
   if (want != NULL && strcmp(want, out) != 0)
-    return err_setc(e, ERR_USAGE, 0, "%s: '%s': digest mismatch: expected %s, got %s", l->name,
-                    rel, want, out);
+    return err_setc(e, ERR_USAGE, 0, "%s: '%s': digest mismatch: expected %s, got %s", l->name, rel,
+                    want, out);
   if (store_has_blob(l->s, out))
     return 0;
   if (fsync(fd) < 0)
@@ -93,8 +93,8 @@ static int finish_image(struct load *l, json_t *desc, json_t *refs, struct err *
   if (r == 0) {
     size_t i;
     json_t *ref;
-    json_array_foreach(refs, i, ref) json_array_append_new(
-        l->loaded, json_pack("[O,O,s]", ref, desc, img.config_digest));
+    json_array_foreach(refs, i, ref)
+        json_array_append_new(l->loaded, json_pack("[O,O,s]", ref, desc, img.config_digest));
     if (json_array_size(refs) == 0)
       json_array_append_new(l->loaded, json_pack("[n,O,s]", desc, img.config_digest));
   }
@@ -129,13 +129,12 @@ static int load_docker(struct load *l, struct err **e) {
       return err_wrap(e, "%s: config '%s'", l->name, cfgname);
     json_t *ids = json_get_arr(json_get_obj(cfg, "rootfs"), "diff_ids");
     if (json_array_size(ids) != json_array_size(layers))
-      return err_setc(e, ERR_USAGE, 0, "%s: config '%s' lists %zu diff_ids for %zu layers",
-                      l->name, cfgname, json_array_size(ids), json_array_size(layers));
+      return err_setc(e, ERR_USAGE, 0, "%s: config '%s' lists %zu diff_ids for %zu layers", l->name,
+                      cfgname, json_array_size(ids), json_array_size(layers));
     json_t *ldescs = json_array();
-    cleanup_json json_t *m = json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:o}", "schemaVersion", 2,
-                                       "mediaType", MT_OCI_MANIFEST, "config", "mediaType",
-                                       MT_OCI_CONFIG, "digest", cfgd, "size",
-                                       (json_int_t)0, "layers", ldescs);
+    cleanup_json json_t *m = json_pack(
+        "{s:i,s:s,s:{s:s,s:s,s:I},s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST, "config",
+        "mediaType", MT_OCI_CONFIG, "digest", cfgd, "size", (json_int_t)0, "layers", ldescs);
     struct stat st;
     size_t k;
     json_t *lname;
@@ -328,19 +327,19 @@ int cmd_load(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   while ((o = getopt_long(argc, argv, "i:qh", opts, NULL)) != -1) {
     switch (o) {
-    case 'i': input = optarg; break;
-    case 'q': quiet = 1; break;
-    case 'm':
-      if (parse_max_size(optarg, &max, e) < 0)
-        return -1;
-      break;
-    case 'h':
-      fputs("Usage: cairn-image load [-i FILE] [-q] [--max-layer-size SIZE]\n\n"
-            "Load images from a docker-archive or an OCI archive (a tar, maybe\n"
-            "compressed) read from FILE or stdin.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "load: see 'cairn-image load --help'");
+      case 'i': input = optarg; break;
+      case 'q': quiet = 1; break;
+      case 'm':
+        if (parse_max_size(optarg, &max, e) < 0)
+          return -1;
+        break;
+      case 'h':
+        fputs("Usage: cairn-image load [-i FILE] [-q] [--max-layer-size SIZE]\n\n"
+              "Load images from a docker-archive or an OCI archive (a tar, maybe\n"
+              "compressed) read from FILE or stdin.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "load: see 'cairn-image load --help'");
     }
   }
   if (optind != argc)

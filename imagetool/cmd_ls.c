@@ -68,29 +68,27 @@ static int matches(const struct row *r, const char *filter_name, const char *fil
 }
 
 int cmd_ls(struct ctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-                                       {"digests", no_argument, NULL, 'd'},
-                                       {"no-trunc", no_argument, NULL, 'n'},
-                                       {"json", no_argument, NULL, 'j'},
-                                       {"format", required_argument, NULL, 'f'},
-                                       {"all", no_argument, NULL, 'a'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+  static const struct option opts[] = {
+      {"quiet", no_argument, NULL, 'q'},        {"digests", no_argument, NULL, 'd'},
+      {"no-trunc", no_argument, NULL, 'n'},     {"json", no_argument, NULL, 'j'},
+      {"format", required_argument, NULL, 'f'}, {"all", no_argument, NULL, 'a'},
+      {"help", no_argument, NULL, 'h'},         {0}};
   int quiet = 0, digests = 0, notrunc = 0, json = 0, o;
   while ((o = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
     switch (o) {
-    case 'q': quiet = 1; break;
-    case 'd': digests = 1; break;
-    case 'n': notrunc = 1; break;
-    case 'j': json = 1; break;
-    case 'a': break;
-    case 'f':
-      if (strcmp(optarg, "json") != 0)
-        return err_usage(e, "ls: --format: only 'json' is supported here (cairn formats templates)");
-      json = 1;
-      break;
-    case 'h': fputs(usage, stdout); return 0;
-    default: return err_usage(e, "ls: see 'cairn-image ls --help'");
+      case 'q': quiet = 1; break;
+      case 'd': digests = 1; break;
+      case 'n': notrunc = 1; break;
+      case 'j': json = 1; break;
+      case 'a': break;
+      case 'f':
+        if (strcmp(optarg, "json") != 0)
+          return err_usage(e,
+                           "ls: --format: only 'json' is supported here (cairn formats templates)");
+        json = 1;
+        break;
+      case 'h': fputs(usage, stdout); return 0;
+      default: return err_usage(e, "ls: see 'cairn-image ls --help'");
     }
   }
   if (argc - optind > 1)
@@ -164,12 +162,11 @@ int cmd_ls(struct ctx *c, int argc, char **argv, struct err **e) {
     cleanup_json json_t *out = json_array();
     for (size_t k = 0; k < n; k++) {
       struct row *r = &rows[k];
-      json_array_append_new(
-          out, json_pack("{s:s,s:o,s:s,s:s,s:s,s:o,s:I}", "Id", r->id, "Ref",
-                         r->ref ? json_string(r->ref) : json_null(), "Repository", r->repo, "Tag",
-                         r->tag, "Digest", r->digest, "Created",
-                         r->created ? json_string(r->created) : json_null(), "Size",
-                         (json_int_t)r->size));
+      json_array_append_new(out, json_pack("{s:s,s:o,s:s,s:s,s:s,s:o,s:I}", "Id", r->id, "Ref",
+                                           r->ref ? json_string(r->ref) : json_null(), "Repository",
+                                           r->repo, "Tag", r->tag, "Digest", r->digest, "Created",
+                                           r->created ? json_string(r->created) : json_null(),
+                                           "Size", (json_int_t)r->size));
     }
     cleanup_free char *text = json_dump_compact(out);
     puts(text);

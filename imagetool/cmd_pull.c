@@ -21,8 +21,7 @@
 #include "registry.h"
 
 static const char *const accept_manifests[] = {
-    "Accept: " MT_OCI_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_MANIFEST ", " MT_DOCKER_LIST,
-    NULL};
+    "Accept: " MT_OCI_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_MANIFEST ", " MT_DOCKER_LIST, NULL};
 
 /* The media type without parameters, or NULL for the generic ones that
  * say nothing about a manifest. */
@@ -53,10 +52,13 @@ int fetch_manifest(struct registry *r, const char *what, const char *want, struc
     struct http_req q = {.method = "GET", .url = url, .headers = accept_manifests, .body_fd = -1};
     struct err *le = NULL;
     int rc = registry_do(r, &q, &p, &le);
-    if (rc == 0 && p.status != 200)
-      rc = p.status == 404 ? registry_error(&p, &le, "manifest for %s/%s:%s not found", r->domain,
-                                            r->repo, what)
-                           : registry_error(&p, &le, "manifest %s", what);
+    if (rc == 0 && p.status != 200) {
+      const char *sep = strncmp(what, "sha256:", 7) == 0 ? "@" : ":";
+      rc = p.status == 404
+               ? registry_error(&p, &le, "manifest for %s/%s%s%s not found", r->domain, r->repo,
+                                sep, what)
+               : registry_error(&p, &le, "pull %s/%s%s%s", r->domain, r->repo, sep, what);
+    }
     if (rc < 0) {
       http_resp_free(&p);
       if (r->eps[ep].mirror) { /* a mirror that fails is skipped */
@@ -74,9 +76,9 @@ int fetch_manifest(struct registry *r, const char *what, const char *want, struc
       return r2;
     }
     if (p.digest != NULL && digest_valid(p.digest) && strcmp(p.digest, out->digest) != 0) {
-      int r2 = err_setc(e, ERR_USAGE, 0,
-                        "manifest %s: the registry says digest %s, the bytes are %s", what,
-                        p.digest, out->digest);
+      int r2 =
+          err_setc(e, ERR_USAGE, 0, "manifest %s: the registry says digest %s, the bytes are %s",
+                   what, p.digest, out->digest);
       http_resp_free(&p);
       return r2;
     }
@@ -205,7 +207,8 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
   json_error_t je;
   cfg = json_loadb(cfg_text, cfg_len, JSON_REJECT_DUPLICATES, &je);
   if (cfg == NULL) {
-    rc = err_setc(e, ERR_USAGE, 0, "%s: config %s: not JSON: %s", refstr, img.config_digest, je.text);
+    rc = err_setc(e, ERR_USAGE, 0, "%s: config %s: not JSON: %s", refstr, img.config_digest,
+                  je.text);
     goto out;
   }
   if ((rc = image_parse_config(&img, cfg, refstr, e)) < 0)
@@ -223,7 +226,7 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
   }
 have:
   desc = json_pack("{s:s,s:s,s:I}", "mediaType", img.manifest_type, "digest", img.manifest_digest,
-                "size", (json_int_t)(man->body ? man->len : 0));
+                   "size", (json_int_t)(man->body ? man->len : 0));
   if (man->body == NULL) { /* found locally by digest */
     size_t n = 0;
     cleanup_free char *b = store_read_blob(s, img.manifest_digest, &n, e);
@@ -278,33 +281,34 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   while ((o = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
     switch (o) {
-    case 'p': po.platform = optarg; break;
-    case 'q': quiet = 1; break;
-    case 'P': progress = optarg; break;
-    case 'c': {
-      char *end;
-      long n = strtol(optarg, &end, 10);
-      if (*end || n < 1 || n > 64)
-        return err_usage(e, "--max-concurrent-downloads: expected 1 to 64, not '%s'", optarg);
-      po.parallel = (int)n;
-      break;
-    }
-    case 'm':
-      if (parse_max_size(optarg, &po.max_size, e) < 0)
-        return -1;
-      break;
-    case 'h':
-      fputs("Usage: cairn-image pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
-            "Pull an image from a registry.  Progress on stderr; the result on stdout as\n"
-            "JSON: {\"ref\",\"digest\",\"id\",\"config\"}.\n\n"
-            "      --platform OS/ARCH[/VARIANT]   from a multi-platform image (default: this host)\n"
-            "  -q, --quiet                        no progress\n"
-            "      --progress auto|tty|plain|json how to show progress (default auto)\n"
-            "      --max-concurrent-downloads N   parallel layer downloads (default 3)\n"
-            "      --max-layer-size SIZE          refuse layers bigger than this uncompressed\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "pull: see 'cairn-image pull --help'");
+      case 'p': po.platform = optarg; break;
+      case 'q': quiet = 1; break;
+      case 'P': progress = optarg; break;
+      case 'c': {
+        char *end;
+        long n = strtol(optarg, &end, 10);
+        if (*end || n < 1 || n > 64)
+          return err_usage(e, "--max-concurrent-downloads: expected 1 to 64, not '%s'", optarg);
+        po.parallel = (int)n;
+        break;
+      }
+      case 'm':
+        if (parse_max_size(optarg, &po.max_size, e) < 0)
+          return -1;
+        break;
+      case 'h':
+        fputs("Usage: cairn-image pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
+              "Pull an image from a registry.  Progress on stderr; the result on stdout as\n"
+              "JSON: {\"ref\",\"digest\",\"id\",\"config\"}.\n\n"
+              "      --platform OS/ARCH[/VARIANT]   from a multi-platform image (default: this "
+              "host)\n"
+              "  -q, --quiet                        no progress\n"
+              "      --progress auto|tty|plain|json how to show progress (default auto)\n"
+              "      --max-concurrent-downloads N   parallel layer downloads (default 3)\n"
+              "      --max-layer-size SIZE          refuse layers bigger than this uncompressed\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "pull: see 'cairn-image pull --help'");
     }
   }
   if (argc - optind != 1)

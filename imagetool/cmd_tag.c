@@ -47,9 +47,9 @@ int cmd_tag(struct ctx *c, int argc, char **argv, struct err **e) {
 }
 
 struct rm_arg {
-  const char *ref;    /* untag this ref; NULL: drop every entry of manifest */
+  const char *ref; /* untag this ref; NULL: drop every entry of manifest */
   const char *manifest;
-  int deleted;        /* no entry names the manifest any more */
+  int deleted; /* no entry names the manifest any more */
 };
 
 static int rm_fn(json_t *index, void *argp, int *changed, struct err **e) {
@@ -173,16 +173,16 @@ int cmd_rm(struct ctx *c, int argc, char **argv, struct err **e) {
   int force = 0, noprune = 0, o;
   while ((o = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
     switch (o) {
-    case 'f': force = 1; break;
-    case 'n': noprune = 1; break;
-    case 'h':
-      fputs("Usage: cairn-image rm [-f] [--no-prune] IMAGE...\n\n"
-            "Untag images; an image loses its data with its last name.  An image a\n"
-            "container uses (its container.json under $CAIRN_ROOT/containers) is kept\n"
-            "unless -f.  An image id with names in several repositories needs -f.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "rm: see 'cairn-image rm --help'");
+      case 'f': force = 1; break;
+      case 'n': noprune = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image rm [-f] [--no-prune] IMAGE...\n\n"
+              "Untag images; an image loses its data with its last name.  An image a\n"
+              "container uses (its container.json under $CAIRN_ROOT/containers) is kept\n"
+              "unless -f.  An image id with names in several repositories needs -f.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "rm: see 'cairn-image rm --help'");
     }
   }
   if (optind >= argc)
@@ -224,15 +224,15 @@ int cmd_prune(struct ctx *c, int argc, char **argv, struct err **e) {
   int all = 0, o;
   while ((o = getopt_long(argc, argv, "afh", opts, NULL)) != -1) {
     switch (o) {
-    case 'a': all = 1; break;
-    case 'f': break;
-    case 'h':
-      fputs("Usage: cairn-image prune [-a]\n\n"
-            "Remove untagged images (with -a: every image no container uses), then\n"
-            "blobs and layer dirs nothing references and leftovers of interrupted pulls.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "prune: see 'cairn-image prune --help'");
+      case 'a': all = 1; break;
+      case 'f': break;
+      case 'h':
+        fputs("Usage: cairn-image prune [-a]\n\n"
+              "Remove untagged images (with -a: every image no container uses), then\n"
+              "blobs and layer dirs nothing references and leftovers of interrupted pulls.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "prune: see 'cairn-image prune --help'");
     }
   }
   struct store *s = ctx_store(c, e);

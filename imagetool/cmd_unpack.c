@@ -22,6 +22,16 @@
 #include "mem.h"
 #include "tree.h"
 
+/* mkdir, and mkdir -p only when a parent is missing (one syscall in the
+ * common case). */
+static int ensure_dir(const char *path, mode_t mode, struct err **e) {
+  if (mkdir(path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return err_set(e, errno, "mkdir '%s'", path);
+  return mkdir_p(path, mode, e);
+}
+
 /* 1 when path is the root of a mount (its device differs from its
  * parent's, or it is the same dir mounted on itself). */
 static int is_mountpoint(const char *path) {
@@ -81,22 +91,33 @@ static int mount_new_api(char **lowers, size_t n, const char *upper, const char 
   return 0;
 }
 
-/* mount(2): one options string of at most a page; the lower dirs are given
- * relative to the layers dir (the cwd) to fit as many as possible. */
-static int mount_old_api(const struct store *s, char **lowers, size_t n, const char *upper,
-                         const char *work, const char *target, struct err **e) {
+static char *old_api_opts(const struct store *s, char **lowers, size_t n, const char *upper,
+                          const char *work, int relative) {
   cleanup_free char *opts = xstrdup("lowerdir=");
   for (size_t i = 0; i < n; i++) {
-    const char *rel = strncmp(lowers[i], s->layers, strlen(s->layers)) == 0
+    const char *rel = relative && strncmp(lowers[i], s->layers, strlen(s->layers)) == 0
                           ? lowers[i] + strlen(s->layers) + 1
                           : lowers[i];
     char *o = xasprintf("%s%s%s", opts, i ? ":" : "", rel);
     free(opts);
     opts = o;
   }
-  char *o = xasprintf("%s,upperdir=%s,workdir=%s", opts, upper, work);
+  return xasprintf("%s,upperdir=%s,workdir=%s", opts, upper, work);
+}
+
+/* mount(2): one options string of at most a page.  Absolute lower dirs
+ * when they fit (prune recognises them in mountinfo), else relative to the
+ * layers dir (the cwd) to fit as many as possible. */
+static int mount_old_api(const struct store *s, char **lowers, size_t n, const char *upper,
+                         const char *work, const char *target, struct err **e) {
+  cleanup_free char *opts = old_api_opts(s, lowers, n, upper, work, 0);
+  if (strlen(opts) < 4096) {
+    if (mount("overlay", target, "overlay", 0, opts) < 0)
+      return err_set(e, errno, "mount overlay on '%s'", target);
+    return 0;
+  }
   free(opts);
-  opts = o;
+  opts = old_api_opts(s, lowers, n, upper, work, 1);
   if (strlen(opts) >= 4096)
     return err_setc(e, ERR_USAGE, 0, "too many layers (%zu) for this kernel's overlay mount", n);
   cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -121,6 +142,7 @@ static int merge_dir(int src, int dst, const char *rel, struct err **e) {
     close(sdup);
     return err_set(e, errno, "opendir '%s'", rel);
   }
+  rewinddir(d); /* a dup shares the position with src */
   struct dirent *de;
   while ((errno = 0, de = readdir(d)) != NULL) {
     const char *n = de->d_name;
@@ -194,24 +216,27 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (o) {
-    case 'c': copy = 1; break;
-    case 'm':
-      if (parse_max_size(optarg, &max, e) < 0)
-        return -1;
-      break;
-    case 'h':
-      fputs("Usage: cairn-image unpack [--copy] IMAGE BUNDLE\n\n"
-            "Make BUNDLE/rootfs: an overlay of the image's layer dirs with BUNDLE/upper\n"
-            "and BUNDLE/work beside it; with --copy, a plain copy (no overlay needed).\n"
-            "Layers not extracted yet are extracted first.  'umount BUNDLE' undoes the mount.\n",
-            stdout);
-      return 0;
-    default: return err_usage(e, "unpack: see 'cairn-image unpack --help'");
+      case 'c': copy = 1; break;
+      case 'm':
+        if (parse_max_size(optarg, &max, e) < 0)
+          return -1;
+        break;
+      case 'h':
+        fputs("Usage: cairn-image unpack [--copy] IMAGE BUNDLE\n\n"
+              "Make BUNDLE/rootfs: an overlay of the image's layer dirs with BUNDLE/upper\n"
+              "and BUNDLE/work beside it; with --copy, a plain copy (no overlay needed).\n"
+              "Layers not extracted yet are extracted first.  'umount BUNDLE' undoes the mount.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "unpack: see 'cairn-image unpack --help'");
     }
   }
   if (argc - optind != 2)
     return err_usage(e, "unpack: IMAGE and BUNDLE are required");
-  const char *name = argv[optind], *bundle = argv[optind + 1];
+  const char *name = argv[optind];
+  /* absolute: the overlay options must not depend on the cwd */
+  cleanup_free char *cwd = argv[optind + 1][0] == '/' ? NULL : getcwd(NULL, 0);
+  cleanup_free char *bundle = cwd ? path_join(cwd, argv[optind + 1]) : xstrdup(argv[optind + 1]);
   struct store *s = ctx_store(c, e);
   if (s == NULL)
     return -1;
@@ -246,12 +271,18 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
     n = 1;
     r = mkdir_p(lowers[0], 0755, e);
   }
-  if (r == 0 && (mkdir_p(bundle, 0711, e) < 0 || mkdir_p(rootfs, 0755, e) < 0))
+  int had_rootfs = access(rootfs, F_OK) == 0;
+  if (r == 0 && (ensure_dir(bundle, 0711, e) < 0 || ensure_dir(rootfs, 0755, e) < 0))
     r = -1;
   if (r == 0 && copy) {
     r = copy_rootfs(lowers, n, rootfs, e);
+    if (r < 0 && !had_rootfs) { /* no half-made rootfs stays */
+      struct err *ig = NULL;
+      rm_rf(rootfs, &ig);
+      err_free(&ig);
+    }
   } else if (r == 0) {
-    if (mkdir_p(upper, 0755, e) < 0 || mkdir_p(work, 0700, e) < 0)
+    if (ensure_dir(upper, 0755, e) < 0 || ensure_dir(work, 0700, e) < 0)
       r = -1;
     if (r == 0) {
       r = mount_new_api(lowers, n, upper, work, rootfs, e);

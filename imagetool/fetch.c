@@ -25,7 +25,7 @@ struct job {
   const struct layer_desc *l;
   char id[13]; /* short id for progress: blob digest hex, 12 chars */
   int need_blob, need_extract;
-  int dup_of;  /* -1, or the job that brings the same blob */
+  int dup_of; /* -1, or the job that brings the same blob */
   enum state st;
   /* the blob file: temp (downloading) or the store's (local extraction) */
   char *path;
@@ -36,7 +36,7 @@ struct job {
   int retries;
   uint64_t range_from; /* this transfer asked for bytes from here on */
   int first_data;      /* no byte of this transfer's body seen yet */
-  int bad; /* its bytes or content were proven wrong: no resuming them */
+  int bad;             /* its bytes or content were proven wrong: no resuming them */
   CURL *easy;
   struct curl_slist *hdrs;
   long status;
@@ -440,7 +440,7 @@ static int setup_job(struct fetch *f, struct job *j, struct err **e) {
     if (open_partial(j, e) < 0)
       return -1;
     j->avail = j->got;
-    job_progress(j, j->got > 0 ? "Resuming" : "Pulling fs layer", 0, 0);
+    job_progress(j, "Pulling fs layer", 0, 0);
   } else { /* the blob is here: extract it */
     j->path = store_blob_path(f->s, j->l->digest);
     j->fd = open(j->path, O_RDONLY | O_CLOEXEC);

@@ -81,7 +81,7 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 static int set_has(const struct set *s, const char *hex) {
-  return bsearch(&hex, s->v, s->n, sizeof(char *), cmp_str) != NULL;
+  return s->n > 0 && bsearch(&hex, s->v, s->n, sizeof(char *), cmp_str) != NULL;
 }
 
 static void set_free(struct set *s) {
@@ -119,31 +119,33 @@ static int mark(const struct store *s, const char *digest, int depth, struct set
     json_array_foreach(json_get_arr(json_get_obj(c, "rootfs"), "diff_ids"), i, d)
         set_add(diffids, json_string_value(d) ?: "");
   }
-  json_array_foreach(json_get_arr(m, "layers"), i, d) set_add(blobs, json_get_str(d, "digest") ?: "");
+  json_array_foreach(json_get_arr(m, "layers"), i, d)
+      set_add(blobs, json_get_str(d, "digest") ?: "");
   return 0;
 }
 
-/* Layer dirs some overlay mount still uses: their hex appears in the mount
- * options of an overlay in mountinfo (whatever the path form). */
-static void mounted_layers(struct set *out) {
+/* Layer dirs some overlay mount still uses: "<layers>/<hex>" appears in the
+ * options of an overlay in mountinfo.  (Other stores' mounts of the same
+ * layer name other paths, so they do not count.) */
+static void mounted_layers(const struct store *s, struct set *out) {
   cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
   if (f == NULL)
     return;
+  cleanup_free char *prefix = xasprintf("%s/", s->layers);
+  size_t pl = strlen(prefix);
   char *line = NULL;
   size_t cap = 0;
   while (getline(&line, &cap, f) > 0) {
     char *sep = strstr(line, " - overlay ");
     if (sep == NULL)
       continue;
-    for (char *p = sep; *p; p++) {
-      size_t n = strspn(p, "0123456789abcdef");
-      if (n == DIGEST_HEX_LEN) {
+    for (char *p = strstr(sep, prefix); p != NULL; p = strstr(p + 1, prefix)) {
+      const char *h = p + pl;
+      if (strspn(h, "0123456789abcdef") == DIGEST_HEX_LEN) {
         char d[DIGEST_STR_LEN + 1];
-        snprintf(d, sizeof(d), "sha256:%.*s", DIGEST_HEX_LEN, p);
+        snprintf(d, sizeof(d), "sha256:%.*s", DIGEST_HEX_LEN, h);
         set_add(out, d);
       }
-      if (n > 0)
-        p += n - 1;
     }
   }
   free(line);
@@ -176,9 +178,11 @@ int store_gc(const struct store *s, int blocking, int tmp_too, struct gc_stats *
     if (mark(s, json_get_str(m, "digest") ?: "", 0, &blobs, &diffids, e) < 0)
       goto out;
   }
-  mounted_layers(&diffids);
-  qsort(blobs.v, blobs.n, sizeof(char *), cmp_str);
-  qsort(diffids.v, diffids.n, sizeof(char *), cmp_str);
+  mounted_layers(s, &diffids);
+  if (blobs.n > 0)
+    qsort(blobs.v, blobs.n, sizeof(char *), cmp_str);
+  if (diffids.n > 0)
+    qsort(diffids.v, diffids.n, sizeof(char *), cmp_str);
   DIR *d = opendir(s->blobs);
   struct dirent *de;
   while (d != NULL && (de = readdir(d)) != NULL) {

@@ -23,7 +23,6 @@ struct gc_stats {
  * (partial downloads a later pull would resume).  Needs the gc lock
  * exclusively: when blocking is 0 and another process holds it (a pull in
  * progress), nothing is done and 0 is returned. */
-int store_gc(const struct store *s, int blocking, int tmp_too, struct gc_stats *st,
-             struct err **e);
+int store_gc(const struct store *s, int blocking, int tmp_too, struct gc_stats *st, struct err **e);
 
 #endif

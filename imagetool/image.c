@@ -1,5 +1,6 @@
 #include "image.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,8 +60,8 @@ static int check_desc(json_t *d, const char *what, const char *name, const char 
                       const char **digest, int64_t *size, struct err **e) {
   json_int_t sz = -1;
   *mt = NULL;
-  if (json_unpack_err(d, e, name, "{s?s,s:s,s:I}", "mediaType", mt, "digest", digest, "size",
-                      &sz) < 0)
+  if (json_unpack_err(d, e, name, "{s?s,s:s,s:I}", "mediaType", mt, "digest", digest, "size", &sz) <
+      0)
     return err_wrap(e, "%s", what);
   if (!digest_valid(*digest))
     return err_setc(e, ERR_USAGE, 0, "%s: %s: invalid digest '%s'", name, what, *digest);
@@ -87,8 +88,8 @@ int image_parse_manifest(struct image *img, json_t *man, const char *mt, const c
                     name, own, mt);
   json_int_t sv = 0;
   json_t *cfg = NULL, *layers = NULL;
-  if (json_unpack_err(man, e, name, "{s:I,s:o,s:o}", "schemaVersion", &sv, "config", &cfg,
-                      "layers", &layers) < 0)
+  if (json_unpack_err(man, e, name, "{s:I,s:o,s:o}", "schemaVersion", &sv, "config", &cfg, "layers",
+                      &layers) < 0)
     return -1;
   if (sv != 2)
     return err_setc(e, ERR_USAGE, 0, "%s: unsupported manifest schemaVersion %lld", name,
@@ -145,21 +146,21 @@ int image_parse_config(struct image *img, json_t *cfg, const char *name, struct 
 int platform_parse(const char *s, struct platform *p, struct err **e) {
   memset(p, 0, sizeof(*p));
   if (s == NULL) {
-    strcpy(p->os, "linux");
+    snprintf(p->os, sizeof(p->os), "linux");
 #if defined(__x86_64__)
-    strcpy(p->arch, "amd64");
+    snprintf(p->arch, sizeof(p->arch), "amd64");
 #elif defined(__aarch64__)
-    strcpy(p->arch, "arm64");
+    snprintf(p->arch, sizeof(p->arch), "arm64");
 #elif defined(__i386__)
-    strcpy(p->arch, "386");
+    snprintf(p->arch, sizeof(p->arch), "386");
 #elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    strcpy(p->arch, "ppc64le");
+    snprintf(p->arch, sizeof(p->arch), "ppc64le");
 #elif defined(__s390x__)
-    strcpy(p->arch, "s390x");
+    snprintf(p->arch, sizeof(p->arch), "s390x");
 #elif defined(__riscv) && __riscv_xlen == 64
-    strcpy(p->arch, "riscv64");
+    snprintf(p->arch, sizeof(p->arch), "riscv64");
 #elif defined(__arm__)
-    strcpy(p->arch, "arm");
+    snprintf(p->arch, sizeof(p->arch), "arm");
 #else
 #error "unknown architecture: add its OCI name"
 #endif

@@ -12,10 +12,10 @@
 enum compression { COMP_NONE, COMP_GZIP, COMP_ZSTD };
 
 struct layer_desc {
-  char *digest;     /* of the blob as stored (compressed) */
+  char *digest; /* of the blob as stored (compressed) */
   char *media_type;
-  int64_t size;     /* of the blob */
-  char *diffid;     /* of the uncompressed tar, from the config */
+  int64_t size; /* of the blob */
+  char *diffid; /* of the uncompressed tar, from the config */
   enum compression comp;
 };
 

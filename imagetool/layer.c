@@ -19,8 +19,8 @@
 #include "mem.h"
 #include "tree.h"
 
-#define CBUF_SIZE (1u << 20)  /* compressed reads */
-#define TBUF_SIZE (1u << 20)  /* decompressed tar bytes handed to the tar reader */
+#define CBUF_SIZE (1u << 20) /* compressed reads */
+#define TBUF_SIZE (1u << 20) /* decompressed tar bytes handed to the tar reader */
 
 struct dirtime {
   char *path;
@@ -42,10 +42,11 @@ struct x {
   /* The last parent dir opened, reused for its siblings. */
   char *cache_path;
   int cache_fd;
+  int cache_sgid; /* the cached dir is setgid: what is created inside takes its group */
   struct dirtime *dirs;
   size_t ndirs, capdirs;
   size_t capl;
-  int euid;
+  int euid, egid;
 };
 
 static la_ssize_t raw_read(struct archive *a, void *arg, const void **buf) {
@@ -159,6 +160,8 @@ static int parent_fd(struct x *x, const char *parent, struct err **e) {
     return -1;
   x->cache_path = xstrdup(parent);
   x->cache_fd = fd;
+  struct stat st;
+  x->cache_sgid = fstat(fd, &st) < 0 || (st.st_mode & S_ISGID) != 0;
   return fd;
 }
 
@@ -208,13 +211,28 @@ static int chown_ok(struct x *x) {
   return errno == EPERM && x->euid != 0;
 }
 
+/* Whether a node we just created, as ourselves, with the entry's
+ * permission bits, already has the owner and mode the entry wants: then the
+ * chown and chmod are skipped (a syscall each, for every file).  Not inside
+ * a setgid dir (the group and bit are inherited), not for set-id or sticky
+ * bits (create does not set them all, chown would clear them). */
+static int fresh_ok(struct x *x, struct archive_entry *ent) {
+  return !x->cache_sgid && archive_entry_uid(ent) == x->euid && archive_entry_gid(ent) == x->egid &&
+         (archive_entry_perm(ent) & 07000) == 0;
+}
+
 /* Owner, mode, xattrs, times of an open file or dir (order matters: chown
- * clears set-id bits and file capabilities). */
-static int meta_fd(struct x *x, struct archive_entry *ent, int fd, int times, struct err **e) {
-  if (fchown(fd, (uid_t)archive_entry_uid(ent), (gid_t)archive_entry_gid(ent)) < 0 && !chown_ok(x))
-    return err_set(e, errno, "chown");
-  if (fchmod(fd, archive_entry_perm(ent) & 07777) < 0)
-    return err_set(e, errno, "chmod");
+ * clears set-id bits and file capabilities).  fresh: created just now by
+ * us with the entry's permission bits. */
+static int meta_fd(struct x *x, struct archive_entry *ent, int fd, int fresh, int times,
+                   struct err **e) {
+  if (!(fresh && fresh_ok(x, ent))) {
+    if (fchown(fd, (uid_t)archive_entry_uid(ent), (gid_t)archive_entry_gid(ent)) < 0 &&
+        !chown_ok(x))
+      return err_set(e, errno, "chown");
+    if (fchmod(fd, archive_entry_perm(ent) & 07777) < 0)
+      return err_set(e, errno, "chmod");
+  }
   if (set_xattrs_fd(ent, fd, NULL, e) < 0)
     return -1;
   if (times) {
@@ -247,7 +265,7 @@ static int meta_at(struct x *x, struct archive_entry *ent, int dfd, const char *
   return 0;
 }
 
-static int write_data(struct x *x, int fd, struct err **e) {
+static int write_data(struct x *x, int fd, off_t *end, struct err **e) {
   const void *buf;
   size_t size;
   la_int64_t off;
@@ -264,49 +282,65 @@ static int write_data(struct x *x, int fd, struct err **e) {
       return err_set(e, errno, "write");
     pos = off + (off_t)size;
   }
+  *end = pos;
   return 0;
 }
 
 static int do_file(struct x *x, struct archive_entry *ent, int dfd, const char *leaf,
                    struct err **e) {
-  int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  /* With umask 0 (main), the file is born with the entry's permissions. */
+  mode_t mode = archive_entry_perm(ent) & 0777;
+  int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0 && errno == EEXIST) {
     if (clear_leaf(dfd, leaf, 0, e) < 0)
       return -1;
-    fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   }
   if (fd < 0)
     return err_set(e, errno, "create");
   cleanup_close int cfd = fd;
   la_int64_t size = archive_entry_size(ent);
-  if (write_data(x, fd, e) < 0)
+  off_t end = 0;
+  if (write_data(x, fd, &end, e) < 0)
     return -1;
-  if (ftruncate(fd, size) < 0) /* a sparse tail */
+  if (end != size && ftruncate(fd, size) < 0) /* a sparse tail */
     return err_set(e, errno, "truncate");
   x->t->content_size += (uint64_t)size;
-  return meta_fd(x, ent, fd, 1, e);
+  return meta_fd(x, ent, fd, 1, 1, e);
 }
 
 static int do_dir(struct x *x, struct archive_entry *ent, const char *rel, int dfd,
                   const char *leaf, struct err **e) {
   cleanup_close int fd = -1;
+  int fresh = 0;
   if (rel[0] == '\0') {
     fd = fcntl(x->rootfd, F_DUPFD_CLOEXEC, 3);
   } else {
-    if (mkdirat(dfd, leaf, 0700) < 0) {
+    /* As root, born with its final permissions; otherwise writable by us
+     * until the end, so that its entries can be created. */
+    mode_t mode = x->euid == 0 ? archive_entry_perm(ent) & 0777 : 0700;
+    if (mkdirat(dfd, leaf, mode) == 0) {
+      fresh = x->euid == 0;
+    } else {
       if (errno != EEXIST)
         return err_set(e, errno, "mkdir");
       if (clear_leaf(dfd, leaf, 1, e) < 0) /* a non-dir in the way goes */
         return -1;
-      if (mkdirat(dfd, leaf, 0700) < 0 && errno != EEXIST)
+      if (mkdirat(dfd, leaf, mode) < 0 && errno != EEXIST)
         return err_set(e, errno, "mkdir");
     }
-    fd = openat(dfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    /* Nothing to set through an fd: save the open. */
+    if (!(fresh && fresh_ok(x, ent) && archive_entry_xattr_count(ent) == 0))
+      fd = openat(dfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    else
+      fd = -2;
   }
-  if (fd < 0)
+  if (fd == -1)
     return err_set(e, errno, "open");
-  if (meta_fd(x, ent, fd, 0, e) < 0)
+  if (fd >= 0 && meta_fd(x, ent, fd, fresh, 0, e) < 0)
     return -1;
+  if (fd == -2)
+    fd = -1;
   /* Times last, once nothing more is created inside. */
   if (x->ndirs == x->capdirs) {
     x->capdirs = x->capdirs ? x->capdirs * 2 : 64;
@@ -415,45 +449,40 @@ static int do_entry(struct x *x, struct archive_entry *ent, struct err **e) {
     r = err_setc(e, ERR_USAGE, 0, "the layer's top is not a directory");
   } else {
     switch (type) {
-    case AE_IFDIR:
-      r = do_dir(x, ent, rel, dfd, leaf, e);
-      break;
-    case AE_IFREG:
-      r = do_file(x, ent, dfd, leaf, e);
-      break;
-    case AE_IFLNK: {
-      const char *target = archive_entry_symlink(ent);
-      if (target == NULL)
-        target = archive_entry_symlink_utf8(ent);
-      if (target == NULL) {
-        r = err_setc(e, ERR_USAGE, 0, "symlink without a target");
+      case AE_IFDIR: r = do_dir(x, ent, rel, dfd, leaf, e); break;
+      case AE_IFREG: r = do_file(x, ent, dfd, leaf, e); break;
+      case AE_IFLNK: {
+        const char *target = archive_entry_symlink(ent);
+        if (target == NULL)
+          target = archive_entry_symlink_utf8(ent);
+        if (target == NULL) {
+          r = err_setc(e, ERR_USAGE, 0, "symlink without a target");
+          break;
+        }
+        r = clear_leaf(dfd, leaf, 0, e);
+        if (r == 0 && symlinkat(target, dfd, leaf) < 0)
+          r = err_set(e, errno, "symlink");
+        if (r == 0)
+          r = meta_at(x, ent, dfd, leaf, 0, e);
         break;
       }
-      r = clear_leaf(dfd, leaf, 0, e);
-      if (r == 0 && symlinkat(target, dfd, leaf) < 0)
-        r = err_set(e, errno, "symlink");
-      if (r == 0)
-        r = meta_at(x, ent, dfd, leaf, 0, e);
-      break;
-    }
-    case AE_IFCHR:
-    case AE_IFBLK:
-    case AE_IFIFO:
-      r = clear_leaf(dfd, leaf, 0, e);
-      if (r == 0 && mknodat(dfd, leaf, type | 0600, archive_entry_rdev(ent)) < 0) {
-        if (errno == EPERM && type != AE_IFIFO)
-          r = err_setc(e, ERR_USAGE, EPERM, "device node (needs root, CAP_MKNOD)");
-        else
-          r = err_set(e, errno, "mknod");
-      }
-      if (r == 0)
-        r = meta_at(x, ent, dfd, leaf, 1, e);
-      break;
-    case AE_IFSOCK:
-      r = 0; /* sockets are not archived content; docker skips them too */
-      break;
-    default:
-      r = err_setc(e, ERR_USAGE, 0, "unknown entry type %#o", (unsigned)type);
+      case AE_IFCHR:
+      case AE_IFBLK:
+      case AE_IFIFO:
+        r = clear_leaf(dfd, leaf, 0, e);
+        if (r == 0 && mknodat(dfd, leaf, type | 0600, archive_entry_rdev(ent)) < 0) {
+          if (errno == EPERM && type != AE_IFIFO)
+            r = err_setc(e, ERR_USAGE, EPERM, "device node (needs root, CAP_MKNOD)");
+          else
+            r = err_set(e, errno, "mknod");
+        }
+        if (r == 0)
+          r = meta_at(x, ent, dfd, leaf, 1, e);
+        break;
+      case AE_IFSOCK:
+        r = 0; /* sockets are not archived content; docker skips them too */
+        break;
+      default: r = err_setc(e, ERR_USAGE, 0, "unknown entry type %#o", (unsigned)type);
     }
   }
   if (r < 0)
@@ -556,6 +585,7 @@ struct layer_tmp *layer_extract(const struct store *s, const struct layer_src *s
   struct x x = {.src = src, .o = o, .t = t, .rootfd = -1, .cache_fd = -1};
   x.max = o->max_size ? o->max_size : LAYER_MAX_DEFAULT;
   x.euid = (int)geteuid();
+  x.egid = (int)getegid();
   x.sha = sha256_new();
   x.cbuf = xmalloc(CBUF_SIZE);
   x.tbuf = xmalloc(TBUF_SIZE);

@@ -40,8 +40,8 @@ struct layer_src {
 };
 
 struct layer_opts {
-  const char *diffid;  /* expected diffid, or NULL to accept (and learn) any */
-  uint64_t max_size;   /* uncompressed bytes; 0: LAYER_MAX_DEFAULT */
+  const char *diffid; /* expected diffid, or NULL to accept (and learn) any */
+  uint64_t max_size;  /* uncompressed bytes; 0: LAYER_MAX_DEFAULT */
   /* Called with the count of compressed bytes consumed so far. */
   void (*progress)(void *arg, uint64_t done);
   void *progress_arg;

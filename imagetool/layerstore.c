@@ -11,9 +11,9 @@
 
 #include "fmt.h"
 #include "fs.h"
+#include "image.h"
 #include "json.h"
 #include "layer.h"
-#include "image.h"
 #include "layer_int.h"
 #include "mem.h"
 #include "tree.h"
@@ -43,8 +43,8 @@ static int lower_hides(int lfd, const char *path) {
 }
 
 /* Copy target, found in the lower layers, to name in the new layer. */
-static int resolve_link(int rootfd, const char *name, const char *target,
-                        const char *const *lowers, size_t n, struct err **e) {
+static int resolve_link(int rootfd, const char *name, const char *target, const char *const *lowers,
+                        size_t n, struct err **e) {
   const char *ts = strrchr(target, '/');
   cleanup_free char *tparent = ts ? xstrndup(target, (size_t)(ts - target)) : xstrdup("");
   const char *tleaf = ts ? ts + 1 : target;
@@ -73,8 +73,7 @@ static int resolve_link(int rootfd, const char *name, const char *target,
     if (lower_hides(lfd, target))
       break;
   }
-  return err_setc(e, ERR_USAGE, 0, "entry '%s': hardlink target '%s' is in no layer", name,
-                  target);
+  return err_setc(e, ERR_USAGE, 0, "entry '%s': hardlink target '%s' is in no layer", name, target);
 }
 
 static char *meta_path(const struct store *s, const char *diffid) {
@@ -91,9 +90,9 @@ static int commit(const struct store *s, struct layer_tmp *t, const char *const 
       return -1;
   cleanup_free char *final = store_layer_path(s, t->diffid);
   cleanup_free char *meta = meta_path(s, t->diffid);
-  cleanup_json json_t *j = json_pack("{s:s,s:I,s:I}", "diffid", t->diffid, "size",
-                                     (json_int_t)t->content_size, "tarSize",
-                                     (json_int_t)t->tar_size);
+  cleanup_json json_t *j =
+      json_pack("{s:s,s:I,s:I}", "diffid", t->diffid, "size", (json_int_t)t->content_size,
+                "tarSize", (json_int_t)t->tar_size);
   if (json_write_file(j, meta, e) < 0)
     return -1;
   if (rename(t->dir, final) < 0) {
@@ -180,8 +179,8 @@ int image_ensure_layers(const struct store *s, const struct image *img, uint64_t
     /* lowers: the layers below i, topmost first */
     for (size_t k = 0; k < i; k++)
       lowers[k] = store_layer_path(s, img->layers[i - 1 - k].diffid);
-    r = layer_ensure_from_blob(s, img->layers[i].digest, img->layers[i].diffid, lowers, i,
-                               max_size, e);
+    r = layer_ensure_from_blob(s, img->layers[i].digest, img->layers[i].diffid, lowers, i, max_size,
+                               e);
     for (size_t k = 0; k < i; k++)
       free((char *)lowers[k]);
   }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "fmt.h"
@@ -29,6 +30,7 @@ static const struct {
     {"load", cmd_load, "load images from a docker-archive or OCI archive"},
     {"save", cmd_save, "write images as a docker-archive"},
     {"import", cmd_import, "make an image from a rootfs tarball"},
+    {"export", cmd_export, "write a root filesystem as a tar"},
     {"unpack", cmd_unpack, "make BUNDLE/rootfs from an image"},
     {"umount", cmd_umount, "unmount BUNDLE/rootfs"},
     {"commit", cmd_commit, "make an image from an overlay upper dir"},
@@ -69,6 +71,9 @@ int main(int argc, char **argv) {
   /* Tar names are bytes; a UTF-8 locale lets libarchive hand PAX names
    * through unchanged. */
   setlocale(LC_CTYPE, "C.UTF-8");
+  /* Every file this tool makes gets its mode explicitly (layer entries are
+   * born with theirs), so the caller's umask must not change them. */
+  umask(0);
   c.root = getenv("CAIRN_ROOT");
   if (c.root == NULL || c.root[0] == '\0')
     c.root = "/var/lib/cairn";

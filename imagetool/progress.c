@@ -18,6 +18,7 @@ struct item {
   char *id;
   char *status;
   int64_t last_ns;
+  uint64_t last_cur;
 };
 
 struct progress {
@@ -124,25 +125,26 @@ void progress_item(struct progress *p, const char *id, const char *status, uint6
   int fresh = k == p->n;
   if (fresh) {
     p->items = xrealloc(p->items, (p->n + 1) * sizeof(*p->items));
-    p->items[p->n++] = (struct item){xstrdup(id), xstrdup(""), 0};
+    p->items[p->n++] = (struct item){xstrdup(id), xstrdup(""), 0, 0};
   }
   struct item *it = &p->items[k];
   int changed = strcmp(it->status, status) != 0;
   int64_t t = now_ns();
-  if (!changed && (p->mode == PROGRESS_PLAIN || t - it->last_ns < MIN_INTERVAL_NS) &&
-      !(total > 0 && current >= total))
-    return;
-  if (!changed && p->mode == PROGRESS_PLAIN)
+  /* The same status again: only for news, and not too often, except that
+   * a bar's last step is always shown. */
+  if (!changed && (p->mode == PROGRESS_PLAIN || current == it->last_cur ||
+                   (t - it->last_ns < MIN_INTERVAL_NS && !(total > 0 && current >= total))))
     return;
   it->last_ns = t;
+  it->last_cur = current;
   free(it->status);
   it->status = xstrdup(status);
   if (p->mode == PROGRESS_JSON) {
     cleanup_json json_t *j = json_pack("{s:s,s:s}", "id", id, "status", status);
     if (total > 0)
-      json_object_set_new(j, "progressDetail",
-                          json_pack("{s:I,s:I}", "current", (json_int_t)current, "total",
-                                    (json_int_t)total));
+      json_object_set_new(
+          j, "progressDetail",
+          json_pack("{s:I,s:I}", "current", (json_int_t)current, "total", (json_int_t)total));
     emit_json(p, j);
     return;
   }

@@ -25,9 +25,9 @@ char *registry_auth_key(const char *domain) {
 /* Hosts that get plain HTTP without asking, as docker does. */
 static int local_host(const char *host) {
   return strncmp(host, "localhost", 9) == 0 && (host[9] == '\0' || host[9] == ':') ? 1
-         : strncmp(host, "127.", 4) == 0                                          ? 1
-         : strncmp(host, "[::1]", 5) == 0                                         ? 1
-                                                                                  : 0;
+         : strncmp(host, "127.", 4) == 0                                           ? 1
+         : strncmp(host, "[::1]", 5) == 0                                          ? 1
+                                                                                   : 0;
 }
 
 static json_t *load_registries_conf(struct err **e) {
@@ -125,6 +125,7 @@ void http_resp_free(struct http_resp *p) {
   free(p->digest);
   free(p->location);
   free(p->www_auth);
+  free(p->link);
   memset(p, 0, sizeof(*p));
 }
 
@@ -132,10 +133,9 @@ CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **hea
   CURL *c = curl_easy_init();
   if (c == NULL)
     abort(); /* out of memory */
-  cleanup_free char *full =
-      strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0
-          ? xstrdup(url)
-          : xasprintf("%s%s", registry_base(r), url);
+  cleanup_free char *full = strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0
+                                ? xstrdup(url)
+                                : xasprintf("%s%s", registry_base(r), url);
   curl_easy_setopt(c, CURLOPT_URL, full);
   curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT);
   curl_easy_setopt(c, CURLOPT_SHARE, r->share);
@@ -158,6 +158,7 @@ CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **hea
 }
 
 struct xfer {
+  const struct http_req *q;
   struct http_resp *p;
   size_t max;
   int too_big;
@@ -204,7 +205,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg) {
     free(p->digest);
     free(p->location);
     free(p->www_auth);
-    p->content_type = p->digest = p->location = p->www_auth = NULL;
+    free(p->link);
+    p->content_type = p->digest = p->location = p->www_auth = p->link = NULL;
     p->content_length = -1;
   } else if ((v = header_value(line, len, "Content-Type")) != NULL) {
     free(p->content_type);
@@ -218,6 +220,9 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg) {
   } else if ((v = header_value(line, len, "WWW-Authenticate")) != NULL) {
     free(p->www_auth);
     p->www_auth = v;
+  } else if ((v = header_value(line, len, "Link")) != NULL) {
+    free(p->link);
+    p->link = v;
   } else if ((v = header_value(line, len, "Content-Length")) != NULL) {
     p->content_length = strtoll(v, NULL, 10);
     free(v);
@@ -246,6 +251,22 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg) {
   x->src += want;
   x->left -= want;
   return want;
+}
+
+static int on_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  (void)dltotal;
+  (void)dlnow;
+  struct xfer *x = arg;
+  if (ultotal > 0)
+    x->q->progress(x->q->progress_arg, (uint64_t)ulnow, (uint64_t)ultotal);
+  return 0;
+}
+
+char *registry_url(const struct registry *r, const char *location) {
+  if (strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0)
+    return xstrdup(location);
+  return xasprintf("%s%s%s", registry_base(r), location[0] == '/' ? "" : "/", location);
 }
 
 /* key="value" from a challenge's parameter list. */
@@ -294,8 +315,8 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
   cleanup_free char *scope = xasprintf("repository:%s:%s", r->repo, r->actions);
   cleanup_free char *es = url_escape(scope);
   cleanup_free char *esv = service ? url_escape(service) : NULL;
-  cleanup_free char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
-                                     es, esv ? "&service=" : "", esv ? esv : "");
+  cleanup_free char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es,
+                                     esv ? "&service=" : "", esv ? esv : "");
   struct curl_slist *h = NULL;
   char *saved = r->auth_header;
   r->auth_header = NULL; /* the token request carries Basic creds, if any */
@@ -338,8 +359,7 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
   return ret;
 }
 
-int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p,
-                struct err **e) {
+int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p, struct err **e) {
   memset(p, 0, sizeof(*p));
   off_t fd_start = q->body_fd >= 0 ? lseek(q->body_fd, 0, SEEK_CUR) : 0;
   for (int attempt = 0;; attempt++) {
@@ -349,7 +369,12 @@ int registry_do(struct registry *r, const struct http_req *q, struct http_resp *
     CURL *c = registry_easy(r, q->url, &h);
     for (const char *const *x = q->headers; x && *x; x++)
       h = curl_slist_append(h, *x);
-    struct xfer x = {.p = p, .max = q->max ? q->max : RESP_MAX_DEFAULT, .fd = -1};
+    struct xfer x = {.q = q, .p = p, .max = q->max ? q->max : RESP_MAX_DEFAULT, .fd = -1};
+    if (q->progress != NULL) {
+      curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+      curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+    }
     if (strcmp(q->method, "HEAD") == 0) {
       curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (strcmp(q->method, "GET") != 0) {

@@ -30,8 +30,8 @@ struct endpoint {
 };
 
 struct registry {
-  char *domain; /* as in the reference: "docker.io" */
-  char *repo;   /* "library/busybox" */
+  char *domain;        /* as in the reference: "docker.io" */
+  char *repo;          /* "library/busybox" */
   const char *actions; /* token scope actions: "pull" or "pull,push" */
   struct endpoint *eps;
   size_t neps;
@@ -51,15 +51,18 @@ void registry_close(struct registry *r);
 const char *registry_base(const struct registry *r);
 
 struct http_req {
-  const char *method;   /* GET HEAD PUT POST PATCH DELETE */
-  const char *url;      /* absolute, or a path appended to the base URL */
+  const char *method;         /* GET HEAD PUT POST PATCH DELETE */
+  const char *url;            /* absolute, or a path appended to the base URL */
   const char *const *headers; /* NULL-terminated extra headers */
-  const void *body;     /* request body for PUT/POST/PATCH */
+  const void *body;           /* request body for PUT/POST/PATCH */
   size_t body_len;
-  int body_fd;          /* or a file to upload (-1: none) */
+  int body_fd; /* or a file to upload (-1: none) */
   uint64_t body_fd_len;
-  size_t max;           /* keep at most this much response (0: 4 MiB) */
+  size_t max; /* keep at most this much response (0: 4 MiB) */
   int no_redirect;
+  /* called as the body goes up (uploads) */
+  void (*progress)(void *arg, uint64_t sent, uint64_t total);
+  void *progress_arg;
 };
 
 struct http_resp {
@@ -67,9 +70,10 @@ struct http_resp {
   char *body;
   size_t len;
   char *content_type;
-  char *digest;     /* Docker-Content-Digest */
+  char *digest; /* Docker-Content-Digest */
   char *location;
   char *www_auth;
+  char *link; /* Link: the next page of a list */
   int64_t content_length;
 };
 void http_resp_free(struct http_resp *p);
@@ -77,8 +81,7 @@ void http_resp_free(struct http_resp *p);
 /* One request, with the credentials known so far; a 401 with a challenge
  * fetches a token (or uses Basic) and retries once.  Transport failures
  * are errors; HTTP statuses are the caller's to judge. */
-int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p,
-                struct err **e);
+int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p, struct err **e);
 
 /* The error for an unexpected status: the registry's own code and message
  * ("unauthorized: authentication required", "manifest unknown: manifest
@@ -89,6 +92,9 @@ int registry_error(const struct http_resp *p, struct err **e, const char *fmt, .
 /* Prepare an easy handle (URL, method GET, auth header, TLS, timeouts,
  * share) for the caller's own transfer, as registry_do would. */
 CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **headers);
+
+/* An absolute URL for a Location the registry sent (maybe relative). */
+char *registry_url(const struct registry *r, const char *location);
 
 /* The scheme+host for a registry domain as docker writes it into
  * config.json ("https://index.docker.io/v1/" for docker.io). */

@@ -24,9 +24,18 @@ int store_open(struct store *s, const char *root, struct err **e) {
   s->layers = path_join(root, "layers/sha256");
   s->tmp = path_join(root, "tmp");
   s->locks = path_join(root, "locks");
-  if (mkdir_p(s->blobs, 0755, e) < 0 || mkdir_p(s->layers, 0700, e) < 0 ||
-      mkdir_p(s->tmp, 0700, e) < 0 || mkdir_p(s->locks, 0700, e) < 0)
-    return err_wrap(e, "store '%s'", s->dir);
+  /* One stat each when the store exists (the common case: keep it cheap). */
+  const struct {
+    const char *path;
+    mode_t mode;
+  } dirs[] = {{s->blobs, 0755}, {s->layers, 0700}, {s->tmp, 0700}, {s->locks, 0700}};
+  for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+    struct stat st;
+    if (stat(dirs[i].path, &st) == 0 && S_ISDIR(st.st_mode))
+      continue;
+    if (mkdir_p(dirs[i].path, dirs[i].mode, e) < 0)
+      return err_wrap(e, "store '%s'", s->dir);
+  }
   /* oci-layout and index.json are created once, under the index lock, so
    * two first runs racing each other agree. */
   cleanup_free char *layout = path_join(s->dir, "oci-layout");
@@ -224,8 +233,7 @@ json_t *store_read_json_blob(const struct store *s, const char *digest, struct e
 
 static int check_index(json_t *j, const char *path, struct err **e) {
   if (!json_is_object(j) || !json_is_array(json_object_get(j, "manifests")))
-    return err_setc(e, ERR_USAGE, 0, "'%s': not an OCI image index (no \"manifests\" array)",
-                    path);
+    return err_setc(e, ERR_USAGE, 0, "'%s': not an OCI image index (no \"manifests\" array)", path);
   return 0;
 }
 

@@ -105,7 +105,7 @@ struct image_ref {
   char *name;     /* the normalized ref that matched, or NULL (by id/digest) */
   char *manifest; /* manifest digest */
   char *media_type;
-  json_t *desc;   /* the index.json entry (a reference) */
+  json_t *desc; /* the index.json entry (a reference) */
 };
 /* Resolve NAME against index.json: a reference (normalized as docker does),
  * a manifest digest, or an image id (config digest, or a prefix of its hex

@@ -70,8 +70,8 @@ int tree_open_dir(int rootfd, const char *rel, int create, struct err **e) {
         if (!S_ISDIR(st.st_mode))
           return err_setc(e, ERR_USAGE, 0, "'%.*s' is not a directory", (int)upto, rel);
       }
-      return err_setc(e, saved == ENOENT ? ERR_NOTFOUND : ERR_FAIL, saved, "open '%.*s'",
-                      (int)upto, rel);
+      return err_setc(e, saved == ENOENT ? ERR_NOTFOUND : ERR_FAIL, saved, "open '%.*s'", (int)upto,
+                      rel);
     }
     /* A mount point inside the tree is not part of it. */
     struct stat a, b;

@@ -5,7 +5,7 @@
 image_setup() {
   common_setup
   export CAIRN_ROOT="$T/root"
-  MKIMAGE="$CAIRN_SRC/tests/image/mkimage.py"
+  export MKIMAGE="$CAIRN_SRC/tests/image/mkimage.py"
 }
 
 # The busybox fixture in the store as docker.io/library/busybox:latest.

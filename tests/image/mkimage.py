@@ -15,7 +15,8 @@ Compression "gzip-truncated" stores the first half of the gzip stream.
   --size-delta D        add D to every layer's size in the manifest
   --manifest-raw TEXT   the manifest blob is TEXT (not JSON, say)
   --media-type MT       the manifest's mediaType (field and descriptor)
-  --index OS/ARCH       wrap the manifest in an image index for that platform
+  --index OS/ARCH[,OS/ARCH…]  an image index with one manifest per platform (the
+                        same layers, each config naming its architecture)
   --layout DIR          also (or instead, with OUT '-') write an OCI layout
 """
 import argparse
@@ -95,31 +96,39 @@ def main():
         if i == a.bad_layer_digest:
             d = sha(b"not this layer")
         layers.append({"mediaType": LAYER_MT[how.split("-")[0]], "digest": d, "size": len(comp) + a.size_delta})
-    config = {
-        "created": "2024-01-01T00:00:00Z",
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": [a.cmd]},
-        "rootfs": {"type": "layers", "diff_ids": diffids},
-        "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "mkimage layer %d" % i}
-                    for i in range(len(layers))],
-    }
-    cfg = json.dumps(config, separators=(",", ":")).encode()
-    blobs[sha(cfg)] = cfg
-    manifest = {"schemaVersion": 2, "mediaType": a.media_type,
-                "config": {"mediaType": OCI_CONFIG, "digest": sha(cfg), "size": len(cfg)},
-                "layers": layers}
-    man = (a.manifest_raw.encode() if a.manifest_raw is not None
-           else json.dumps(manifest, separators=(",", ":")).encode())
-    blobs[sha(man)] = man
-    top = {"mediaType": a.media_type, "digest": sha(man), "size": len(man)}
+    def image(os_, arch):
+        config = {
+            "created": "2024-01-01T00:00:00Z",
+            "architecture": arch,
+            "os": os_,
+            "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": [a.cmd]},
+            "rootfs": {"type": "layers", "diff_ids": diffids},
+            "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "mkimage layer %d" % i}
+                        for i in range(len(layers))],
+        }
+        cfg = json.dumps(config, separators=(",", ":")).encode()
+        blobs[sha(cfg)] = cfg
+        manifest = {"schemaVersion": 2, "mediaType": a.media_type,
+                    "config": {"mediaType": OCI_CONFIG, "digest": sha(cfg), "size": len(cfg)},
+                    "layers": layers}
+        man = (a.manifest_raw.encode() if a.manifest_raw is not None
+               else json.dumps(manifest, separators=(",", ":")).encode())
+        blobs[sha(man)] = man
+        return {"mediaType": a.media_type, "digest": sha(man), "size": len(man)}, cfg
+
     if a.index:
-        os_, arch = a.index.split("/")
-        top["platform"] = {"os": os_, "architecture": arch}
-        idx = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [top]},
+        entries = []
+        for plat in a.index.split(","):
+            os_, arch = plat.split("/")
+            d, cfg = image(os_, arch)
+            d["platform"] = {"os": os_, "architecture": arch}
+            entries.append(d)
+        idx = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries},
                          separators=(",", ":")).encode()
         blobs[sha(idx)] = idx
         top = {"mediaType": OCI_INDEX, "digest": sha(idx), "size": len(idx)}
+    else:
+        top, cfg = image("linux", "amd64")
     top["annotations"] = {"org.opencontainers.image.ref.name": a.ref}
     index = json.dumps({"schemaVersion": 2, "manifests": [top]}).encode()
     layout = b'{"imageLayoutVersion":"1.0.0"}'

@@ -108,3 +108,19 @@ whiteout_image() {
   # generous bound: this is a smoke check, bench/image.sh has the figures
   [ $(((end - start) / 1000000)) -lt 500 ]
 }
+
+@test "cairn-image prune: keeps the layer dirs a mounted rootfs uses" {
+  requires root
+  load_busybox
+  cairn-image unpack busybox "$T/b"
+  local dir
+  dir="$(layer_dir busybox 0)"
+  cairn-image rm -f busybox
+  run_logged cairn-image prune -a
+  assert_success
+  [ -d "$dir" ]
+  [ -x "$T/b/rootfs/bin/busybox" ]
+  cairn-image umount "$T/b"
+  cairn-image prune -a
+  [ ! -e "$dir" ]
+}

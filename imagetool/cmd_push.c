@@ -1,0 +1,378 @@
+/* cairn-image push | tags — sending an image to a registry, listing a
+ * repository's tags.
+ *
+ * push: each blob is HEADed first and skipped when present; a blob some
+ * other repository of the same registry holds (as far as our store knows)
+ * is mounted from there; the rest is uploaded in one PUT, or in PATCH
+ * chunks when larger than --chunk-size; the manifest goes last, byte for
+ * byte as stored, so its digest is unchanged. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "fmt.h"
+#include "image.h"
+#include "json.h"
+#include "mem.h"
+#include "progress.h"
+#include "ref.h"
+#include "registry.h"
+
+#define CHUNK_DEFAULT (64ull << 20)
+
+struct push {
+  struct store *s;
+  struct registry *r;
+  struct progress *pg;
+  json_t *index;
+  uint64_t chunk;
+};
+
+struct up_progress {
+  struct progress *pg;
+  const char *id;
+  uint64_t base, total;
+};
+
+static void on_up(void *arg, uint64_t sent, uint64_t total) {
+  struct up_progress *u = arg;
+  (void)total;
+  progress_item(u->pg, u->id, "Pushing", u->base + sent, u->total);
+}
+
+/* Another repository on the same registry whose image (in our store) has
+ * this blob: worth a mount request. */
+static char *mount_source(struct push *p, const char *digest) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(p->index, "manifests"), i, m) {
+    const char *name = json_get_str(json_get_obj(m, "annotations"), ANNOT_REF_NAME);
+    const char *md = json_get_str(m, "digest");
+    struct ref rf;
+    struct err *ig = NULL;
+    if (name == NULL || md == NULL || ref_parse(name, &rf, &ig) < 0) {
+      err_free(&ig);
+      continue;
+    }
+    int same = strcmp(rf.domain, p->r->domain) == 0 && strcmp(rf.path, p->r->repo) != 0;
+    char *repo = same ? xstrdup(rf.path) : NULL;
+    ref_free(&rf);
+    if (repo == NULL)
+      continue;
+    struct image img;
+    if (image_load(p->s, md, NULL, &img, &ig) == 0) {
+      int has = strcmp(img.config_digest, digest) == 0;
+      for (size_t k = 0; k < img.nlayers; k++)
+        has |= strcmp(img.layers[k].digest, digest) == 0;
+      image_free(&img);
+      if (has)
+        return repo;
+    }
+    err_free(&ig);
+    free(repo);
+  }
+  return NULL;
+}
+
+/* A Location plus a query parameter. */
+static char *with_param(struct push *p, const char *loc, const char *param) {
+  cleanup_free char *u = registry_url(p->r, loc);
+  return xasprintf("%s%s%s", u, strchr(u, '?') ? "&" : "?", param);
+}
+
+static int push_blob(struct push *p, const char *digest, int64_t size, struct err **e) {
+  char id[13];
+  snprintf(id, sizeof(id), "%s", digest_hex(digest));
+  cleanup_free char *head = xasprintf("/v2/%s/blobs/%s", p->r->repo, digest);
+  struct http_req q = {.method = "HEAD", .url = head, .body_fd = -1};
+  struct http_resp rp;
+  if (registry_do(p->r, &q, &rp, e) < 0)
+    return -1;
+  long st = rp.status;
+  http_resp_free(&rp);
+  if (st == 200) {
+    progress_item(p->pg, id, "Layer already exists", 0, 0);
+    return 0;
+  }
+  cleanup_free char *from = mount_source(p, digest);
+  cleanup_free char *start =
+      from ? xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", p->r->repo, digest, from)
+           : xasprintf("/v2/%s/blobs/uploads/", p->r->repo);
+  struct http_req sq = {.method = "POST", .url = start, .body_fd = -1, .no_redirect = 1};
+  if (registry_do(p->r, &sq, &rp, e) < 0)
+    return -1;
+  if (rp.status == 201 && from != NULL) {
+    http_resp_free(&rp);
+    cleanup_free char *st2 = xasprintf("Mounted from %s", from);
+    progress_item(p->pg, id, st2, 0, 0);
+    return 0;
+  }
+  if (rp.status != 202 || rp.location == NULL) {
+    int r = registry_error(&rp, e, "push blob %s: start upload", digest);
+    http_resp_free(&rp);
+    return r;
+  }
+  cleanup_free char *loc = xstrdup(rp.location);
+  http_resp_free(&rp);
+  cleanup_free char *path = store_blob_path(p->s, digest);
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return err_set(e, errno, "push blob %s: open '%s'", digest, path);
+  struct up_progress up = {p->pg, id, 0, (uint64_t)size};
+  uint64_t off = 0;
+  /* Large blobs go up in PATCH chunks, each its own request. */
+  while ((uint64_t)size > p->chunk && off < (uint64_t)size) {
+    uint64_t n = (uint64_t)size - off < p->chunk ? (uint64_t)size - off : p->chunk;
+    char range[96], len[64];
+    snprintf(range, sizeof(range), "Content-Range: %llu-%llu", (unsigned long long)off,
+             (unsigned long long)(off + n - 1));
+    snprintf(len, sizeof(len), "Content-Length: %llu", (unsigned long long)n);
+    const char *hdrs[] = {"Content-Type: application/octet-stream", range, len, NULL};
+    cleanup_free char *url = registry_url(p->r, loc);
+    if (lseek(fd, (off_t)off, SEEK_SET) < 0)
+      return err_set(e, errno, "seek '%s'", path);
+    up.base = off;
+    struct http_req cq = {.method = "PATCH",
+                          .url = url,
+                          .headers = hdrs,
+                          .body_fd = fd,
+                          .body_fd_len = n,
+                          .no_redirect = 1,
+                          .progress = on_up,
+                          .progress_arg = &up};
+    if (registry_do(p->r, &cq, &rp, e) < 0)
+      return -1;
+    if (rp.status != 202 || rp.location == NULL) {
+      int r =
+          registry_error(&rp, e, "push blob %s: chunk at %llu", digest, (unsigned long long)off);
+      http_resp_free(&rp);
+      return r;
+    }
+    free(loc);
+    loc = xstrdup(rp.location);
+    http_resp_free(&rp);
+    off += n;
+  }
+  cleanup_free char *dparam = xasprintf("digest=%s", digest);
+  cleanup_free char *url = with_param(p, loc, dparam);
+  uint64_t rest = (uint64_t)size - off;
+  const char *hdrs[] = {"Content-Type: application/octet-stream", NULL};
+  if (lseek(fd, (off_t)off, SEEK_SET) < 0)
+    return err_set(e, errno, "seek '%s'", path);
+  up.base = off;
+  struct http_req pq = {.method = "PUT",
+                        .url = url,
+                        .headers = hdrs,
+                        .body_fd = fd,
+                        .body_fd_len = rest,
+                        .no_redirect = 1,
+                        .progress = on_up,
+                        .progress_arg = &up};
+  if (registry_do(p->r, &pq, &rp, e) < 0)
+    return -1;
+  if (rp.status != 201) {
+    int r = registry_error(&rp, e, "push blob %s", digest);
+    http_resp_free(&rp);
+    return r;
+  }
+  http_resp_free(&rp);
+  progress_item(p->pg, id, "Pushed", 0, 0);
+  return 0;
+}
+
+int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
+  static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                       {"progress", required_argument, NULL, 'P'},
+                                       {"chunk-size", required_argument, NULL, 'c'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {0}};
+  const char *progress = "auto";
+  int quiet = 0, o;
+  uint64_t chunk = CHUNK_DEFAULT;
+  while ((o = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    switch (o) {
+      case 'q': quiet = 1; break;
+      case 'P': progress = optarg; break;
+      case 'c': {
+        int64_t n;
+        if (parse_size(optarg, &n, e) < 0 || n <= 0)
+          return n <= 0 && *e == NULL ? err_usage(e, "--chunk-size: must be positive")
+                                      : err_wrap(e, "--chunk-size");
+        chunk = (uint64_t)n;
+        break;
+      }
+      case 'h':
+        fputs("Usage: cairn-image push [-q] [--progress MODE] [--chunk-size SIZE] NAME[:TAG]\n\n"
+              "Push an image to the registry its name points at.  Blobs the registry has\n"
+              "are skipped; blobs larger than --chunk-size (default 64m) go in chunks.\n"
+              "The result on stdout as JSON: {\"ref\",\"digest\",\"size\"}.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "push: see 'cairn-image push --help'");
+    }
+  }
+  if (argc - optind != 1)
+    return err_usage(e, "push: exactly one image NAME is required");
+  const char *name = argv[optind];
+  struct ref rf;
+  if (ref_parse(name, &rf, e) < 0)
+    return err_wrap(e, "push '%s'", name);
+  cleanup_free char *refstr = ref_string(&rf);
+  enum progress_mode mode;
+  if (progress_mode_parse(progress, &mode, e) < 0) {
+    ref_free(&rf);
+    return -1;
+  }
+  struct store *s = ctx_store(c, e);
+  cleanup_json json_t *index = s ? store_index_load(s, e) : NULL;
+  struct image_ref ir = {0};
+  struct image img = {0};
+  if (index == NULL || store_resolve(s, index, refstr, &ir, e) < 0 ||
+      image_load(s, ir.manifest, NULL, &img, e) < 0) {
+    image_ref_free(&ir);
+    ref_free(&rf);
+    return -1;
+  }
+  image_ref_free(&ir);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  struct registry r;
+  struct progress *pg = progress_new(quiet ? PROGRESS_NONE : mode, stderr);
+  struct push p = {s, &r, pg, index, chunk};
+  int rc = registry_open(&r, rf.domain, rf.path, "pull,push", e);
+  const char *tag = rf.digest ? rf.digest : rf.tag;
+  if (rc == 0)
+    progress_msg(pg, "The push refers to repository [%s/%s]", rf.domain, rf.path);
+  for (size_t i = 0; rc == 0 && i < img.nlayers; i++) {
+    char id[13];
+    snprintf(id, sizeof(id), "%s", digest_hex(img.layers[i].digest));
+    progress_item(pg, id, "Preparing", 0, 0);
+  }
+  for (size_t i = 0; rc == 0 && i < img.nlayers; i++)
+    if (push_blob(&p, img.layers[i].digest, img.layers[i].size, e) < 0)
+      rc = -1;
+  if (rc == 0 && push_blob(&p, img.config_digest, img.config_size, e) < 0)
+    rc = -1;
+  size_t mlen = 0;
+  cleanup_free char *mbody = rc == 0 ? store_read_blob(s, img.manifest_digest, &mlen, e) : NULL;
+  if (rc == 0 && mbody == NULL)
+    rc = -1;
+  if (rc == 0) {
+    cleanup_free char *url = xasprintf("/v2/%s/manifests/%s", r.repo, tag);
+    cleanup_free char *ct = xasprintf("Content-Type: %s", img.manifest_type);
+    const char *hdrs[] = {ct, NULL};
+    struct http_req q = {.method = "PUT",
+                         .url = url,
+                         .headers = hdrs,
+                         .body = mbody,
+                         .body_len = mlen,
+                         .body_fd = -1,
+                         .no_redirect = 1};
+    struct http_resp rp;
+    rc = registry_do(&r, &q, &rp, e);
+    if (rc == 0 && rp.status != 201)
+      rc = registry_error(&rp, e, "push manifest %s", refstr);
+    http_resp_free(&rp);
+  }
+  if (rc == 0) {
+    progress_msg(pg, "%s: digest: %s size: %zu", tag, img.manifest_digest, mlen);
+    cleanup_json json_t *out = json_pack("{s:s,s:s,s:I}", "ref", refstr, "digest",
+                                         img.manifest_digest, "size", (json_int_t)mlen);
+    cleanup_free char *text = json_dump_compact(out);
+    puts(text);
+  } else {
+    err_wrap(e, "push %s", refstr);
+  }
+  progress_free(pg);
+  registry_close(&r);
+  image_free(&img);
+  ref_free(&rf);
+  curl_global_cleanup();
+  return rc;
+}
+
+static int cmd_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
+  (void)c;
+  static const struct option opts[] = {
+      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+  int json = 0, o;
+  while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (o) {
+      case 'j': json = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image tags [--json] REPOSITORY\n\n"
+              "List the tags of a repository in its registry, one per line.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "tags: see 'cairn-image tags --help'");
+    }
+  }
+  if (argc - optind != 1)
+    return err_usage(e, "tags: exactly one REPOSITORY is required");
+  struct ref rf;
+  if (ref_parse(argv[optind], &rf, e) < 0)
+    return err_wrap(e, "tags '%s'", argv[optind]);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  struct registry r;
+  int rc = registry_open(&r, rf.domain, rf.path, "pull", e);
+  cleanup_json json_t *all = json_array();
+  cleanup_free char *url = xasprintf("/v2/%s/tags/list", rf.path);
+  while (rc == 0 && url != NULL) {
+    struct http_req q = {.method = "GET", .url = url, .body_fd = -1};
+    struct http_resp rp;
+    rc = registry_do(&r, &q, &rp, e);
+    if (rc == 0 && rp.status != 200)
+      rc = registry_error(&rp, e, "tags of %s/%s", rf.domain, rf.path);
+    json_t *j = rc == 0 ? json_load_str(rp.body ? rp.body : "", "tag list", e) : NULL;
+    if (rc == 0 && j == NULL)
+      rc = -1;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_get_arr(j, "tags"), i, t) json_array_append(all, t);
+    json_decref(j);
+    free(url);
+    url = NULL;
+    /* Link: </v2/…/tags/list?last=x&n=y>; rel="next" */
+    if (rc == 0 && rp.link != NULL && strstr(rp.link, "rel=\"next\"") != NULL) {
+      const char *a = strchr(rp.link, '<'), *b = a ? strchr(a, '>') : NULL;
+      if (a != NULL && b != NULL)
+        url = xstrndup(a + 1, (size_t)(b - a - 1));
+    }
+    http_resp_free(&rp);
+  }
+  if (rc == 0) {
+    /* the spec asks registries for lexical order; not all keep it */
+    size_t n = json_array_size(all);
+    const char **v = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+      v[i] = json_string_value(json_array_get(all, i)) ?: "";
+    qsort(v, n, sizeof(char *), cmd_str);
+    cleanup_json json_t *sorted = json_array();
+    for (size_t i = 0; i < n; i++)
+      json_array_append_new(sorted, json_string(v[i]));
+    free(v);
+    json_decref(all);
+    all = json_incref(sorted);
+    if (json) {
+      cleanup_free char *text = json_dump_compact(all);
+      puts(text);
+    } else {
+      size_t i;
+      json_t *t;
+      json_array_foreach(all, i, t) puts(json_string_value(t) ?: "");
+    }
+  }
+  registry_close(&r);
+  ref_free(&rf);
+  curl_global_cleanup();
+  return rc;
+}
