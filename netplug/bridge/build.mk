@@ -1,4 +1,7 @@
-# cairn-bridge: the CNI bridge plugin.
-ALL_PKGS += libmnl libnftables
+# cairn-bridge: the CNI bridge plugin (with cairn-ipam's code linked in, so
+# that "cairn-ipam" runs without a process of its own).
+# libnftables is only dlopen()ed (nft.c): its headers, not its link.
+ALL_PKGS += libmnl libnftables libnftnl
 CNI_PLUGINS += bin/cairn-bridge
-$(eval $(call tool,cairn-bridge,netplug/bridge/main.c netplug/bridge/check.c netplug/common/cni.c netplug/common/addr.c netplug/common/netns.c netplug/common/nl.c netplug/common/invoke.c netplug/common/nft.c,libmnl libnftables jansson))
+$(eval $(call tool,cairn-bridge,netplug/bridge/main.c netplug/bridge/check.c netplug/ipam/ipam.c netplug/ipam/config.c netplug/ipam/store.c netplug/common/cni.c netplug/common/addr.c netplug/common/netns.c netplug/common/nl.c netplug/common/invoke.c netplug/common/nft.c netplug/common/nftel.c,libmnl libnftnl jansson))
+bin/cairn-bridge: ALL_LDFLAGS += -Wl,--as-needed

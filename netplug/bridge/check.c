@@ -10,8 +10,7 @@
 #include "json.h"
 #include "mem.h"
 
-static int check_addrs(struct sides *s, const struct nl_link *ctr, json_t *prev,
-                       struct err **e) {
+static int check_addrs(struct sides *s, const struct nl_link *ctr, json_t *prev, struct err **e) {
   cleanup_free struct ipnet *have = NULL;
   size_t n = 0;
   if (nl_addr_list(&s->ctr, ctr->index, AF_UNSPEC, &have, &n, e) < 0)
@@ -61,11 +60,8 @@ int cmd_check(struct cni_req *r, struct err **e) {
     return -1;
   if (r->prev == NULL)
     return cni_err(e, CNI_ERR_CONFIG, 0, "CHECK needs a prevResult");
-  if (c.ipam_type != NULL) {
-    struct cni_exec x = {"CHECK", r->containerid, r->netns, r->ifname, r->args, r->path};
-    if (cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, NULL, e) < 0)
-      return -1;
-  }
+  if (c.ipam_type != NULL && ipam_run(r, c.ipam_type, "CHECK", NULL, e) < 0)
+    return -1;
   struct sides s;
   struct nl_link br, ctr, host;
   int rc = sides_open(&s, r->netns, e);

@@ -11,12 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../ipam/ipam.h"
 #include "bridge.h"
 #include "invoke.h"
 #include "json.h"
 #include "mem.h"
 #include "netns.h"
 #include "nft.h"
+#include "nftel.h"
 
 static bool get_bool(const json_t *o, const char *k) {
   return json_is_true(json_object_get(o, k));
@@ -42,8 +44,8 @@ int bridge_conf_parse(const struct cni_req *r, struct bridge_conf *c, struct err
     return cni_err(e, CNI_ERR_CONFIG, 0,
                    "cannot set hairpin mode and promiscuous mode at the same time");
   json_t *mtu = json_object_get(j, "mtu");
-  if (mtu != NULL && (!json_is_integer(mtu) || json_integer_value(mtu) < 0 ||
-                      json_integer_value(mtu) > 65535))
+  if (mtu != NULL &&
+      (!json_is_integer(mtu) || json_integer_value(mtu) < 0 || json_integer_value(mtu) > 65535))
     return cni_err(e, CNI_ERR_CONFIG, 0, "invalid \"mtu\"");
   c->mtu = mtu ? (unsigned)json_integer_value(mtu) : 0;
   if (c->mtu != 0 && c->mtu < 68)
@@ -143,8 +145,7 @@ static int clear_stale(struct sides *s, const char *ifname, const struct nl_link
    * there must point back at this one and sit on our bridge. */
   bool ours = strcmp(old.kind, "veth") == 0 && old.link > 0 &&
               nl_link_get_index(&s->host, old.link, &peer, NULL) == 0 &&
-              strcmp(peer.kind, "veth") == 0 && peer.link == old.index &&
-              peer.master == br->index;
+              strcmp(peer.kind, "veth") == 0 && peer.link == old.index && peer.master == br->index;
   if (!ours)
     return cni_err(e, CNI_ERR_CONFIG, 0, "container interface '%s' already exists", ifname);
   return nl_link_del(&s->ctr, old.index, e);
@@ -249,8 +250,7 @@ static int fill_ips(json_t *res, const struct bridge_conf *c, struct err **e) {
 }
 
 /* Addresses and routes onto the container's interface. */
-static int configure_ctr(struct sides *s, const struct nl_link *ctr, json_t *res,
-                         struct err **e) {
+static int configure_ctr(struct sides *s, const struct nl_link *ctr, json_t *res, struct err **e) {
   size_t i;
   json_t *ip, *rt;
   struct ipaddr gw4 = {0}, gw6 = {0};
@@ -333,11 +333,13 @@ static int setup_gateway(struct sides *s, const struct bridge_conf *c, const str
         continue;
       }
       /* IPv4 allows one address on the bridge; IPv6 one per subnet. */
-      if (gw.family == AF_INET || ipnet_contains(&have[k], &gw) || ipnet_contains(&gwn, &have[k].ip)) {
+      if (gw.family == AF_INET || ipnet_contains(&have[k], &gw) ||
+          ipnet_contains(&gwn, &have[k].ip)) {
         char hs[IPNET_STRLEN], ws[IPNET_STRLEN];
         if (!c->force_address)
-          return cni_err(e, CNI_ERR_CONFIG, 0, "'%s' already has an IP address %s different from %s",
-                         c->bridge, ipnet_fmt(&have[k], hs), ipnet_fmt(&gwn, ws));
+          return cni_err(e, CNI_ERR_CONFIG, 0,
+                         "'%s' already has an IP address %s different from %s", c->bridge,
+                         ipnet_fmt(&have[k], hs), ipnet_fmt(&gwn, ws));
         if (nl_addr_del(&s->host, br->index, &have[k], e) < 0)
           return -1;
       }
@@ -362,46 +364,45 @@ static int setup_gateway(struct sides *s, const struct bridge_conf *c, const str
   return 0;
 }
 
-/* nft commands adding (or, with del, removing) the masquerade elements of
- * each IPv4 address in ips (a result's "ips", or NULL for addrs). */
-static char *masq_cmds(const char *table, const char *owner, const struct ipnet *a, size_t n,
-                       bool del) {
-  char *out = xstrdup("");
+/* The masquerade elements of each IPv4 address (see nft.h); with del,
+ * each added then removed, which makes removing a gone one succeed. */
+static int masq(const struct bridge_conf *c, const char *owner, const struct ipnet *a, size_t n,
+                bool del, struct err **e) {
+  cleanup_free struct nftel *v = xcalloc(n * 4 + 1, sizeof(*v));
+  size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (a[i].ip.family != AF_INET)
       continue;
-    char ip[IPNET_STRLEN], net[IPNET_STRLEN];
-    struct ipnet sub = ipnet_canonical(&a[i]);
-    ip_fmt(&a[i].ip, ip);
-    ipnet_fmt(&sub, net);
-    /* "add" first makes "delete" safe when the element is gone already. */
-    char *more = xasprintf("%sadd element ip %s masq { %s comment \"%s\" }\n"
-                           "add element ip %s masq_skip { %s . %s comment \"%s\" }\n",
-                           out, table, ip, owner, table, ip, net, owner);
-    free(out);
-    out = more;
+    struct ipaddr first = ipnet_network(&a[i]), last = ipnet_last(&a[i]);
+    struct nftel src = {.set = "masq", .comment = owner};
+    src.klen = nftel_put_ip(src.key, 0, &a[i].ip);
+    struct nftel skip = {.set = "masq_skip", .comment = owner};
+    skip.klen = nftel_put_ip(skip.key, nftel_put_ip(skip.key, 0, &a[i].ip), &first);
+    skip.kelen = nftel_put_ip(skip.key_end, nftel_put_ip(skip.key_end, 0, &a[i].ip), &last);
+    v[k++] = src;
+    v[k++] = skip;
     if (del) {
-      more = xasprintf("%sdelete element ip %s masq { %s }\n"
-                       "delete element ip %s masq_skip { %s . %s }\n",
-                       out, table, ip, table, ip, net);
-      free(out);
-      out = more;
+      src.del = skip.del = true;
+      v[k++] = src;
+      v[k++] = skip;
     }
   }
-  return out;
-}
-
-static int masq(const struct bridge_conf *c, const char *owner, const struct ipnet *a, size_t n,
-                bool del, struct err **e) {
-  cleanup_free char *cmds = masq_cmds(c->table, owner, a, n, del);
-  if (*cmds == '\0')
+  struct err *me = NULL;
+  if (nftel_run(c->table, v, k, &me) == 0)
     return 0;
-  struct nftx nft = {0};
-  if (nftx_open(&nft, c->table, e) < 0)
+  if (me->errnum != ENOENT) {
+    *e = me;
     return -1;
-  int rc = nftx_run_ensure(&nft, cmds, e);
+  }
+  err_free(&me);
+  if (del)
+    return 0; /* no table: nothing to remove */
+  struct nftx nft = {0};
+  int rc = nftx_open(&nft, c->table, e);
+  if (rc == 0)
+    rc = nftx_ensure(&nft, e);
   nftx_close(&nft);
-  return rc;
+  return rc < 0 ? -1 : nftel_run(c->table, v, k, e);
 }
 
 static struct ipnet *result_addrs(const json_t *res, size_t *n) {
@@ -420,6 +421,23 @@ static struct ipnet *result_addrs(const json_t *res, size_t *n) {
 
 static struct cni_exec exec_of(const struct cni_req *r, const char *cmd) {
   return (struct cni_exec){cmd, r->containerid, r->netns, r->ifname, r->args, r->path};
+}
+
+/* Run the IPAM plugin: our own in this process (its code is linked in, the
+ * same as the cairn-ipam executable runs), any other as CNI says, by exec. */
+int ipam_run(const struct cni_req *r, const char *type, const char *cmd, json_t **result,
+             struct err **e) {
+  if (strcmp(type, "cairn-ipam") == 0) {
+    struct cni_req sub = *r;
+    sub.command = cmd;
+    if (strcmp(cmd, "ADD") == 0)
+      return ipam_cmd_add(&sub, result, e);
+    if (strcmp(cmd, "DEL") == 0)
+      return ipam_cmd_del(&sub, e);
+    return ipam_cmd_check(&sub, e);
+  }
+  struct cni_exec x = exec_of(r, cmd);
+  return cni_exec_plugin(type, &x, r->raw, r->raw_len, result, e);
 }
 
 /* A bridge this ADD made goes again when the ADD fails, unless another
@@ -456,16 +474,15 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   json_t *ifs = json_array();
   json_object_set_new(res, "interfaces", ifs);
   if (c.ipam_type != NULL) {
-    struct cni_exec x = exec_of(r, "ADD");
     json_t *ipres = NULL;
-    rc = cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, &ipres, e);
+    rc = ipam_run(r, c.ipam_type, "ADD", &ipres, e);
     if (rc == 0) {
       allocated = true;
-      json_object_set(res, "ips", json_object_get(ipres, "ips") ? json_object_get(ipres, "ips")
-                                                                  : json_array());
-      json_object_set(res, "routes", json_object_get(ipres, "routes")
-                                         ? json_object_get(ipres, "routes")
-                                         : json_array());
+      json_object_set(res, "ips",
+                      json_object_get(ipres, "ips") ? json_object_get(ipres, "ips") : json_array());
+      json_object_set(res, "routes",
+                      json_object_get(ipres, "routes") ? json_object_get(ipres, "routes")
+                                                       : json_array());
       if (json_object_get(ipres, "dns") != NULL)
         json_object_set(res, "dns", json_object_get(ipres, "dns"));
       json_decref(ipres);
@@ -488,10 +505,8 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   if (rc < 0) {
     nl_link_del(&s.ctr, ctr.index, NULL);
     undo_bridge(&s, &br, br_created);
-    if (allocated) {
-      struct cni_exec x = exec_of(r, "DEL");
-      cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, NULL, NULL);
-    }
+    if (allocated)
+      ipam_run(r, c.ipam_type, "DEL", NULL, NULL);
     sides_close(&s);
     return -1;
   }
@@ -533,11 +548,8 @@ static int cmd_del(struct cni_req *r, struct err **e) {
       return err_wrap(e, "remove '%s' from '%s'", r->ifname, r->netns);
     }
   }
-  if (c.ipam_type != NULL) {
-    struct cni_exec x = exec_of(r, "DEL");
-    if (cni_exec_plugin(c.ipam_type, &x, r->raw, r->raw_len, NULL, e) < 0)
-      return -1;
-  }
+  if (c.ipam_type != NULL && ipam_run(r, c.ipam_type, "DEL", NULL, e) < 0)
+    return -1;
   if (!c.ip_masq)
     return 0;
   cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);

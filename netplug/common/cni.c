@@ -116,8 +116,8 @@ json_t *cni_result_for_version(const json_t *result, const char *v) {
 }
 
 json_t *cni_error_json(const struct err *e, const char *version) {
-  json_t *j = json_pack("{s:s,s:i,s:s}", "cniVersion", version ? version : CNI_VERSION,
-                        "code", cni_code_of(e), "msg", e && e->msg ? e->msg : "unknown error");
+  json_t *j = json_pack("{s:s,s:i,s:s}", "cniVersion", version ? version : CNI_VERSION, "code",
+                        cni_code_of(e), "msg", e && e->msg ? e->msg : "unknown error");
   return j;
 }
 
@@ -231,9 +231,9 @@ static int run(const struct cni_plugin *p, struct cni_req *r, struct err **e) {
     cleanup_json json_t *vers = json_array();
     for (size_t i = 0; cni_versions[i] != NULL; i++)
       json_array_append_new(vers, json_string(cni_versions[i]));
-    cleanup_json json_t *out = json_pack("{s:s,s:O}", "cniVersion",
-                                         cni_version_supported(v) ? v : CNI_VERSION,
-                                         "supportedVersions", vers);
+    cleanup_json json_t *out =
+        json_pack("{s:s,s:O}", "cniVersion", cni_version_supported(v) ? v : CNI_VERSION,
+                  "supportedVersions", vers);
     return print_json(out);
   }
   if (read_env(r, e) < 0 || parse_conf(r, e) < 0)
@@ -248,8 +248,7 @@ static int run(const struct cni_plugin *p, struct cni_req *r, struct err **e) {
   if (strcmp(r->command, "DEL") == 0)
     return p->del(r, e);
   if (cni_version_cmp(r->version, "0.4.0") < 0)
-    return cni_err(e, CNI_ERR_VERSION, 0, "config version \"%s\" does not allow CHECK",
-                   r->version);
+    return cni_err(e, CNI_ERR_VERSION, 0, "config version \"%s\" does not allow CHECK", r->version);
   return p->check(r, e);
 }
 

@@ -18,16 +18,16 @@
 
 /* Error codes of the spec, and ours (100 and up are plugin-specific). */
 enum cni_code {
-  CNI_ERR_VERSION = 1,        /* incompatible CNI version */
-  CNI_ERR_FIELD = 2,          /* unsupported field in network config */
-  CNI_ERR_CONTAINER = 3,      /* container unknown or does not exist */
-  CNI_ERR_ENV = 4,            /* invalid necessary environment variables */
-  CNI_ERR_IO = 5,             /* I/O failure */
-  CNI_ERR_DECODE = 6,         /* failed to decode content */
-  CNI_ERR_CONFIG = 7,         /* invalid network config */
-  CNI_ERR_TRY_LATER = 11,     /* try again later */
-  CNI_ERR_EXHAUSTED = 100,    /* cairn-ipam: no address left in the range */
-  CNI_ERR_PORT_IN_USE = 101,  /* cairn-portmap: the host port is mapped already */
+  CNI_ERR_VERSION = 1,       /* incompatible CNI version */
+  CNI_ERR_FIELD = 2,         /* unsupported field in network config */
+  CNI_ERR_CONTAINER = 3,     /* container unknown or does not exist */
+  CNI_ERR_ENV = 4,           /* invalid necessary environment variables */
+  CNI_ERR_IO = 5,            /* I/O failure */
+  CNI_ERR_DECODE = 6,        /* failed to decode content */
+  CNI_ERR_CONFIG = 7,        /* invalid network config */
+  CNI_ERR_TRY_LATER = 11,    /* try again later */
+  CNI_ERR_EXHAUSTED = 100,   /* cairn-ipam: no address left in the range */
+  CNI_ERR_PORT_IN_USE = 101, /* cairn-portmap: the host port is mapped already */
   CNI_ERR_INTERNAL = 999,
 };
 
@@ -50,11 +50,11 @@ int cni_version_cmp(const char *a, const char *b);
 struct cni_req {
   const char *command; /* ADD DEL CHECK VERSION */
   const char *containerid;
-  const char *netns;   /* may be empty on DEL */
+  const char *netns; /* may be empty on DEL */
   const char *ifname;
-  const char *args;    /* CNI_ARGS, "K=V;K=V" */
-  const char *path;    /* CNI_PATH */
-  char *raw;           /* stdin as read, passed on to delegated plugins */
+  const char *args; /* CNI_ARGS, "K=V;K=V" */
+  const char *path; /* CNI_PATH */
+  char *raw;        /* stdin as read, passed on to delegated plugins */
   size_t raw_len;
   json_t *conf;        /* the parsed config */
   const char *version; /* its cniVersion */

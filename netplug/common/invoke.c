@@ -69,8 +69,8 @@ static int plugin_failed(const char *type, const struct spawn_result *sr, struct
   }
   if (!sr->exited)
     return cni_err(e, CNI_ERR_INTERNAL, 0, "plugin '%s' killed by signal %d", type, sr->signal);
-  return cni_err(e, CNI_ERR_INTERNAL, 0, "plugin '%s' failed with status %d and no error",
-                 type, sr->code);
+  return cni_err(e, CNI_ERR_INTERNAL, 0, "plugin '%s' failed with status %d and no error", type,
+                 sr->code);
 }
 
 int cni_exec_plugin(const char *type, const struct cni_exec *x, const char *conf, size_t len,

@@ -51,7 +51,8 @@ int sysctl_set(const char *key, const char *value, struct err **e) {
   char cur[32];
   ssize_t n = read(fd, cur, sizeof(cur) - 1);
   size_t vl = strlen(value);
-  if (n > 0 && (size_t)n >= vl && memcmp(cur, value, vl) == 0 && (cur[vl] == '\n' || (size_t)n == vl))
+  if (n > 0 && (size_t)n >= vl && memcmp(cur, value, vl) == 0 &&
+      (cur[vl] == '\n' || (size_t)n == vl))
     return 0;
   if (lseek(fd, 0, SEEK_SET) < 0 || write_all(fd, value, vl) < 0)
     return err_set(e, errno, "sysctl '%s' = %s", key, value);

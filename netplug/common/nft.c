@@ -1,9 +1,10 @@
 #include "nft.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <nftables/libnftables.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,33 +24,80 @@ int nftx_table_valid(const char *s) {
 char *nftx_owner(const char *containerid, const char *ifname) {
   char *o = xasprintf("%s %s", containerid, ifname);
   for (char *p = o; *p; p++)
-    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-' && p != o + strlen(containerid))
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-' &&
+        p != o + strlen(containerid))
       *p = '_';
   return o;
+}
+
+/* libnftables is loaded when first needed: it (and libxtables, libgmp it
+ * pulls in) would cost every plugin start otherwise, and the common paths
+ * go through nftel.h.  Calls below go through these pointers. */
+static struct {
+  __typeof__(nft_ctx_new) *ctx_new;
+  __typeof__(nft_ctx_free) *ctx_free;
+  __typeof__(nft_ctx_buffer_output) *buffer_output;
+  __typeof__(nft_ctx_buffer_error) *buffer_error;
+  __typeof__(nft_ctx_get_output_buffer) *get_output;
+  __typeof__(nft_ctx_get_error_buffer) *get_error;
+  __typeof__(nft_ctx_output_set_flags) *set_flags;
+  __typeof__(nft_run_cmd_from_buffer) *run;
+} lib;
+
+static int load_lib(struct err **e) {
+  if (lib.run != NULL)
+    return 0;
+  void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return err_set(e, 0, "nftables: cannot load libnftables.so.1: %s", dlerror());
+  void *p[8];
+  const char *names[8] = {"nft_ctx_new",
+                          "nft_ctx_free",
+                          "nft_ctx_buffer_output",
+                          "nft_ctx_buffer_error",
+                          "nft_ctx_get_output_buffer",
+                          "nft_ctx_get_error_buffer",
+                          "nft_ctx_output_set_flags",
+                          "nft_run_cmd_from_buffer"};
+  for (int i = 0; i < 8; i++)
+    if ((p[i] = dlsym(h, names[i])) == NULL)
+      return err_set(e, 0, "nftables: libnftables.so.1 has no %s", names[i]);
+  /* (POSIX lets a data pointer from dlsym become a function pointer.) */
+  memcpy(&lib.ctx_new, &p[0], sizeof(p[0]));
+  memcpy(&lib.ctx_free, &p[1], sizeof(p[1]));
+  memcpy(&lib.buffer_output, &p[2], sizeof(p[2]));
+  memcpy(&lib.buffer_error, &p[3], sizeof(p[3]));
+  memcpy(&lib.get_output, &p[4], sizeof(p[4]));
+  memcpy(&lib.get_error, &p[5], sizeof(p[5]));
+  memcpy(&lib.set_flags, &p[6], sizeof(p[6]));
+  memcpy(&lib.run, &p[7], sizeof(p[7]));
+  return 0;
 }
 
 int nftx_open(struct nftx *n, const char *table, struct err **e) {
   if (!nftx_table_valid(table))
     return err_usage(e, "invalid nftables table name '%s'", table ? table : "");
   snprintf(n->table, sizeof(n->table), "%s", table);
-  n->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+  if (load_lib(e) < 0)
+    return -1;
+  n->ctx = lib.ctx_new(NFT_CTX_DEFAULT);
   if (n->ctx == NULL)
     return err_set(e, ENOMEM, "nftables context");
-  nft_ctx_buffer_output(n->ctx);
-  nft_ctx_buffer_error(n->ctx);
+  lib.buffer_output(n->ctx);
+  lib.buffer_error(n->ctx);
   return 0;
 }
 
 void nftx_close(struct nftx *n) {
   if (n->ctx != NULL)
-    nft_ctx_free(n->ctx);
+    lib.ctx_free(n->ctx);
   n->ctx = NULL;
 }
 
 /* nft's error text is "Error: WHAT\nCOMMAND\n   ^^^\n"; keep WHAT (and the
  * command, which names the element at fault). */
 static int nft_fail(struct nftx *n, struct err **e) {
-  const char *txt = nft_ctx_get_error_buffer(n->ctx);
+  const char *txt = lib.get_error(n->ctx);
   if (txt == NULL || *txt == '\0')
     return err_set(e, 0, "nftables: unknown error");
   if (strncmp(txt, "Error: ", 7) == 0)
@@ -62,12 +110,12 @@ static int nft_fail(struct nftx *n, struct err **e) {
     errnum = EEXIST;
   else if (memmem(txt, l1, "No such file or directory", 25) != NULL)
     errnum = ENOENT;
-  return err_setc(e, ERR_FAIL, errnum, "nftables: %.*s: %.*s", (int)l1, txt, (int)l2, cmd) ;
+  return err_setc(e, ERR_FAIL, errnum, "nftables: %.*s: %.*s", (int)l1, txt, (int)l2, cmd);
 }
 
 int nftx_run(struct nftx *n, const char *cmds, struct err **e) {
-  nft_ctx_output_set_flags(n->ctx, 0);
-  if (nft_run_cmd_from_buffer(n->ctx, cmds) != 0)
+  lib.set_flags(n->ctx, 0);
+  if (lib.run(n->ctx, cmds) != 0)
     return nft_fail(n, e);
   return 0;
 }
@@ -90,21 +138,21 @@ int nftx_run_ensure(struct nftx *n, const char *cmds, struct err **e) {
 }
 
 char *nftx_output(struct nftx *n, const char *cmd, struct err **e) {
-  nft_ctx_output_set_flags(n->ctx, 0);
-  if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {
+  lib.set_flags(n->ctx, 0);
+  if (lib.run(n->ctx, cmd) != 0) {
     nft_fail(n, e);
     return NULL;
   }
-  return xstrdup(nft_ctx_get_output_buffer(n->ctx));
+  return xstrdup(lib.get_output(n->ctx));
 }
 
 json_t *nftx_list(struct nftx *n, const char *cmd, struct err **e) {
-  nft_ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_JSON);
-  if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0) {
+  lib.set_flags(n->ctx, NFT_CTX_OUTPUT_JSON);
+  if (lib.run(n->ctx, cmd) != 0) {
     nft_fail(n, e);
     return NULL;
   }
-  return json_load_str(nft_ctx_get_output_buffer(n->ctx), "nft output", e);
+  return json_load_str(lib.get_output(n->ctx), "nft output", e);
 }
 
 int nftx_ensure(struct nftx *n, struct err **e) {
@@ -179,7 +227,8 @@ static void key_fmt(json_t *v, char **out) {
   } else if (json_object_get(v, "prefix") != NULL) {
     json_t *p = json_object_get(v, "prefix");
     const char *addr = json_get_str(p, "addr");
-    append(out, "%s/%lld", addr ? addr : "", (long long)json_integer_value(json_object_get(p, "len")));
+    append(out, "%s/%lld", addr ? addr : "",
+           (long long)json_integer_value(json_object_get(p, "len")));
   } else if (json_object_get(v, "concat") != NULL) {
     size_t i;
     json_t *x;
@@ -245,7 +294,7 @@ int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struc
   size_t i;
   json_t *k;
   json_array_foreach(keys, i, k)
-    append(&dels, "delete element ip %s %s { %s }\n", n->table, name, json_string_value(k));
+      append(&dels, "delete element ip %s %s { %s }\n", n->table, name, json_string_value(k));
   if (*dels == '\0')
     return 0;
   return nftx_run(n, dels, e);

@@ -85,35 +85,33 @@ static int linkinfo_cb(const struct nlattr *a, void *data) {
 static int link_attr_cb(const struct nlattr *a, void *data) {
   struct nl_link *l = data;
   switch (mnl_attr_get_type(a)) {
-  case IFLA_IFNAME:
-    if (mnl_attr_validate(a, MNL_TYPE_STRING) >= 0)
-      snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
-    break;
-  case IFLA_MTU:
-    if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-      l->mtu = mnl_attr_get_u32(a);
-    break;
-  case IFLA_MASTER:
-    if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-      l->master = (int)mnl_attr_get_u32(a);
-    break;
-  case IFLA_LINK:
-    if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-      l->link = (int)mnl_attr_get_u32(a);
-    break;
-  case IFLA_OPERSTATE:
-    if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
-      l->operstate = mnl_attr_get_u8(a);
-    break;
-  case IFLA_ADDRESS:
-    if (mnl_attr_get_payload_len(a) == 6) {
-      memcpy(l->mac, mnl_attr_get_payload(a), 6);
-      mac_fmt(l->mac, l->mac_str);
-    }
-    break;
-  case IFLA_LINKINFO:
-    mnl_attr_parse_nested(a, linkinfo_cb, l);
-    break;
+    case IFLA_IFNAME:
+      if (mnl_attr_validate(a, MNL_TYPE_STRING) >= 0)
+        snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
+      break;
+    case IFLA_MTU:
+      if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+        l->mtu = mnl_attr_get_u32(a);
+      break;
+    case IFLA_MASTER:
+      if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+        l->master = (int)mnl_attr_get_u32(a);
+      break;
+    case IFLA_LINK:
+      if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+        l->link = (int)mnl_attr_get_u32(a);
+      break;
+    case IFLA_OPERSTATE:
+      if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
+        l->operstate = mnl_attr_get_u8(a);
+      break;
+    case IFLA_ADDRESS:
+      if (mnl_attr_get_payload_len(a) == 6) {
+        memcpy(l->mac, mnl_attr_get_payload(a), 6);
+        mac_fmt(l->mac, l->mac_str);
+      }
+      break;
+    case IFLA_LINKINFO: mnl_attr_parse_nested(a, linkinfo_cb, l); break;
   }
   return MNL_CB_OK;
 }
@@ -180,8 +178,8 @@ int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, struct err **e)
   return 0;
 }
 
-int nl_veth_add(struct nl *nl, const char *name, const char *peer_name, int peer_nsfd,
-                unsigned mtu, int master, struct err **e) {
+int nl_veth_add(struct nl *nl, const char *name, const char *peer_name, int peer_nsfd, unsigned mtu,
+                int master, struct err **e) {
   char buf[NL_REQ];
   struct nlmsghdr *h = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   put_ifinfo(h, 0, IFF_UP, IFF_UP);
@@ -421,22 +419,18 @@ static int route_cb(const struct nlmsghdr *h, void *data) {
   const struct nlattr *a;
   mnl_attr_for_each(a, h, sizeof(*rt)) {
     switch (mnl_attr_get_type(a)) {
-    case RTA_TABLE:
-      table = mnl_attr_get_u32(a);
-      break;
-    case RTA_DST:
-      if (mnl_attr_get_payload_len(a) == (uint16_t)len)
-        memcpy(r.dst.ip.b, mnl_attr_get_payload(a), (size_t)len);
-      break;
-    case RTA_GATEWAY:
-      if (mnl_attr_get_payload_len(a) == (uint16_t)len) {
-        r.gw.family = rt->rtm_family;
-        memcpy(r.gw.b, mnl_attr_get_payload(a), (size_t)len);
-      }
-      break;
-    case RTA_OIF:
-      r.oif = (int)mnl_attr_get_u32(a);
-      break;
+      case RTA_TABLE: table = mnl_attr_get_u32(a); break;
+      case RTA_DST:
+        if (mnl_attr_get_payload_len(a) == (uint16_t)len)
+          memcpy(r.dst.ip.b, mnl_attr_get_payload(a), (size_t)len);
+        break;
+      case RTA_GATEWAY:
+        if (mnl_attr_get_payload_len(a) == (uint16_t)len) {
+          r.gw.family = rt->rtm_family;
+          memcpy(r.gw.b, mnl_attr_get_payload(a), (size_t)len);
+        }
+        break;
+      case RTA_OIF: r.oif = (int)mnl_attr_get_u32(a); break;
     }
   }
   if (table != RT_TABLE_MAIN)

@@ -29,11 +29,11 @@ struct nl {
 struct nl_link {
   int index;
   char name[IF_NAMESIZE];
-  char kind[32];   /* "bridge", "veth", … or "" */
-  unsigned flags;  /* IFF_UP, … */
+  char kind[32];  /* "bridge", "veth", … or "" */
+  unsigned flags; /* IFF_UP, … */
   unsigned mtu;
-  int master;      /* ifindex of the bridge it is attached to, or 0 */
-  int link;        /* a veth's peer ifindex (in its own namespace), or 0 */
+  int master; /* ifindex of the bridge it is attached to, or 0 */
+  int link;   /* a veth's peer ifindex (in its own namespace), or 0 */
   unsigned char mac[6];
   char mac_str[18];
   unsigned char operstate; /* IF_OPER_*: NL_OPER_UP when up */
@@ -53,8 +53,8 @@ int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, struct err **e)
  * its peer peer_name created directly inside the namespace peer_nsfd, down
  * (the kernel cannot bring it up in the same request).
  * mtu 0 keeps the kernel's default. */
-int nl_veth_add(struct nl *nl, const char *name, const char *peer_name, int peer_nsfd,
-                unsigned mtu, int master, struct err **e);
+int nl_veth_add(struct nl *nl, const char *name, const char *peer_name, int peer_nsfd, unsigned mtu,
+                int master, struct err **e);
 /* Set IFF_UP on or off. */
 int nl_link_set_up(struct nl *nl, int index, int up, struct err **e);
 int nl_link_set_promisc(struct nl *nl, int index, struct err **e);

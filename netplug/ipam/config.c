@@ -28,7 +28,8 @@ static int range_parse(json_t *j, const char *where, struct range *r, struct err
     return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: %s: subnet '%s' has host bits set", where, subnet);
   int bits = ip_len(net.family) * 8;
   if (r->subnet.prefix > bits - 2)
-    return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: %s: subnet '%s' is too small to allocate from", where, subnet);
+    return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: %s: subnet '%s' is too small to allocate from",
+                   where, subnet);
   struct ipaddr last = ipnet_last(&r->subnet);
 
   r->start = net;
@@ -48,8 +49,8 @@ static int range_parse(json_t *j, const char *where, struct range *r, struct err
     if (s == NULL || ip_parse(s, dst[i]) < 0)
       return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: %s: invalid %s", where, keys[i]);
     if (i > 0 && !ipnet_contains(&r->subnet, dst[i]))
-      return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: %s: %s %s is outside subnet %s", where,
-                     keys[i], s, subnet);
+      return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: %s: %s %s is outside subnet %s", where, keys[i],
+                     s, subnet);
   }
   if (ip_cmp(&r->start, &r->end) > 0)
     return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: %s: rangeStart is after rangeEnd", where);
@@ -182,8 +183,7 @@ static int parse_requests(const json_t *conf, const char *cni_args, struct ipam_
   return 0;
 }
 
-int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *c,
-                    struct err **e) {
+int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *c, struct err **e) {
   memset(c, 0, sizeof(*c));
   json_t *ipam = json_object_get(conf, "ipam");
   if (!json_is_object(ipam))

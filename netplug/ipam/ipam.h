@@ -9,7 +9,13 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "cni.h"
 #include "err.h"
+
+/* The plugin's commands, for cni_plugin_main and for cairn-bridge. */
+int ipam_cmd_add(struct cni_req *r, json_t **result, struct err **e);
+int ipam_cmd_del(struct cni_req *r, struct err **e);
+int ipam_cmd_check(struct cni_req *r, struct err **e);
 
 struct range {
   struct ipnet subnet; /* network address / prefix */
@@ -36,8 +42,7 @@ struct ipam_conf {
 /* Read the "ipam" object of conf (and the requested addresses from
  * "args.cni.ips", "runtimeConfig.ips" and CNI_ARGS "IP=").  Errors are CNI
  * "invalid network config" errors. */
-int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *c,
-                    struct err **e);
+int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *c, struct err **e);
 void ipam_conf_free(struct ipam_conf *c);
 /* "10.0.0.2-10.0.0.254,…" for messages. */
 char *rangeset_fmt(const struct rangeset *s);
@@ -59,8 +64,8 @@ int store_reserve(struct store *s, const struct ipaddr *a, const char *id, const
 /* The last address reserved in set (family 0 when none). */
 struct ipaddr store_last_reserved(struct store *s, size_t set);
 /* Addresses held by id/ifname (*out malloc'd). */
-int store_find(struct store *s, const char *id, const char *ifname, struct ipaddr **out,
-               size_t *n, struct err **e);
+int store_find(struct store *s, const char *id, const char *ifname, struct ipaddr **out, size_t *n,
+               struct err **e);
 /* Release every address held by id/ifname; none is fine. */
 int store_release(struct store *s, const char *id, const char *ifname, struct err **e);
 int store_release_addr(struct store *s, const struct ipaddr *a);

@@ -148,8 +148,8 @@ static void collect(struct store *s, const char *name, const struct ipaddr *a, v
   f->v[f->n++] = *a;
 }
 
-int store_find(struct store *s, const char *id, const char *ifname, struct ipaddr **out,
-               size_t *n, struct err **e) {
+int store_find(struct store *s, const char *id, const char *ifname, struct ipaddr **out, size_t *n,
+               struct err **e) {
   struct found f = {NULL, 0};
   if (scan(s, id, ifname, collect, &f, e) < 0) {
     free(f.v);

@@ -54,8 +54,8 @@ static int lo_up(struct nl *nl, struct nl_link *lo, void *data) {
       continue;
     *seen = 1;
     char s[IPNET_STRLEN];
-    json_array_append_new(st->ips, json_pack("{s:i,s:s}", "interface", 0, "address",
-                                             ipnet_fmt(&a[i], s)));
+    json_array_append_new(st->ips,
+                          json_pack("{s:i,s:s}", "interface", 0, "address", ipnet_fmt(&a[i], s)));
   }
   return 0;
 }

@@ -3,6 +3,7 @@
  * prevResult), in reverse for DEL — and keep each ADD's result in a cache
  * file for DEL and CHECK. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,30 +93,26 @@ static int parse_attach(int argc, char **argv, struct attach *a, bool with_caps,
   int o;
   while ((o = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
     switch (o) {
-    case 'i':
-      a->ifname = optarg;
-      break;
-    case 'A':
-      a->args = optarg;
-      break;
-    case 'p': {
-      if (!with_caps)
-        return err_usage(e, "%s: --port is for add (and del)", argv[0]);
-      json_t *pm = parse_port(optarg, e);
-      if (pm == NULL)
-        return -1;
-      json_array_append_new(json_arr_ensure(a->caps, "portMappings"), pm);
-      break;
-    }
-    case 'a': {
-      struct ipaddr ip;
-      if (!with_caps || ip_parse(optarg, &ip) < 0)
-        return err_usage(e, "%s: invalid --ip '%s'", argv[0], optarg);
-      json_array_append_new(json_arr_ensure(a->caps, "ips"), json_string(optarg));
-      break;
-    }
-    default:
-      return err_usage(e, "%s: unknown option (see cairn-net %s --help)", argv[0], argv[0]);
+      case 'i': a->ifname = optarg; break;
+      case 'A': a->args = optarg; break;
+      case 'p': {
+        if (!with_caps)
+          return err_usage(e, "%s: --port is for add (and del)", argv[0]);
+        json_t *pm = parse_port(optarg, e);
+        if (pm == NULL)
+          return -1;
+        json_array_append_new(json_arr_ensure(a->caps, "portMappings"), pm);
+        break;
+      }
+      case 'a': {
+        struct ipaddr ip;
+        if (!with_caps || ip_parse(optarg, &ip) < 0)
+          return err_usage(e, "%s: invalid --ip '%s'", argv[0], optarg);
+        json_array_append_new(json_arr_ensure(a->caps, "ips"), json_string(optarg));
+        break;
+      }
+      default:
+        return err_usage(e, "%s: unknown option (see cairn-net %s --help)", argv[0], argv[0]);
     }
   }
   if (argc - optind != 3)
@@ -152,8 +149,8 @@ static char *plugin_conf(const json_t *list, const json_t *plugin, const json_t 
 }
 
 static int run_plugin(const struct netctx *c, const struct attach *a, const char *cmd,
-                      const json_t *list, const json_t *plugin, const json_t *prev,
-                      json_t **result, struct err **e) {
+                      const json_t *list, const json_t *plugin, const json_t *prev, json_t **result,
+                      struct err **e) {
   cleanup_free char *conf = plugin_conf(list, plugin, prev, a->caps);
   struct cni_exec x = {cmd, a->cid, a->netns, a->ifname, a->args ? a->args : "", c->cni_path};
   const char *type = json_get_str(plugin, "type");
@@ -164,8 +161,8 @@ static int run_plugin(const struct netctx *c, const struct attach *a, const char
 
 /* DEL the first n plugins of the list, last first; with keep_going errors
  * are passed over (undoing a failed ADD), else the first one is returned. */
-static int del_chain(const struct netctx *c, const struct attach *a, const json_t *list,
-                     size_t n, const json_t *prev, bool keep_going, struct err **e) {
+static int del_chain(const struct netctx *c, const struct attach *a, const json_t *list, size_t n,
+                     const json_t *prev, bool keep_going, struct err **e) {
   json_t *plugins = json_object_get(list, "plugins");
   for (size_t i = n; i-- > 0;) {
     struct err *pe = NULL;
@@ -176,6 +173,21 @@ static int del_chain(const struct netctx *c, const struct attach *a, const json_
       }
       err_free(&pe);
     }
+  }
+  return 0;
+}
+
+/* Written aside and renamed, so DEL never reads half a file; not fsync'd:
+ * the cache lives in $CAIRN_RUN, which a reboot empties anyway, and the
+ * sync would cost more than the rest of an ADD. */
+static int write_cache(const json_t *j, const char *path, struct err **e) {
+  cleanup_free char *s = json_dump_compact(j);
+  cleanup_free char *tmp = xasprintf("%s.tmp", path);
+  cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || write_all(fd, s, strlen(s)) < 0 || rename(tmp, path) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return err_set(e, saved, "write '%s'", path);
   }
   return 0;
 }
@@ -212,11 +224,11 @@ int cmd_add(struct netctx *c, int argc, char **argv, struct err **e) {
   }
   cleanup_json json_t *result = cni_result_for_version(prev, json_get_str(list, "cniVersion"));
   json_decref(prev);
-  cleanup_json json_t *cache = json_pack(
-      "{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:O,s:O}", "kind", "cniCacheV1", "containerId", a.cid,
-      "ifName", a.ifname, "networkName", a.net, "netns", a.netns, "config", list, "cniArgs",
-      a.args ? a.args : "", "capabilityArgs", caps, "result", result);
-  if (mkdir_p(c->cache_dir, 0700, e) < 0 || json_write_file(cache, cpath, e) < 0) {
+  cleanup_json json_t *cache =
+      json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:O,s:O}", "kind", "cniCacheV1", "containerId", a.cid,
+                "ifName", a.ifname, "networkName", a.net, "netns", a.netns, "config", list,
+                "cniArgs", a.args ? a.args : "", "capabilityArgs", caps, "result", result);
+  if (mkdir_p(c->cache_dir, 0700, e) < 0 || write_cache(cache, cpath, e) < 0) {
     del_chain(c, &a, list, json_array_size(json_object_get(list, "plugins")), result, true, NULL);
     return err_wrap(e, "add '%s' to network '%s'", a.cid, a.net);
   }

@@ -16,10 +16,14 @@ static const struct {
   int (*fn)(struct netctx *, int, char **, struct err **);
   const char *summary;
 } cmds[] = {
-    {"add", cmd_add, "NETWORK CONTAINERID NETNS [--ifname IF] [--port [IP:]HOST:CTR[/PROTO]]… [--ip IP]… [--args K=V;…]: attach"},
-    {"del", cmd_del, "NETWORK CONTAINERID NETNS [--ifname IF]: detach (succeeds when already detached)"},
+    {"add", cmd_add,
+     "NETWORK CONTAINERID NETNS [--ifname IF] [--port [IP:]HOST:CTR[/PROTO]]… [--ip IP]… [--args "
+     "K=V;…]: attach"},
+    {"del", cmd_del,
+     "NETWORK CONTAINERID NETNS [--ifname IF]: detach (succeeds when already detached)"},
     {"check", cmd_check, "NETWORK CONTAINERID NETNS [--ifname IF]: verify an attachment"},
-    {"create", cmd_create, "NAME [--subnet CIDR] [--gateway IP] [--internal] [--bridge NAME] [--mtu N]: add a network"},
+    {"create", cmd_create,
+     "NAME [--subnet CIDR] [--gateway IP] [--internal] [--bridge NAME] [--mtu N]: add a network"},
     {"ls", cmd_ls, "[--format json] [-q]: list networks"},
     {"inspect", cmd_inspect, "NAME…: print networks' configs as JSON"},
     {"rm", cmd_rm, "NAME… [--force]: remove networks"},
@@ -30,9 +34,10 @@ static void usage(FILE *f) {
              "Runs CNI plugin chains (conflists in $CAIRN_ROOT/net.d) for containers.\n\n");
   for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
     fprintf(f, "  %-7s %s\n", cmds[i].name, cmds[i].summary);
-  fprintf(f, "\nEnvironment: CAIRN_ROOT (/var/lib/cairn), CAIRN_RUN (/run/cairn), CNI_PATH\n"
-             "(default: next to cairn-net, ../libexec/cairn/cni, /usr/lib/cni, /opt/cni/bin).\n"
-             "The network \"cairn\" (bridge cairn0, 10.88.0.0/16, port mapping) exists by default.\n");
+  fprintf(f,
+          "\nEnvironment: CAIRN_ROOT (/var/lib/cairn), CAIRN_RUN (/run/cairn), CNI_PATH\n"
+          "(default: next to cairn-net, ../libexec/cairn/cni, /usr/lib/cni, /opt/cni/bin).\n"
+          "The network \"cairn\" (bridge cairn0, 10.88.0.0/16, port mapping) exists by default.\n");
 }
 
 /* Our plugins sit next to us in a build tree and in ../libexec/cairn/cni
@@ -65,21 +70,11 @@ int main(int argc, char **argv) {
   /* "+": stop at the command; its own options are its business. */
   while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     switch (o) {
-    case 'r':
-      root = optarg;
-      break;
-    case 'c':
-      config_dir = optarg;
-      break;
-    case 'C':
-      cache_dir = optarg;
-      break;
-    case 'h':
-      usage(stdout);
-      return 0;
-    default:
-      usage(stderr);
-      return 2;
+      case 'r': root = optarg; break;
+      case 'c': config_dir = optarg; break;
+      case 'C': cache_dir = optarg; break;
+      case 'h': usage(stdout); return 0;
+      default: usage(stderr); return 2;
     }
   }
   if (optind >= argc) {

@@ -140,8 +140,8 @@ static json_t *make_conflist(const struct netctx *c, const char *name, const cha
   if (gateway != NULL)
     json_object_set_new(range, "gateway", json_string(gateway));
   cleanup_free char *data_dir = xasprintf("%s/ipam", c->run_dir);
-  json_t *ipam = json_pack("{s:s,s:[[o]],s:s}", "type", "cairn-ipam", "ranges", range, "dataDir",
-                           data_dir);
+  json_t *ipam =
+      json_pack("{s:s,s:[[o]],s:s}", "type", "cairn-ipam", "ranges", range, "dataDir", data_dir);
   /* An internal network has no way out: no default route, no masquerade. */
   json_object_set_new(ipam, "routes",
                       internal ? json_array() : json_pack("[{s:s}]", "dst", "0.0.0.0/0"));
@@ -150,14 +150,15 @@ static json_t *make_conflist(const struct netctx *c, const char *name, const cha
                          "capabilities", "ips", 1, "ipam", ipam);
   if (mtu > 0)
     json_object_set_new(br, "mtu", json_integer(mtu));
-  json_t *pm = json_pack("{s:s,s:{s:b}}", "type", "cairn-portmap", "capabilities", "portMappings", 1);
+  json_t *pm =
+      json_pack("{s:s,s:{s:b}}", "type", "cairn-portmap", "capabilities", "portMappings", 1);
   if (table != NULL) {
     json_object_set_new(br, "nftTable", json_string(table));
     json_object_set_new(pm, "nftTable", json_string(table));
   }
   json_t *lo = json_pack("{s:s}", "type", "cairn-loopback");
-  return json_pack("{s:s,s:s,s:[ooo]}", "cniVersion", CNI_VERSION, "name", name, "plugins", br,
-                   pm, lo);
+  return json_pack("{s:s,s:s,s:[ooo]}", "cniVersion", CNI_VERSION, "name", name, "plugins", br, pm,
+                   lo);
 }
 
 static int lock_dir(const struct netctx *c, struct err **e) {
@@ -172,8 +173,8 @@ static int write_default(const struct netctx *c, struct err **e) {
   cleanup_free char *path = conf_path(c, DEFAULT_NET);
   if (access(path, F_OK) == 0)
     return 0;
-  cleanup_json json_t *j = make_conflist(c, DEFAULT_NET, DEFAULT_BRIDGE, DEFAULT_SUBNET, NULL,
-                                         false, 0, NULL);
+  cleanup_json json_t *j =
+      make_conflist(c, DEFAULT_NET, DEFAULT_BRIDGE, DEFAULT_SUBNET, NULL, false, 0, NULL);
   return json_write_file(j, path, e);
 }
 
@@ -216,30 +217,32 @@ static const char *host_conflict(const struct ipnet *n, char *ifname) {
 }
 
 int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {
-      {"subnet", required_argument, NULL, 's'}, {"gateway", required_argument, NULL, 'g'},
-      {"internal", no_argument, NULL, 'i'},     {"bridge", required_argument, NULL, 'b'},
-      {"mtu", required_argument, NULL, 'm'},    {"nft-table", required_argument, NULL, 't'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"subnet", required_argument, NULL, 's'},
+                                       {"gateway", required_argument, NULL, 'g'},
+                                       {"internal", no_argument, NULL, 'i'},
+                                       {"bridge", required_argument, NULL, 'b'},
+                                       {"mtu", required_argument, NULL, 'm'},
+                                       {"nft-table", required_argument, NULL, 't'},
+                                       {NULL, 0, NULL, 0}};
   const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL;
   bool internal = false;
   int mtu = 0, o;
   while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (o) {
-    case 's': subnet = optarg; break;
-    case 'g': gateway = optarg; break;
-    case 'i': internal = true; break;
-    case 'b': bridge = optarg; break;
-    case 't': table = optarg; break;
-    case 'm': {
-      char *end;
-      long v = strtol(optarg, &end, 10);
-      if (*end != '\0' || v < 68 || v > 65535)
-        return err_usage(e, "create: invalid --mtu '%s' (68 to 65535)", optarg);
-      mtu = (int)v;
-      break;
-    }
-    default: return err_usage(e, "create: unknown option (see cairn-net create --help)");
+      case 's': subnet = optarg; break;
+      case 'g': gateway = optarg; break;
+      case 'i': internal = true; break;
+      case 'b': bridge = optarg; break;
+      case 't': table = optarg; break;
+      case 'm': {
+        char *end;
+        long v = strtol(optarg, &end, 10);
+        if (*end != '\0' || v < 68 || v > 65535)
+          return err_usage(e, "create: invalid --mtu '%s' (68 to 65535)", optarg);
+        mtu = (int)v;
+        break;
+      }
+      default: return err_usage(e, "create: unknown option (see cairn-net create --help)");
     }
   }
   if (argc - optind != 1)
@@ -254,8 +257,10 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
                        subnet);
     struct ipaddr net = ipnet_network(&sn);
     if (!ip_equal(&net, &sn.ip) || sn.prefix > 30)
-      return err_usage(e, "create: --subnet '%s' must be a network address with a prefix of "
-                          "at most /30", subnet);
+      return err_usage(e,
+                       "create: --subnet '%s' must be a network address with a prefix of "
+                       "at most /30",
+                       subnet);
   }
   struct ipaddr gw;
   if (gateway != NULL && (ip_parse(gateway, &gw) < 0 || (subnet && !ipnet_contains(&sn, &gw))))
@@ -386,9 +391,9 @@ int cmd_ls(struct netctx *c, int argc, char **argv, struct err **e) {
     if (quiet) {
       printf("%s\n", names[i]);
     } else if (format != NULL) {
-      cleanup_json json_t *row = json_pack("{s:s,s:s,s:s,s:s}", "Name", names[i], "Driver",
-                                           br ? "bridge" : "cni", "Subnet", sns, "Bridge",
-                                           br ? br : "");
+      cleanup_json json_t *row =
+          json_pack("{s:s,s:s,s:s,s:s}", "Name", names[i], "Driver", br ? "bridge" : "cni",
+                    "Subnet", sns, "Bridge", br ? br : "");
       json_write_line(row, stdout, NULL);
     } else {
       printf("%-20s %-10s %-18s %-15s\n", names[i], br ? "bridge" : "cni", sns, br ? br : "");

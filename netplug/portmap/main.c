@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "netns.h"
 #include "nft.h"
+#include "nftel.h"
 #include "nl.h"
 
 struct mapping {
@@ -63,8 +64,7 @@ static int parse_mappings(json_t *list, struct pm_conf *c, struct err **e) {
       *p = (char)tolower((unsigned char)*p);
     if (strcmp(m->proto, "tcp") != 0 && strcmp(m->proto, "udp") != 0 &&
         strcmp(m->proto, "sctp") != 0)
-      return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings[%zu]: unknown protocol '%s'", i,
-                     proto);
+      return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings[%zu]: unknown protocol '%s'", i, proto);
     const char *hip = json_get_str(pm, "hostIP");
     if (hip != NULL && *hip != '\0') {
       if (ip_parse(hip, &m->host_ip) < 0)
@@ -94,8 +94,8 @@ static int parse_conf(const struct cni_req *r, struct pm_conf *c, struct err **e
     c->table = NFT_DEFAULT_TABLE;
   if (!nftx_table_valid(c->table))
     return cni_err(e, CNI_ERR_CONFIG, 0, "invalid \"nftTable\" '%s'", c->table);
-  if (parse_mappings(json_object_get(json_object_get(r->conf, "runtimeConfig"), "portMappings"),
-                     c, e) < 0)
+  if (parse_mappings(json_object_get(json_object_get(r->conf, "runtimeConfig"), "portMappings"), c,
+                     e) < 0)
     return -1;
   /* The container's address: the first IPv4 one on an interface inside
    * the sandbox (or not tied to any interface). */
@@ -124,61 +124,42 @@ static char *ip_str(const struct ipaddr *a, char *buf) {
   return ip_fmt(a, buf);
 }
 
-/* "add element" lines for every mapping (and the hairpin element). */
-static char *add_cmds(const struct pm_conf *c, const char *owner) {
-  char *out = xstrdup("");
-  char cip[IPNET_STRLEN], hip[IPNET_STRLEN], net[IPNET_STRLEN];
-  ip_str(&c->ctr.ip, cip);
-  for (size_t i = 0; i < c->n; i++) {
-    const struct mapping *m = &c->m[i];
-    char *line;
-    if (m->host_ip.family == 0)
-      line = xasprintf("%sadd element ip %s portmap { %s . %u comment \"%s\" : %s . %u }\n", out,
-                       c->table, m->proto, m->host_port, owner, cip, m->ctr_port);
-    else
-      line = xasprintf("%sadd element ip %s portmap_ip { %s . %s . %u comment \"%s\" : %s . %u }\n",
-                       out, c->table, ip_str(&m->host_ip, hip), m->proto, m->host_port, owner, cip,
-                       m->ctr_port);
-    free(out);
-    out = line;
+/* The elements of a container's mappings (and its hairpin element); with
+ * del, each is added and then removed: the add makes removing an element
+ * that is gone already succeed, and fails (EEXIST) when the key holds
+ * another container's value, which then stays.  *n gets the count. */
+static struct nftel *elements(const struct pm_conf *c, const char *owner, bool del, size_t *n) {
+  size_t per = del ? 2 : 1;
+  struct nftel *v = xcalloc((c->n + 1) * per, sizeof(*v));
+  size_t k = 0;
+  for (size_t i = 0; i <= c->n; i++) {
+    struct nftel x = {.comment = owner};
+    if (i < c->n) {
+      const struct mapping *m = &c->m[i];
+      x.set = m->host_ip.family ? "portmap_ip" : "portmap";
+      if (m->host_ip.family)
+        x.klen = nftel_put_ip(x.key, x.klen, &m->host_ip);
+      x.klen = nftel_put_proto(x.key, x.klen, m->proto);
+      x.klen = nftel_put_port(x.key, x.klen, m->host_port);
+      x.dlen = nftel_put_ip(x.data, x.dlen, &c->ctr.ip);
+      x.dlen = nftel_put_port(x.data, x.dlen, m->ctr_port);
+    } else if (c->snat) {
+      /* container ip . its subnet, as a range of the second field */
+      struct ipaddr first = ipnet_network(&c->ctr), last = ipnet_last(&c->ctr);
+      x.set = "hairpin";
+      x.klen = nftel_put_ip(x.key, nftel_put_ip(x.key, 0, &c->ctr.ip), &first);
+      x.kelen = nftel_put_ip(x.key_end, nftel_put_ip(x.key_end, 0, &c->ctr.ip), &last);
+    } else {
+      continue;
+    }
+    v[k++] = x;
+    if (del) {
+      x.del = true;
+      v[k++] = x;
+    }
   }
-  if (c->snat) {
-    struct ipnet sub = ipnet_canonical(&c->ctr);
-    char *line = xasprintf("%sadd element ip %s hairpin { %s . %s comment \"%s\" }\n", out,
-                           c->table, cip, ipnet_fmt(&sub, net), owner);
-    free(out);
-    out = line;
-  }
-  return out;
-}
-
-/* After the add lines, delete lines for the same keys: "add" first makes
- * the deletion of an element that is gone succeed, and fails (EEXIST) when
- * a key holds another container's value, which then stays. */
-static char *del_cmds(const struct pm_conf *c, const char *owner) {
-  char *out = add_cmds(c, owner);
-  char cip[IPNET_STRLEN], hip[IPNET_STRLEN], net[IPNET_STRLEN];
-  ip_str(&c->ctr.ip, cip);
-  for (size_t i = 0; i < c->n; i++) {
-    const struct mapping *m = &c->m[i];
-    char *line;
-    if (m->host_ip.family == 0)
-      line = xasprintf("%sdelete element ip %s portmap { %s . %u }\n", out, c->table, m->proto,
-                       m->host_port);
-    else
-      line = xasprintf("%sdelete element ip %s portmap_ip { %s . %s . %u }\n", out, c->table,
-                       ip_str(&m->host_ip, hip), m->proto, m->host_port);
-    free(out);
-    out = line;
-  }
-  if (c->snat) {
-    struct ipnet sub = ipnet_canonical(&c->ctr);
-    char *line = xasprintf("%sdelete element ip %s hairpin { %s . %s }\n", out, c->table, cip,
-                           ipnet_fmt(&sub, net));
-    free(out);
-    out = line;
-  }
-  return out;
+  *n = k;
+  return v;
 }
 
 /* 127.0.0.1 may be DNATed out of the interface that leads to the container
@@ -201,8 +182,7 @@ static int enable_route_localnet(const struct ipaddr *ctr, struct err **e) {
 }
 
 /* Which mapping is taken, for the message. */
-static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner,
-                    struct err **e) {
+static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner, struct err **e) {
   for (size_t i = 0; i < c->n; i++) {
     const struct mapping *m = &c->m[i];
     char hip[IPNET_STRLEN];
@@ -225,8 +205,9 @@ static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner
 
 static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   if (r->prev == NULL)
-    return cni_err(e, CNI_ERR_CONFIG, 0, "cairn-portmap must be chained after a plugin that "
-                                         "gives the container an address (no prevResult)");
+    return cni_err(e, CNI_ERR_CONFIG, 0,
+                   "cairn-portmap must be chained after a plugin that "
+                   "gives the container an address (no prevResult)");
   struct pm_conf c;
   int rc = parse_conf(r, &c, e);
   cleanup_free struct mapping *maps = c.m;
@@ -234,21 +215,34 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
     return -1;
   if (c.n > 0 && c.ctr.ip.family == AF_INET) {
     cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
-    cleanup_free char *cmds = add_cmds(&c, owner);
-    struct nftx nft = {0};
-    if (nftx_open(&nft, c.table, e) < 0)
-      return -1;
+    size_t n;
+    cleanup_free struct nftel *els = elements(&c, owner, false, &n);
     struct err *ae = NULL;
-    rc = nftx_run_ensure(&nft, cmds, &ae);
+    rc = nftel_run(c.table, els, n, &ae);
+    if (rc < 0 && ae->errnum == ENOENT) {
+      /* the table is not there yet: make it, then again */
+      err_free(&ae);
+      struct nftx nft = {0};
+      rc = nftx_open(&nft, c.table, e);
+      if (rc == 0)
+        rc = nftx_ensure(&nft, e);
+      nftx_close(&nft);
+      if (rc < 0)
+        return -1;
+      rc = nftel_run(c.table, els, n, &ae);
+    }
     if (rc < 0 && ae->errnum == EEXIST) {
       err_free(&ae);
-      conflict(&nft, &c, owner, e);
-    } else if (rc < 0) {
-      *e = ae;
-    }
-    nftx_close(&nft);
-    if (rc < 0)
+      struct nftx nft = {0};
+      if (nftx_open(&nft, c.table, e) == 0)
+        conflict(&nft, &c, owner, e);
+      nftx_close(&nft);
       return -1;
+    }
+    if (rc < 0) {
+      *e = ae;
+      return -1;
+    }
     if (c.snat && enable_route_localnet(&c.ctr.ip, e) < 0)
       return -1;
   }
@@ -277,18 +271,14 @@ static int cmd_del(struct cni_req *r, struct err **e) {
   cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
   if (c.n == 0 || c.ctr.ip.family != AF_INET)
     return del_owned(&c, owner, e); /* nothing says what it mapped: find it */
-  cleanup_free char *cmds = del_cmds(&c, owner);
-  struct nftx nft = {0};
-  if (nftx_open(&nft, c.table, e) < 0)
-    return -1;
+  size_t n;
+  cleanup_free struct nftel *els = elements(&c, owner, true, &n);
   struct err *de = NULL;
-  rc = nftx_run(&nft, cmds, &de);
-  nftx_close(&nft);
-  if (rc == 0)
+  if (nftel_run(c.table, els, n, &de) == 0)
     return 0;
-  int missing_table = de->errnum == ENOENT;
+  int missing = de->errnum == ENOENT; /* no table: nothing to remove */
   err_free(&de);
-  if (missing_table)
+  if (missing)
     return 0;
   return del_owned(&c, owner, e);
 }

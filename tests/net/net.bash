@@ -1,4 +1,5 @@
 # net.bash — helpers for the netplug suites (load after ../helpers/common).
+# shellcheck disable=SC2034  # BR, GW, TABLE, … are for the suites
 #
 # Every test works only on things it makes and removes in teardown:
 # network namespaces "cairn-test-<pid>-<test>-<name>", a bridge "cnt<pid>x<test>"
@@ -20,7 +21,6 @@ net_setup() {
   GW="10.199.$OCT.1"
   export CAIRN_ROOT="$T/root" CAIRN_RUN="$T/run"
   export CNI_PATH="$CAIRN_SRC/bin"
-  NETNSES=()
   LISTENERS=()
   FORWARD_WAS=$(cat /proc/sys/net/ipv4/ip_forward)
 }
@@ -28,7 +28,10 @@ net_setup() {
 net_teardown() {
   local p ns
   for p in "${LISTENERS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  for ns in "${NETNSES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  # (mk_netns runs in $(…), a subshell: find the namespaces by name)
+  for ns in $(ip netns list | awk -v p="$NSP-" 'index($1, p) == 1 { print $1 }'); do
+    ip netns del "$ns"
+  done
   ip link del "$BR" 2>/dev/null
   [ -n "${BR2:-}" ] && ip link del "$BR2" 2>/dev/null
   nft delete table ip "$TABLE" 2>/dev/null
@@ -43,7 +46,6 @@ teardown() { net_teardown; common_teardown; }
 mk_netns() {
   local ns="$NSP-$1"
   ip netns add "$ns" || return 1
-  NETNSES+=("$ns")
   echo "/run/netns/$ns"
 }
 
@@ -77,7 +79,9 @@ cni() {
 listen() {
   mkdir -p "$T/www-$1"
   echo "hello from $1" >"$T/www-$1/index.html"
-  in_ns "$1" busybox httpd -f -p "$2" -h "$T/www-$1" &
+  # nsenter itself in the background (not a function: $! must be the
+  # listener's pid), with bats' fd 3 closed so that it cannot hold bats up
+  nsenter --net="/run/netns/$NSP-$1" busybox httpd -f -p "$2" -h "$T/www-$1" 3>&- &
   LISTENERS+=($!)
   retry 50 0.1 in_ns "$1" sh -c "busybox netstat -ltn | grep -q ':$2 '"
 }

@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# cairn-portmap chained after cairn-bridge: a listener in a namespace answers
+# on the host's 127.0.0.1 and on the bridge address.
+
+load ../helpers/common
+load net
+
+# attach NAME CID [PORTMAPPINGS-JSON]: bridge ADD then portmap ADD; the
+# portmap config is left in $T/pm-CID.json.
+attach() {
+  local ns
+  ns=$(mk_netns "$1") || return 1
+  bridge_conf >"$T/c.json"
+  cni ADD cairn-bridge "$ns" "$2" <"$T/c.json"
+  [ "$status" -eq 0 ] || return 1
+  jq -n --argjson r "$output" --arg t "$TABLE" --argjson pm "${3:-[]}" \
+    '{cniVersion: "1.0.0", name: "t", type: "cairn-portmap", nftTable: $t,
+      runtimeConfig: {portMappings: $pm}, prevResult: $r}' >"$T/pm-$2.json"
+  in_ns "$1" ip link set lo up
+  cni ADD cairn-portmap "$ns" "$2" <"$T/pm-$2.json"
+}
+
+@test "cairn-portmap: a listener answers at 127.0.0.1:HOSTPORT and at the bridge address" {
+  hp=$((20000 + OCT))
+  attach a ca "[{\"hostPort\": $hp, \"containerPort\": 8080, \"protocol\": \"tcp\"}]"
+  [ "$status" -eq 0 ]
+  listen a 8080
+  run curl -sf -m 5 "http://127.0.0.1:$hp/"
+  [ "$output" = "hello from a" ]
+  run curl -sf -m 5 "http://$GW:$hp/"
+  [ "$output" = "hello from a" ]
+  [ "$(cat /proc/sys/net/ipv4/conf/"$BR"/route_localnet)" = 1 ]
+}
+
+@test "cairn-portmap: another container reaches it through the host port (hairpin)" {
+  hp=$((20000 + OCT))
+  attach a ca "[{\"hostPort\": $hp, \"containerPort\": 80}]"
+  listen a 80
+  attach b cb
+  [ "$status" -eq 0 ]
+  run in_ns b curl -sf -m 5 "http://$GW:$hp/"
+  [ "$output" = "hello from a" ]
+  run in_ns a curl -sf -m 5 "http://$GW:$hp/"
+  [ "$output" = "hello from a" ]
+}
+
+@test "cairn-portmap: a host port mapped already is error 101 and the first mapping stays" {
+  hp=$((20000 + OCT))
+  attach a ca "[{\"hostPort\": $hp, \"containerPort\": 80}]"
+  listen a 80
+  attach b cb "[{\"hostPort\": $((hp + 1)), \"containerPort\": 80}, {\"hostPort\": $hp, \"containerPort\": 80}]"
+  [ "$status" -eq 1 ]
+  [ "$(jq .code <<<"$output")" -eq 101 ]
+  [[ "$(jq -r .msg <<<"$output")" == *"$hp/tcp is already mapped"* ]]
+  # all or nothing: the other port of the failed ADD is not mapped either
+  [ "$(nft_owners | grep -c '"cb eth0"')" -eq 2 ] # its masquerade elements only
+  run curl -sf -m 5 "http://127.0.0.1:$hp/"
+  [ "$output" = "hello from a" ]
+  # a DEL of the failed container leaves the mapping of the first alone
+  cni DEL cairn-portmap "$T/none" cb <"$T/pm-cb.json"
+  [ "$status" -eq 0 ]
+  run curl -sf -m 5 "http://127.0.0.1:$hp/"
+  [ "$output" = "hello from a" ]
+}
+
+@test "cairn-portmap: DEL removes the mapping (twice is fine), also without runtimeConfig" {
+  hp=$((20000 + OCT))
+  attach a ca "[{\"hostPort\": $hp, \"containerPort\": 80}, {\"hostPort\": $hp, \"containerPort\": 81, \"protocol\": \"udp\"}, {\"hostPort\": $((hp + 1)), \"containerPort\": 80, \"hostIP\": \"$GW\"}]"
+  [ "$status" -eq 0 ]
+  listen a 80
+  run curl -sf -m 5 "http://$GW:$((hp + 1))/"
+  [ "$output" = "hello from a" ]
+  run curl -s -m 2 "http://127.0.0.1:$((hp + 1))/"  # bound to the bridge address only
+  [ "$status" -ne 0 ]
+  [ "$(nft_owners | grep -c '"ca eth0"')" -eq 6 ]
+  cni CHECK cairn-portmap "$T/none" ca <"$T/pm-ca.json"
+  [ "$status" -eq 0 ]
+  jq 'del(.runtimeConfig) | del(.prevResult)' "$T/pm-ca.json" >"$T/bare.json"
+  cni DEL cairn-portmap "$T/none" ca <"$T/bare.json"
+  [ "$status" -eq 0 ]
+  [ "$(nft_owners | grep -c '"ca eth0"')" -eq 2 ] # bridge's masquerade elements
+  run curl -s -m 2 "http://127.0.0.1:$hp/"
+  [ "$status" -ne 0 ]
+  cni DEL cairn-portmap "$T/none" ca <"$T/pm-ca.json"
+  [ "$status" -eq 0 ]
+  cni CHECK cairn-portmap "$T/none" ca <"$T/pm-ca.json"
+  [ "$status" -eq 1 ]
+}
+
+@test "cairn-portmap: bad mappings and a missing prevResult are config errors" {
+  ns=$(mk_netns a)
+  cni ADD cairn-portmap "$ns" ca <<<'{"cniVersion":"1.0.0","name":"t","type":"cairn-portmap","runtimeConfig":{"portMappings":[{"hostPort":80,"containerPort":80}]}}'
+  [ "$(jq .code <<<"$output")" -eq 7 ]
+  cni ADD cairn-portmap "$ns" ca <<<'{"cniVersion":"1.0.0","name":"t","type":"cairn-portmap","prevResult":{"ips":[{"address":"10.199.1.2/24"}]},"runtimeConfig":{"portMappings":[{"hostPort":70000,"containerPort":80}]}}'
+  [ "$(jq .code <<<"$output")" -eq 7 ]
+  [[ "$(jq -r .msg <<<"$output")" == *"1 to 65535"* ]]
+}
