@@ -35,7 +35,12 @@
 #define STDIN_CAP (16 * 1024)
 
 enum {
-  F_STDIN = 0, F_STDOUT = 1, F_STDERR = 2, F_EXIT = 3, F_DETACHED = 4, F_CLOSE_STDIN = 5,
+  F_STDIN = 0,
+  F_STDOUT = 1,
+  F_STDERR = 2,
+  F_EXIT = 3,
+  F_DETACHED = 4,
+  F_CLOSE_STDIN = 5,
   F_RESIZE = 6,
 };
 

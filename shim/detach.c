@@ -13,26 +13,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "fs.h"
+#include "lock.h"
 #include "mem.h"
 #include "shim.h"
 
 int lock_state(const struct shim_opts *o, struct err **e) {
   cleanup_free char *p = path_join(o->state_dir, "shim.lock");
-  int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return err_set(e, errno, "open '%s'", p);
-  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-    int saved = errno;
-    close(fd);
-    if (saved == EWOULDBLOCK)
-      return err_setc(e, ERR_EXISTS, 0, "state dir '%s' is in use by another shim", o->state_dir);
-    return err_set(e, saved, "lock '%s'", p);
+  struct err *le = NULL;
+  int fd = lock_try(p, 0, &le);
+  if (fd >= 0)
+    return fd;
+  if (le->code == ERR_EXISTS) {
+    err_free(&le);
+    return err_setc(e, ERR_EXISTS, 0, "state dir '%s' is in use by another shim", o->state_dir);
   }
-  return fd;
+  *e = le;
+  return -1;
 }
 
 /* A daemon keeps none of its caller's fds: a test runner or a shell

@@ -59,8 +59,8 @@ static void write_health(struct shim *s) {
     json_array_append_new(log, json_pack("{s:s,s:s,s:i,s:s}", "Start", st, "End", en, "ExitCode",
                                          H.log[i].exit_code, "Output", H.log[i].output));
   }
-  cleanup_json json_t *j = json_pack("{s:s,s:i,s:O}", "Status", H.status, "FailingStreak",
-                                     H.streak, "Log", log);
+  cleanup_json json_t *j =
+      json_pack("{s:s,s:i,s:O}", "Status", H.status, "FailingStreak", H.streak, "Log", log);
   cleanup_free char *p = shim_path(s, "health.json");
   struct err *e = NULL;
   if (json_write_file(j, p, &e) < 0)
@@ -260,7 +260,6 @@ void health_event(struct shim *s, enum ev_tag tag) {
       if (H.out_fd >= 0)
         read_out(s);
       break;
-    default:
-      break;
+    default: break;
   }
 }

@@ -54,7 +54,7 @@ static int relay_result(int fd, const struct shim_opts *o) {
 }
 
 int main(int argc, char **argv) {
-  struct shim_opts o;
+  __attribute__((cleanup(opts_free))) struct shim_opts o;
   struct err *e = NULL;
   if (opts_parse(argc, argv, &o, &e) < 0)
     return fail(&e);

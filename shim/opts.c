@@ -19,43 +19,59 @@
 #include "shim.h"
 
 void opts_usage(void) {
-  fputs(
-      "Usage: cairn-shim --runtime PATH --id ID --bundle DIR --state DIR [OPTIONS]\n"
-      "\n"
-      "Supervise one container: detach, run `RUNTIME create` and `start`, print\n"
-      "{\"pid\":N} on stdout and stay behind to keep the container's stdio, write its\n"
-      "logs, serve STATE/attach.sock and STATE/ctl.sock, and record STATE/exit.json.\n"
-      "\n"
-      "Options:\n"
-      "  --runtime PATH          runc-compatible runtime (looked up in PATH)\n"
-      "  --runtime-root DIR      pass --root DIR to the runtime\n"
-      "  --runtime-arg ARG       another global runtime flag (repeatable)\n"
-      "  --id ID                 container id\n"
-      "  --bundle DIR            OCI bundle (config.json + rootfs)\n"
-      "  --state DIR             the shim's directory (created if missing)\n"
-      "  --tty                   give the process a terminal (config.json must say so)\n"
-      "  --stdin                 keep stdin open for attached clients\n"
-      "  --log FILE              json-file log (default STATE/ctr.log)\n"
-      "  --log-max-size SIZE     rotate at SIZE (default 10m; 0: never)\n"
-      "  --log-max-files N       files kept, the current one included (default 3)\n"
-      "  --restart POLICY        no | always | on-failure[:N] | unless-stopped\n"
-      "  --on-exit CMD           run `/bin/sh -c CMD` once the container is done\n"
-      "  --health-cmd CMD        healthcheck run with /bin/sh -c in the container\n"
-      "  --health-test JSON      healthcheck as the image config's Test array\n"
-      "  --health-interval D     (default 30s)\n"
-      "  --health-timeout D      (default 30s)\n"
-      "  --health-retries N      (default 3)\n"
-      "  --health-start-period D (default 0s)\n"
-      "  --detach-keys KEYS      detach sequence for attached clients (default ctrl-p,ctrl-q)\n"
-      "  --help\n",
-      stdout);
+  fputs("Usage: cairn-shim --runtime PATH --id ID --bundle DIR --state DIR [OPTIONS]\n"
+        "\n"
+        "Supervise one container: detach, run `RUNTIME create` and `start`, print\n"
+        "{\"pid\":N} on stdout and stay behind to keep the container's stdio, write its\n"
+        "logs, serve STATE/attach.sock and STATE/ctl.sock, and record STATE/exit.json.\n"
+        "\n"
+        "Options:\n"
+        "  --runtime PATH          runc-compatible runtime (looked up in PATH)\n"
+        "  --runtime-root DIR      pass --root DIR to the runtime\n"
+        "  --runtime-arg ARG       another global runtime flag (repeatable)\n"
+        "  --id ID                 container id\n"
+        "  --bundle DIR            OCI bundle (config.json + rootfs)\n"
+        "  --state DIR             the shim's directory (created if missing)\n"
+        "  --tty                   give the process a terminal (config.json must say so)\n"
+        "  --stdin                 keep stdin open for attached clients\n"
+        "  --log FILE              json-file log (default STATE/ctr.log)\n"
+        "  --log-max-size SIZE     rotate at SIZE (default 10m; 0: never)\n"
+        "  --log-max-files N       files kept, the current one included (default 3)\n"
+        "  --restart POLICY        no | always | on-failure[:N] | unless-stopped\n"
+        "  --on-exit CMD           run `/bin/sh -c CMD` once the container is done\n"
+        "  --health-cmd CMD        healthcheck run with /bin/sh -c in the container\n"
+        "  --health-test JSON      healthcheck as the image config's Test array\n"
+        "  --health-interval D     (default 30s)\n"
+        "  --health-timeout D      (default 30s)\n"
+        "  --health-retries N      (default 3)\n"
+        "  --health-start-period D (default 0s)\n"
+        "  --detach-keys KEYS      detach sequence for attached clients (default ctrl-p,ctrl-q)\n"
+        "  --help\n",
+        stdout);
 }
 
 enum {
-  OPT_RUNTIME = 256, OPT_RUNTIME_ROOT, OPT_RUNTIME_ARG, OPT_ID, OPT_BUNDLE, OPT_STATE, OPT_TTY,
-  OPT_STDIN, OPT_LOG, OPT_LOG_MAX_SIZE, OPT_LOG_MAX_FILES, OPT_RESTART, OPT_ON_EXIT,
-  OPT_HEALTH_CMD, OPT_HEALTH_TEST, OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
-  OPT_HEALTH_START, OPT_DETACH_KEYS, OPT_HELP,
+  OPT_RUNTIME = 256,
+  OPT_RUNTIME_ROOT,
+  OPT_RUNTIME_ARG,
+  OPT_ID,
+  OPT_BUNDLE,
+  OPT_STATE,
+  OPT_TTY,
+  OPT_STDIN,
+  OPT_LOG,
+  OPT_LOG_MAX_SIZE,
+  OPT_LOG_MAX_FILES,
+  OPT_RESTART,
+  OPT_ON_EXIT,
+  OPT_HEALTH_CMD,
+  OPT_HEALTH_TEST,
+  OPT_HEALTH_INTERVAL,
+  OPT_HEALTH_TIMEOUT,
+  OPT_HEALTH_RETRIES,
+  OPT_HEALTH_START,
+  OPT_DETACH_KEYS,
+  OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -87,7 +103,10 @@ static const struct option long_opts[] = {
  * of decimal numbers with units ns, us, ms, s, m, h ("1m30s", "1.5s").
  * A bare "0" is allowed; negative durations are not. */
 int parse_duration(const char *s, int64_t *ns, struct err **e) {
-  static const struct { const char *unit; double ns; } units[] = {
+  static const struct {
+    const char *unit;
+    double ns;
+  } units[] = {
       {"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
   };
   if (strcmp(s, "0") == 0) {
@@ -195,7 +214,8 @@ static int parse_health_test(const char *s, struct shim_opts *o, struct err **e)
       strv_push(&o->health.test, json_string_value(json_array_get(j, i)));
     return 0;
   }
-  return err_usage(e, "invalid --health-test: want [\"CMD\", ARG…], [\"CMD-SHELL\", CMD] or [\"NONE\"]");
+  return err_usage(
+      e, "invalid --health-test: want [\"CMD\", ARG…], [\"CMD-SHELL\", CMD] or [\"NONE\"]");
 }
 
 static char *absolute(const char *p) {
@@ -226,15 +246,30 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
   int c;
   while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
     switch (c) {
-      case OPT_RUNTIME: free(o->runtime); o->runtime = xstrdup(optarg); break;
+      case OPT_RUNTIME:
+        free(o->runtime);
+        o->runtime = xstrdup(optarg);
+        break;
       case OPT_RUNTIME_ROOT: runtime_root = optarg; break;
       case OPT_RUNTIME_ARG: strv_push(&extra, optarg); break;
-      case OPT_ID: free(o->id); o->id = xstrdup(optarg); break;
-      case OPT_BUNDLE: free(o->bundle); o->bundle = absolute(optarg); break;
-      case OPT_STATE: free(o->state_dir); o->state_dir = absolute(optarg); break;
+      case OPT_ID:
+        free(o->id);
+        o->id = xstrdup(optarg);
+        break;
+      case OPT_BUNDLE:
+        free(o->bundle);
+        o->bundle = absolute(optarg);
+        break;
+      case OPT_STATE:
+        free(o->state_dir);
+        o->state_dir = absolute(optarg);
+        break;
       case OPT_TTY: o->tty = 1; break;
       case OPT_STDIN: o->stdin_open = 1; break;
-      case OPT_LOG: free(o->log_path); o->log_path = absolute(optarg); break;
+      case OPT_LOG:
+        free(o->log_path);
+        o->log_path = absolute(optarg);
+        break;
       case OPT_LOG_MAX_SIZE:
         if (parse_size(optarg, &o->log_max_size, e) < 0)
           return err_wrap(e, "--log-max-size");
@@ -247,7 +282,10 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
         if (restart_parse(optarg, &o->restart, e) < 0)
           return -1;
         break;
-      case OPT_ON_EXIT: free(o->on_exit); o->on_exit = xstrdup(optarg); break;
+      case OPT_ON_EXIT:
+        free(o->on_exit);
+        o->on_exit = xstrdup(optarg);
+        break;
       case OPT_HEALTH_CMD:
         strv_free(o->health.test);
         o->health.test = NULL;
@@ -264,9 +302,10 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
       case OPT_HEALTH_START: {
         int64_t ns;
         if (parse_duration(optarg, &ns, e) < 0)
-          return err_wrap(e, "--%s", c == OPT_HEALTH_INTERVAL  ? "health-interval"
-                                     : c == OPT_HEALTH_TIMEOUT ? "health-timeout"
-                                                               : "health-start-period");
+          return err_wrap(e, "--%s",
+                          c == OPT_HEALTH_INTERVAL  ? "health-interval"
+                          : c == OPT_HEALTH_TIMEOUT ? "health-timeout"
+                                                    : "health-start-period");
         /* docker: 0 means "use the default"; anything else is at least 1ms. */
         if (ns != 0 && ns < NSEC_PER_MSEC)
           return err_usage(e, "duration '%s' is below the minimum of 1ms", optarg);
@@ -289,10 +328,8 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
           return -1;
         break;
       case OPT_HELP: o->help = 1; return 0;
-      case ':':
-        return err_usage(e, "option '%s' needs a value", argv[optind - 1]);
-      default:
-        return err_usage(e, "unknown option '%s'", argv[optind - 1]);
+      case ':': return err_usage(e, "option '%s' needs a value", argv[optind - 1]);
+      default: return err_usage(e, "unknown option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc)
@@ -310,6 +347,18 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
   if (o->log_path == NULL)
     o->log_path = path_join(o->state_dir, "ctr.log");
   return 0;
+}
+
+void opts_free(struct shim_opts *o) {
+  free(o->runtime);
+  strv_free(o->runtime_globals);
+  free(o->id);
+  free(o->bundle);
+  free(o->state_dir);
+  free(o->log_path);
+  free(o->on_exit);
+  strv_free(o->health.test);
+  memset(o, 0, sizeof *o);
 }
 
 /* execvp's lookup, done up front so that "no such runtime" is reported
@@ -370,15 +419,18 @@ int opts_check(struct shim_opts *o, struct err **e) {
 
 /* Names as kill(1) and docker take them: "TERM", "SIGTERM", "15". */
 int parse_signal(const char *s, int *sig) {
-  static const struct { const char *name; int sig; } names[] = {
-      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},
-      {"TRAP", SIGTRAP}, {"ABRT", SIGABRT}, {"BUS", SIGBUS},   {"FPE", SIGFPE},
-      {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
-      {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
-      {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-      {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+  static const struct {
+    const char *name;
+    int sig;
+  } names[] = {
+      {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+      {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},
+      {"KILL", SIGKILL},     {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},
+      {"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},   {"CHLD", SIGCHLD},
+      {"CONT", SIGCONT},     {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+      {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
       {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
-      {"PWR", SIGPWR},   {"SYS", SIGSYS},
+      {"PWR", SIGPWR},       {"SYS", SIGSYS},
   };
   if (isdigit((unsigned char)*s)) {
     char *end;

@@ -30,7 +30,8 @@ int restart_parse(const char *s, struct restart_policy *p, struct err **e) {
       p->max_retries = (int)v;
     }
   } else {
-    return err_usage(e, "invalid restart policy '%s': want no, always, on-failure[:N] or unless-stopped", s);
+    return err_usage(
+        e, "invalid restart policy '%s': want no, always, on-failure[:N] or unless-stopped", s);
   }
   return 0;
 }
@@ -53,15 +54,12 @@ int restart_should(struct shim *s, int exit_code, int64_t ran_ns, int64_t *delay
   int restart = 0;
   switch (p->kind) {
     case RESTART_ALWAYS:
-    case RESTART_UNLESS_STOPPED:
-      restart = 1;
-      break;
+    case RESTART_UNLESS_STOPPED: restart = 1; break;
     case RESTART_ON_FAILURE:
       if (p->max_retries == 0 || s->restart_count < p->max_retries)
         restart = exit_code != 0;
       break;
-    case RESTART_NO:
-      break;
+    case RESTART_NO: break;
   }
   if (!restart)
     return 0;

@@ -62,7 +62,8 @@ static int runtime_error(struct shim *s, off_t since, const char *printed, const
       cleanup_json json_t *j = json_loads(line, 0, NULL);
       const char *level = json_get_str(j, "level");
       const char *m = json_get_str(j, "msg");
-      if (m != NULL && level != NULL && (strcmp(level, "error") == 0 || strcmp(level, "fatal") == 0)) {
+      if (m != NULL && level != NULL &&
+          (strcmp(level, "error") == 0 || strcmp(level, "fatal") == 0)) {
         free(msg);
         msg = xstrdup(m);
       }
@@ -80,7 +81,8 @@ static int runtime_error(struct shim *s, off_t since, const char *printed, const
   }
   if (msg != NULL)
     return err_set(e, 0, "%s '%s': %s", sub, s->o->id, msg);
-  return err_set(e, 0, "%s '%s': runtime exited with status %d", sub, s->o->id, status_code(status));
+  return err_set(e, 0, "%s '%s': runtime exited with status %d", sub, s->o->id,
+                 status_code(status));
 }
 
 /* runc hands the pty master over the console socket with SCM_RIGHTS. */
@@ -94,8 +96,8 @@ static int recv_console(int lfd, struct err **e) {
     struct cmsghdr align;
   } u;
   struct iovec iov = {.iov_base = name, .iov_len = sizeof name};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   ssize_t r;
   do
     r = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);

@@ -26,8 +26,8 @@ struct restart_policy {
 };
 
 struct health_cfg {
-  char **test;             /* argv run in the container; NULL: no healthcheck */
-  int64_t interval_ns;     /* docker's defaults: 30s, 30s, 3 retries, 0 */
+  char **test;         /* argv run in the container; NULL: no healthcheck */
+  int64_t interval_ns; /* docker's defaults: 30s, 30s, 3 retries, 0 */
   int64_t timeout_ns;
   int64_t start_period_ns;
   int retries;
@@ -59,6 +59,7 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e);
  * consistent with --tty, state dir made, log dir present. */
 int opts_check(struct shim_opts *o, struct err **e);
 void opts_usage(void);
+void opts_free(struct shim_opts *o);
 int parse_duration(const char *s, int64_t *ns, struct err **e);
 int parse_signal(const char *s, int *sig);
 
@@ -67,7 +68,7 @@ enum ev_tag {
   EV_SIGNAL = 1,
   EV_STDOUT,
   EV_STDERR,
-  EV_STDIN,      /* the container's stdin, polled for EPOLLOUT when backed up */
+  EV_STDIN, /* the container's stdin, polled for EPOLLOUT when backed up */
   EV_ATTACH_LISTEN,
   EV_ATTACH_CLIENT,
   EV_CTL_LISTEN,
@@ -83,9 +84,8 @@ struct shim {
   struct shim_opts *o;
   int epfd;
   int sigfd;
-  int dirfd;      /* the state dir, O_PATH: sockets bind under /proc/self/fd/N */
-  int lockfd;     /* flock held on STATE/shim.lock for the shim's life */
-  int devnull;
+  int dirfd;  /* the state dir, O_PATH: sockets bind under /proc/self/fd/N */
+  int lockfd; /* flock held on STATE/shim.lock for the shim's life */
 
   pid_t pid;      /* container init, 0 when not running */
   int out_fd;     /* read end of the container's stdout (the pty master under --tty) */
@@ -100,7 +100,6 @@ struct shim {
   int restart_count;
   int64_t backoff_ns;
   int stop_requested; /* no more restarts: a stop command, SIGTERM, or STATE/stop */
-  int stop_signal_sent;
   int restart_timer, stop_timer;
   int64_t stop_timeout_ns;
   int finished; /* the loop ends */
@@ -184,6 +183,8 @@ void health_event(struct shim *s, enum ev_tag tag);
 int health_reaped(struct shim *s, pid_t pid, int status);
 
 /* state.c: files in the state dir. */
+int state_write_volatile(struct shim *s, const char *name, const char *buf, size_t len,
+                         struct err **e);
 int state_write_status(struct shim *s, const char *status, struct err **e);
 char *state_exit_json(struct shim *s, int status, int oom, struct err **e);
 char *shim_error_json(const struct err *e);

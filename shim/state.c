@@ -2,6 +2,7 @@
  * read (status.json, exit.json), and the memory cgroup it watches for OOM
  * kills.  All written atomically (temp file + rename). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,30 @@ char *shim_error_json(const struct err *e) {
   return json_dump_compact(j);
 }
 
+/* Atomic (temp file + rename) but not durable: for files that describe a
+ * live process (shim.pid, status.json) and mean nothing after a reboot.
+ * fsync of a fresh directory costs milliseconds on the start path;
+ * exit.json and health.json, which outlive the shim, keep it. */
+int state_write_volatile(struct shim *s, const char *name, const char *buf, size_t len,
+                         struct err **e) {
+  cleanup_free char *p = shim_path(s, name);
+  cleanup_free char *tmp = xasprintf("%s.tmp-XXXXXX", p);
+  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return err_set(e, errno, "create temp file for '%s'", p);
+  if (fchmod(fd, 0644) < 0 || write_all(fd, buf, len) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return err_set(e, saved, "write '%s'", tmp);
+  }
+  if (rename(tmp, p) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return err_set(e, saved, "rename '%s' to '%s'", tmp, p);
+  }
+  return 0;
+}
+
 static json_t *time_json(const struct timespec *ts) {
   char buf[40];
   fmt_time(buf, ts);
@@ -36,8 +61,8 @@ int state_write_status(struct shim *s, const char *status, struct err **e) {
   cleanup_json json_t *j = json_pack("{s:s,s:i,s:i,s:o,s:i}", "status", status, "pid", (int)s->pid,
                                      "shimPid", (int)getpid(), "startedAt", time_json(&s->started),
                                      "restartCount", s->restart_count);
-  cleanup_free char *p = shim_path(s, "status.json");
-  return json_write_file(j, p, e);
+  cleanup_free char *text = json_dump_pretty(j);
+  return state_write_volatile(s, "status.json", text, strlen(text), e);
 }
 
 char *state_exit_json(struct shim *s, int status, int oom, struct err **e) {

@@ -308,11 +308,11 @@ static void handle_signals(struct shim *s) {
       reap = 1;
       continue;
     }
-    /* SIGTERM/SIGINT to the shim stop the container for good; every
-     * signal is passed on to it. */
+    /* SIGTERM/SIGINT to the shim stop the container for good, as `stop`
+     * with docker's default 10 s grace; other signals are passed on. */
     if (sig == SIGTERM || sig == SIGINT) {
       struct err *e = NULL;
-      if (shim_stop(s, sig, -1, &e) < 0)
+      if (shim_stop(s, sig, 10 * NSEC_PER_SEC, &e) < 0)
         shim_warn(&e);
     } else if (s->pid > 0) {
       kill(s->pid, sig);
@@ -327,9 +327,7 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
   uint32_t idx = (uint32_t)(data >> 8);
   uint64_t ticks;
   switch (tag) {
-    case EV_SIGNAL:
-      handle_signals(s);
-      break;
+    case EV_SIGNAL: handle_signals(s); break;
     case EV_STDOUT:
     case EV_STDERR: {
       enum log_stream st = tag == EV_STDOUT ? LOG_STDOUT : LOG_STDERR;
@@ -338,18 +336,10 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
         close_output(s, st);
       break;
     }
-    case EV_STDIN:
-      attach_stdin_writable(s);
-      break;
-    case EV_ATTACH_LISTEN:
-      attach_accept(s);
-      break;
-    case EV_ATTACH_CLIENT:
-      attach_client_event(s, idx, events);
-      break;
-    case EV_CTL_LISTEN:
-      control_accept(s);
-      break;
+    case EV_STDIN: attach_stdin_writable(s); break;
+    case EV_ATTACH_LISTEN: attach_accept(s); break;
+    case EV_ATTACH_CLIENT: attach_client_event(s, idx, events); break;
+    case EV_CTL_LISTEN: control_accept(s); break;
     case EV_RESTART_TIMER:
       if (read(s->restart_timer, &ticks, sizeof ticks) == (ssize_t)sizeof ticks && !s->finished)
         restart_now(s);
@@ -360,9 +350,7 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
       break;
     case EV_HEALTH_TIMER:
     case EV_HEALTH_TIMEOUT:
-    case EV_HEALTH_OUT:
-      health_event(s, tag);
-      break;
+    case EV_HEALTH_OUT: health_event(s, tag); break;
   }
 }
 
@@ -374,8 +362,7 @@ static int setup(struct shim *s, struct err **e) {
     return err_set(e, errno, "open state dir '%s'", o->state_dir);
   char pid[32];
   int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-  cleanup_free char *pidp = shim_path(s, "shim.pid");
-  if (write_file_atomic(pidp, pid, (size_t)n, 0644, e) < 0)
+  if (state_write_volatile(s, "shim.pid", pid, (size_t)n, e) < 0)
     return -1;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
     return err_set(e, errno, "become a subreaper");
@@ -423,8 +410,8 @@ static void undo_setup(struct shim *s, int log_existed) {
       shim_warn(&e);
     return;
   }
-  static const char *const files[] = {"shim.pid", "runtime.log", "pid", "status.json",
-                                      "shim.lock", "shim.log"};
+  static const char *const files[] = {"shim.pid",    "runtime.log", "pid",
+                                      "status.json", "shim.lock",   "shim.log"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     cleanup_free char *p = shim_path(s, files[i]);
     unlink(p);
@@ -432,11 +419,8 @@ static void undo_setup(struct shim *s, int log_existed) {
 }
 
 static void send_result(int fd, const char *line) {
-  if (fd < 0)
-    return;
   write_all(fd, line, strlen(line));
   write_all(fd, "\n", 1);
-  close(fd);
 }
 
 static void run_on_exit(struct shim *s) {
@@ -468,21 +452,25 @@ int shim_serve(struct shim_opts *o, int lockfd, int result_fd) {
   s->lockfd = lockfd;
   s->dirfd = s->sigfd = s->epfd = s->restart_timer = s->stop_timer = -1;
   s->out_fd = s->err_fd = s->stdin_fd = -1;
-  s->devnull = -1;
   struct stat st;
   int log_existed = stat(o->log_path, &st) == 0;
 
   struct err *e = NULL;
   if (setup(s, &e) < 0 || container_start(s, &e) < 0) {
+    /* Clean up first, and let the caller see EOF only when this process
+     * ends: once it has the error, nothing of ours is left. */
+    undo_setup(s, log_existed);
     cleanup_free char *j = shim_error_json(e);
     send_result(result_fd, j);
     err_free(&e);
-    undo_setup(s, log_existed);
+    free(s->memcg);
+    s->memcg = NULL;
     return 1;
   }
   cleanup_json json_t *pj = json_pack("{s:i}", "pid", (int)s->pid);
   cleanup_free char *line = json_dump_compact(pj);
   send_result(result_fd, line);
+  close(result_fd);
   /* give back what the start-up needed; an idle shim should be small */
   malloc_trim(0);
 
@@ -507,5 +495,7 @@ int shim_serve(struct shim_opts *o, int lockfd, int result_fd) {
   run_on_exit(s);
   cleanup_free char *pidp = shim_path(s, "shim.pid");
   unlink(pidp);
+  free(s->memcg);
+  s->memcg = NULL;
   return 0;
 }

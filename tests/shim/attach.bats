@@ -73,7 +73,8 @@ load helpers
   running
   # the keys never reached the container; what came before did (echoed back)
   grep -q abc "$T/out"
-  ! grep -q $'\020' "$T/out"
+  run_logged grep -c $'\020' "$T/out"
+  assert_output 0
   # a ctrl-p followed by something else is plain input
   (printf 'x\020y\n'; sleep 0.5; printf '\020\021') |
     "$CLIENT" attach "$STATE/attach.sock" --stdin >"$T/out2" 2>/dev/null
@@ -87,4 +88,18 @@ load helpers
   printf 'z\001d' | "$CLIENT" attach "$STATE/attach.sock" --stdin >/dev/null 2>"$T/err"
   grep -q detached "$T/err"
   running
+}
+
+@test "cairn-shim attach: a slow client holds the output back but loses nothing" {
+  make_bundle sh -c 'read -r l; i=0; while [ $i -lt 20000 ]; do printf "%099d\n" $i; i=$((i+1)); done'
+  start_shim --stdin
+  assert_success
+  # the client's stdout is a pipe nobody reads for 2 s: it stops reading
+  # the socket, the shim queues, then stops reading the container
+  echo go | "$CLIENT" attach "$STATE/attach.sock" --stdin | { sleep 2; cat; } >"$T/out"
+  [ "$(wc -l <"$T/out")" = 20000 ]
+  [ "$(sed -n 20000p "$T/out")" = "$(printf '%099d' 19999)" ]
+  wait_done
+  [ "$(jq -s length "$STATE/ctr.log")" = 20000 ]
+  cmp <(log_of stdout) "$T/out"
 }

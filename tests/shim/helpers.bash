@@ -47,6 +47,10 @@ shim_assert_clean() {
     fi
   done
   left+="$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$ID*" 2>/dev/null | sed 's/^/cgroup /')"
+  # under make SANITIZE=1, the detached shim's reports land in its shim.log
+  if [ -f "$STATE/shim.log" ] && grep -qE 'Sanitizer|runtime error:' "$STATE/shim.log"; then
+    left+="sanitizer report in $STATE/shim.log: $(grep -m3 -E 'Sanitizer|runtime error:|#[0-9] ' "$STATE/shim.log")"
+  fi
   [ -z "$left" ] && return 0
   printf 'left behind: %s\n' "$left" >&2
   return 1
@@ -108,6 +112,7 @@ shim_done() { [ ! -e "$STATE/shim.pid" ]; }
 wait_done() { retry 150 0.1 shim_done || fail "the shim did not finish"; }
 wait_file() { retry 150 0.1 test -s "$1" || fail "no $1"; }
 
+# shellcheck disable=SC2154 # $output is set by run_logged
 container_pid() { echo "$output" | jq -r .pid; }
 running() { rt state "$ID" 2>/dev/null | jq -e '.status == "running"' >/dev/null; }
 

@@ -33,7 +33,8 @@ all_lines() { cat "$@" | jq -j .log | awk '{ print $2 }'; }
   start_shim --log-max-size 1k --log-max-files 1
   assert_success
   wait_done
-  [ "$(ls "$STATE" | grep -c '^ctr.log')" = 1 ]
+  logs=("$STATE"/ctr.log*)
+  [ "${#logs[@]}" = 1 ]
   [ "$(stat -c %s "$STATE/ctr.log")" -le 1024 ]
   [ "$(all_lines "$STATE/ctr.log" | tail -1)" = 100 ]
 }

@@ -65,8 +65,14 @@ static int read_full(int fd, void *buf, size_t n) {
 }
 
 static void send_frame(int fd, int type, const void *p, uint32_t n) {
-  unsigned char h[8] = {(unsigned char)type, 0, 0, 0, (unsigned char)(n >> 24),
-                        (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n};
+  unsigned char h[8] = {(unsigned char)type,
+                        0,
+                        0,
+                        0,
+                        (unsigned char)(n >> 24),
+                        (unsigned char)(n >> 16),
+                        (unsigned char)(n >> 8),
+                        (unsigned char)n};
   if (write_all(fd, h, 8) < 0 || write_all(fd, p, n) < 0) {
     fprintf(stderr, "shim-client: send: %s\n", strerror(errno));
     exit(1);
@@ -81,7 +87,9 @@ static int ctl(int argc, char **argv) {
     if (i + 1 < argc)
       strncat(line, " ", sizeof line - strlen(line) - 2);
   }
-  strcat(line, "\n");
+  size_t len = strlen(line);
+  line[len] = '\n';
+  line[len + 1] = '\0';
   write_all(fd, line, strlen(line));
   char reply[1024];
   ssize_t n = read(fd, reply, sizeof reply - 1);
@@ -118,7 +126,8 @@ static int attach(int argc, char **argv) {
   }
   static char buf[1 << 16];
   for (;;) {
-    struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = use_stdin ? 0 : -1, .events = POLLIN}};
+    struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+                          {.fd = use_stdin ? 0 : -1, .events = POLLIN}};
     if (poll(p, 2, -1) < 0) {
       if (errno == EINTR)
         continue;
