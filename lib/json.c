@@ -119,3 +119,25 @@ json_t *json_arr_ensure(json_t *obj, const char *key) {
   }
   return v;
 }
+
+int json_is_strv(const json_t *a) {
+  if (!json_is_array(a))
+    return 0;
+  size_t i;
+  json_t *v;
+  json_array_foreach(a, i, v) {
+    if (!json_is_string(v))
+      return 0;
+  }
+  return 1;
+}
+
+int json_array_has_str(const json_t *a, const char *s) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(a, i, v) {
+    if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+      return 1;
+  }
+  return 0;
+}

@@ -37,4 +37,9 @@ json_t *json_get_arr(const json_t *obj, const char *key);
 json_t *json_obj_ensure(json_t *obj, const char *key);
 json_t *json_arr_ensure(json_t *obj, const char *key);
 
+/* True when a is an array whose elements are all strings. */
+int json_is_strv(const json_t *a);
+/* True when the array a holds the string s. */
+int json_array_has_str(const json_t *a, const char *s);
+
 #endif

@@ -217,8 +217,13 @@ struct cgroup *cgroup_new(const char *cgroups_path, const char *id, struct err *
     }
   }
 
+  enum cgroup_layout layout = cgroup_layout();
+  if (layout != CGROUP_V2 && n_v1_mounts == 0) {
+    err_set(e, 0, "cgroup: no cgroup hierarchy is mounted under /sys/fs/cgroup");
+    return NULL;
+  }
   struct cgroup *cg = xcalloc(1, sizeof *cg);
-  cg->layout = cgroup_layout();
+  cg->layout = layout;
   cg->path = steal_ptr(&rel);
   if (cg->layout == CGROUP_V2) {
     cg->v2dir = xasprintf(CG_ROOT "%s", cg->path);
@@ -541,9 +546,17 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err **e) {
 }
 
 int cgroup_signal_all(struct cgroup *cg, int sig, struct err **e) {
-  /* v2's cgroup.kill kills the whole subtree atomically, forks included. */
-  if (sig == SIGKILL && cg->layout == CGROUP_V2 && cg_exists(cg->v2dir, "cgroup.kill"))
-    return cg_write(cg->v2dir, "cgroup.kill", "1", e);
+  /* cgroup.kill (Linux 5.14) kills the whole cgroup2 subtree atomically,
+   * forks included.  On hybrid every process of the container is in the
+   * unified cgroup too (setup and enter put it there, children inherit),
+   * but tasks the v1 freezer holds die only once thawed. */
+  if (sig == SIGKILL && cg->v2dir && cg_exists(cg->v2dir, "cgroup.kill")) {
+    if (cg_write(cg->v2dir, "cgroup.kill", "1", e) < 0)
+      return -1;
+    if (cg->layout != CGROUP_V2 && cgroup_frozen(cg) && cgroup_freeze(cg, 0, e) < 0)
+      return err_wrap(e, "cgroup: thaw after SIGKILL");
+    return 0;
+  }
   /* Otherwise freeze first so that no new process escapes the signal by
    * forking between the listing and the kill (runc does the same); a paused
    * container stays paused unless the signal is SIGKILL, which v1 only
@@ -562,34 +575,44 @@ int cgroup_signal_all(struct cgroup *cg, int sig, struct err **e) {
       rc = err_set(e, errno, "kill pid %d", (int)pids[i]);
   if (froze || (was_frozen && sig == SIGKILL)) {
     if (cgroup_freeze(cg, 0, &ferr) < 0 && rc == 0) {
-      *e = steal_ptr(&ferr);
-      rc = err_wrap(e, "cgroup: thaw after signal");
+      err_wrap(&ferr, "cgroup: thaw after signal");
+      rc = -1;
     }
-    err_free(&ferr);
+    cg_err_pass(e, &ferr);
   }
   return rc;
 }
 
 /* ---- destroy ---- */
 
-/* rmdir dir after its sub-cgroups, deepest first.  EBUSY (tasks that are
- * exiting still count for a moment) is retried for about a second. */
-static int rmdir_tree(const char *dir, struct err **e) {
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* rmdir dir, and first its sub-cgroups when it has some (a container may
+ * make its own).  EBUSY from tasks that are still exiting is retried until
+ * the deadline, shared by every hierarchy so that a cgroup with live
+ * processes fails in about a second, not a second per hierarchy. */
+static int rmdir_tree(const char *dir, int64_t deadline, struct err **e) {
+  if (rmdir(dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY)
+    return err_set(e, errno, "cgroup: rmdir '%s'", dir);
   cleanup_dir DIR *d = opendir(dir);
-  if (d == NULL)
-    return errno == ENOENT ? 0 : err_set(e, errno, "cgroup: open '%s'", dir);
   struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
+  while (d && (de = readdir(d)) != NULL) {
     if (de->d_type != DT_DIR || de->d_name[0] == '.')
       continue;
     cleanup_free char *sub = path_join(dir, de->d_name);
-    if (rmdir_tree(sub, e) < 0)
+    if (rmdir_tree(sub, deadline, e) < 0)
       return -1;
   }
-  for (int i = 0;; i++) {
+  for (;;) {
     if (rmdir(dir) == 0 || errno == ENOENT)
       return 0;
-    if (errno != EBUSY || i >= 100)
+    if (errno != EBUSY || now_ms() >= deadline)
       return err_set(e, errno, "cgroup: rmdir '%s'", dir);
     cg_sleep_ms(10);
   }
@@ -598,17 +621,18 @@ static int rmdir_tree(const char *dir, struct err **e) {
 int cgroup_destroy(struct cgroup *cg, struct err **e) {
   /* Try every hierarchy even after a failure; report the first. */
   int rc = 0;
+  int64_t deadline = now_ms() + 1000;
   for (size_t i = 0; cg->v1dirs && cg->v1dirs[i]; i++) {
     struct err *err = NULL;
-    if (rmdir_tree(cg->v1dirs[i], &err) < 0 && rc++ == 0)
-      *e = steal_ptr(&err);
-    err_free(&err);
+    if (rmdir_tree(cg->v1dirs[i], deadline, &err) < 0)
+      rc = -1;
+    cg_err_pass(e, &err);
   }
   if (cg->v2dir) {
     struct err *err = NULL;
-    if (rmdir_tree(cg->v2dir, &err) < 0 && rc++ == 0)
-      *e = steal_ptr(&err);
-    err_free(&err);
+    if (rmdir_tree(cg->v2dir, deadline, &err) < 0)
+      rc = -1;
+    cg_err_pass(e, &err);
   }
-  return rc ? -1 : 0;
+  return rc;
 }

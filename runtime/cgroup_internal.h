@@ -121,13 +121,23 @@ uint64_t cg_blkio_to_io_weight(uint64_t w);
 /* cpu.max's content for quota/period (either may be unset); NULL when
  * neither is set.  quota <= 0 is "max". */
 char *cg_v2_cpu_max(struct cg_i64 quota, struct cg_i64 period);
-/* memory.swap.max's content: OCI's swap is memory+swap, v2's is swap only.
- * NULL with *e unset when nothing is to be written. */
-char *cg_v2_swap_max(struct cg_i64 limit, struct cg_i64 swap, struct err **e);
+/* memory.swap.max's content into *out (NULL when nothing is to be
+ * written): OCI's swap is memory+swap, v2's is swap only. */
+int cg_v2_swap_max(struct cg_i64 limit, struct cg_i64 swap, char **out, struct err **e);
 /* A byte count for v2 files: -1 (or any negative) is "max". */
 char *cg_v2_bytes(int64_t v);
 /* "c 1:3 rw", "a *:* rwm": the v1 devices.allow/deny line for a rule. */
 char *cg_v1_dev_rule(const struct cg_dev_rule *d);
+
+/* Hand the error in *src to *dst (callers may pass a NULL dst: "don't
+ * care"), or drop it. */
+static inline void cg_err_pass(struct err **dst, struct err **src) {
+  if (dst != NULL && *dst == NULL) {
+    *dst = *src;
+    *src = NULL;
+  }
+  err_free(src);
+}
 
 /* ---- files (cgroup.c) ---- */
 

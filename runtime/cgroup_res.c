@@ -409,22 +409,23 @@ char *cg_v2_cpu_max(struct cg_i64 quota, struct cg_i64 period) {
   return xstrdup(q);
 }
 
-char *cg_v2_swap_max(struct cg_i64 limit, struct cg_i64 swap, struct err **e) {
+int cg_v2_swap_max(struct cg_i64 limit, struct cg_i64 swap, char **out, struct err **e) {
+  *out = NULL;
   if (!swap.set)
-    return NULL;
-  if (swap.v == -1)
-    return xstrdup("max");
+    return 0;
+  if (swap.v == -1) {
+    *out = xstrdup("max");
+    return 0;
+  }
   /* OCI's swap is the memory+swap total (v1's memsw); v2 limits swap alone,
    * so the file gets the difference. */
-  if (!limit.set || limit.v == -1) {
-    err_usage(e, R ".memory.swap: a memory+swap limit needs a memory limit on cgroup v2");
-    return NULL;
-  }
-  if (swap.v < limit.v) {
-    err_usage(e, R ".memory.swap: %" PRId64 " is below memory.limit %" PRId64, swap.v, limit.v);
-    return NULL;
-  }
-  return xasprintf("%" PRId64, swap.v - limit.v);
+  if (!limit.set || limit.v == -1)
+    return err_usage(e, R ".memory.swap: a memory+swap limit needs a memory limit on cgroup v2");
+  if (swap.v < limit.v)
+    return err_usage(e, R ".memory.swap: %" PRId64 " is below memory.limit %" PRId64, swap.v,
+                     limit.v);
+  *out = xasprintf("%" PRId64, swap.v - limit.v);
+  return 0;
 }
 
 char *cg_v2_bytes(int64_t v) {

@@ -42,7 +42,7 @@ static int enable_in(const char *dir, const char *const *want, struct err **e) {
        * own cannot delegate domain controllers (EBUSY), and the limits
        * that need one fail later, naming the file. */
       if (want != NULL) {
-        *e = steal_ptr(&err);
+        cg_err_pass(e, &err);
         return -1;
       }
       err_free(&err);
@@ -83,8 +83,8 @@ static int v2_memory(const char *d, const struct cg_res *r, struct err **e) {
     return err_usage(e, R ".memory.swappiness: not supported on cgroup v2");
   if (r->disable_oom_killer.set && r->disable_oom_killer.v)
     return err_usage(e, R ".memory.disableOOMKiller: not supported on cgroup v2");
-  cleanup_free char *swap = cg_v2_swap_max(r->mem_limit, r->mem_swap, e);
-  if (swap == NULL && *e != NULL)
+  cleanup_free char *swap = NULL;
+  if (cg_v2_swap_max(r->mem_limit, r->mem_swap, &swap, e) < 0)
     return -1;
   if ((r->mem_limit.set || r->mem_resv.set) && need(d, "memory.max", "memory", e) < 0)
     return -1;

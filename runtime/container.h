@@ -48,6 +48,7 @@ struct launch {
   int preserve_fds;
   int relay_tty;              /* run -t without a console socket: we get the master */
   struct cgroup *cg;
+  int lock_fd;                /* the locked state dir: the child must not keep it */
   /* out */
   pid_t pid;                  /* the container's pid 1, in our pid namespace */
   int sync;                   /* our end of the socketpair (run: send START) */

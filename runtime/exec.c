@@ -106,8 +106,12 @@ static __attribute__((noreturn)) void child_main(struct child *ch) {
     close(ch->console);
   cleanup_free char *path = NULL;
   if (process_lookup(ch->p, &path, &e) < 0 || process_prepare(ch->p, &e) < 0 ||
-      process_close_fds(ch->preserve_fds, &e) < 0 ||
-      process_set_user(ch->p, ch->seccomp, &e) < 0 || process_set_late(ch->p, ch->seccomp, &e) < 0)
+      process_close_fds(ch->preserve_fds, &e) < 0)
+    goto fail;
+  /* the parent-death signal survives execve: a detached exec must outlive
+   * us (cleared before seccomp, which might not allow prctl) */
+  prctl(PR_SET_PDEATHSIG, 0);
+  if (process_set_user(ch->p, ch->seccomp, &e) < 0 || process_set_late(ch->p, ch->seccomp, &e) < 0)
     goto fail;
   process_exec(path, ch->p, &e);
 fail:

@@ -113,7 +113,7 @@ static int run_one(const struct rt_hook *h, const char *state, const char *kind,
   while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
     buf[--n] = '\0';
   if (timed_out)
-    return err_set(e, ETIMEDOUT, "%s hook '%s' timed out after %d s", kind, h->path, h->timeout);
+    return err_set(e, 0, "%s hook '%s' timed out after %d s", kind, h->path, h->timeout);
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
     return 0;
   if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && n == 0)

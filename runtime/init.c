@@ -5,14 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -99,6 +102,24 @@ static int two_stage(struct init_args *a, struct err **e) {
   return 0;
 }
 
+/* A new network namespace has only a loopback device, down; runc and crun
+ * bring it up, and programs expect 127.0.0.1 to work. */
+static int loopback_up(struct err **e) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return err_set(e, errno, "bring up lo: socket");
+  struct ifreq ifr = {0};
+  memcpy(ifr.ifr_name, "lo", 3);
+  int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    r = ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  int err = errno;
+  close(s);
+  return r < 0 ? err_set(e, err, "bring up lo") : 0;
+}
+
 static int time_namespace(const struct rt_config *c, struct err **e) {
   if (unshare(CLONE_NEWTIME) < 0)
     return err_set(e, errno, "create the time namespace");
@@ -162,6 +183,9 @@ void init_main(struct init_args *a) {
   struct rt_config *c = a->c;
   const struct launch *l = a->l;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* the state dir's flock would be held as long as we live */
+  if (l->lock_fd >= 0)
+    close(l->lock_fd);
   umask(0); /* modes of device nodes and mount points are exactly as given */
   if (sync_expect(a->sync, SYNC_GO, &e) < 0)
     _exit(1); /* the parent gave up and reports why */
@@ -174,12 +198,9 @@ void init_main(struct init_args *a) {
     if (join_namespaces(a, &e) < 0)
       die(a, e);
   }
-  /* after the cgroup move, so the namespace's root is the container's cgroup */
-  if (c->ns[NS_CGROUP].present && c->ns[NS_CGROUP].path == NULL && unshare(CLONE_NEWCGROUP) < 0) {
-    err_set(&e, errno, "create the cgroup namespace");
-    die(a, e);
-  }
   if (c->ns[NS_TIME].present && c->ns[NS_TIME].path == NULL && time_namespace(c, &e) < 0)
+    die(a, e);
+  if (c->ns[NS_NET].present && c->ns[NS_NET].path == NULL && loopback_up(&e) < 0)
     die(a, e);
   if (!l->no_new_keyring) {
     cleanup_free char *kr = xasprintf("_ses.%s", l->id);
@@ -200,6 +221,12 @@ void init_main(struct init_args *a) {
                          .label = c->mount_label};
   if (rootfs_prepare(c, &mc, &e) < 0)
     die(a, e);
+  /* After the cgroup move (its root is the container's cgroup) and after
+   * the cgroup mounts (which need the real paths of /proc/self/cgroup). */
+  if (c->ns[NS_CGROUP].present && c->ns[NS_CGROUP].path == NULL && unshare(CLONE_NEWCGROUP) < 0) {
+    err_set(&e, errno, "create the cgroup namespace");
+    die(a, e);
+  }
   if (c->hooks.n[HOOK_PRESTART] + c->hooks.n[HOOK_CREATE_RUNTIME] > 0 &&
       (sync_send(a->sync, SYNC_HOOKS_REQ, 0) < 0 || sync_expect(a->sync, SYNC_HOOKS_DONE, &e) < 0))
     die(a, e);

@@ -134,6 +134,13 @@ static int check_preserved(int n, struct err **e) {
   return 0;
 }
 
+/* A bad config is a failed operation (exit 1, as runc), not a usage error. */
+static int bad_input(struct err **e) {
+  if (e != NULL && *e != NULL)
+    (*e)->code = ERR_FAIL;
+  return -1;
+}
+
 void created_free(struct created *c) {
   if (c->dirfd >= 0)
     close(c->dirfd);
@@ -170,7 +177,7 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
   size_t raw_len = 0;
   struct rt_config *c = config_load(clean, &raw, &raw_len, e);
   if (c == NULL)
-    return -1;
+    return bad_input(e);
   out->c = c;
   if (!c->has_process) {
     err_set(e, 0, "config.json: process: is required");
@@ -187,8 +194,12 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
     err_usage(e, "--console-socket is only for a process with a terminal (process.terminal)");
     goto fail_early;
   }
-  if (check_preserved(o->preserve_fds, e) < 0 || cgroup_validate(c->resources, e) < 0)
+  if (check_preserved(o->preserve_fds, e) < 0)
     goto fail_early;
+  if (cgroup_validate(c->resources, e) < 0) {
+    bad_input(e);
+    goto fail_early;
+  }
   if ((out->l.cg = rt_cgroup(g, c->cgroups_path, id, e)) == NULL)
     goto fail_early;
 
@@ -210,6 +221,7 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
   out->l.no_new_keyring = o->no_new_keyring;
   out->l.preserve_fds = o->preserve_fds;
   out->l.relay_tty = c->proc.terminal && o->console_socket == NULL;
+  out->l.lock_fd = out->dirfd;
   log_debug("create %s: bundle %s", id, clean);
   if (container_launch(g, c, &out->l, e) < 0)
     goto fail;

@@ -1,16 +1,17 @@
 /* mount_cgroup.c — a "cgroup" mount in config.json: the container sees its
  * own cgroups at the destination, read-only unless asked otherwise.
  *
- * Pure cgroup v2 host: with a cgroup namespace a fresh cgroup2 mount (its
- * root is the namespace's root, the container's cgroup); without one, a
- * bind of the container's cgroup directory.
+ * Pure cgroup v2 host: a bind of the container's cgroup directory.
  *
  * v1 or hybrid host: a tmpfs at the destination and, in it, one bind of the
  * container's directory per hierarchy (named after the host's mount point:
  * "memory", "cpu,cpuacct", "unified", …) plus "cpu" -> "cpu,cpuacct" links
- * for co-mounted controllers, as runc and docker lay it out.  Binds work the
- * same with or without a cgroup namespace and need no privilege over the
- * v1 hierarchies. */
+ * for co-mounted controllers, as runc and docker lay it out.
+ *
+ * Binds (never fresh cgroup mounts) give the same view with or without a
+ * cgroup namespace and need no privilege over the v1 hierarchies; they are
+ * made before the container unshares its cgroup namespace, while
+ * /proc/self/cgroup still shows the real paths. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err
   if (m->clear & MS_NOEXEC)
     attrs &= ~(unsigned long)MOUNT_ATTR_NOEXEC;
 
-  /* our own cgroups, read before any cgroup namespace hides the paths */
+  /* our own cgroups (the cgroup namespace comes after the mounts) */
   cleanup_fclose FILE *cf = fopen("/proc/self/cgroup", "re");
   if (cf == NULL)
     return err_set(e, errno, "cgroup mount: open /proc/self/cgroup");
@@ -176,15 +177,10 @@ int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err
   }
   cleanup_free char *target = xasprintf("/proc/self/fd/%d", dfd);
   if (!v1) {
-    if (c->new_cgroupns) {
-      unsigned long fl = ((MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~m->clear) | (m->flags & MS_RDONLY);
-      if (mount("cgroup2", target, "cgroup2", fl, NULL) < 0)
-        rc = err_set(e, errno, "mount cgroup2 on '%s'", m->dest);
-    } else if (nh > 0) {
+    if (nh > 0)
       rc = bind_dir(h[0].src, dfd, attrs, m->dest, e);
-    } else {
+    else
       rc = err_set(e, ENOENT, "mount '%s': no cgroup hierarchy found", m->dest);
-    }
     goto out;
   }
   if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) {

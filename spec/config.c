@@ -3,8 +3,8 @@
  * the namespaces for the mounts and sysctls. */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "json.h"
 #include "mem.h"
@@ -69,8 +69,8 @@ static json_t *build(struct build_ctx *c, struct err **e) {
   }
   c->config = json_object();
   json_object_set_new(c->config, "ociVersion", json_string(OCI_VERSION));
-  json_object_set_new(c->config, "root", json_pack("{s:s, s:b}", "path", root, "readonly",
-                                                   o->read_only));
+  json_object_set_new(c->config, "root",
+                      json_pack("{s:s, s:b}", "path", root, "readonly", o->read_only));
   json_object_set_new(c->config, "linux", json_object());
   json_object_set_new(c->config, "process", json_object());
   if (parse_security_opts(c, e) < 0 || build_namespaces(c, e) < 0 || build_process(c, e) < 0 ||

@@ -11,18 +11,6 @@
 #include "mem.h"
 #include "spec.h"
 
-static int is_strv(const json_t *a) {
-  if (!json_is_array(a))
-    return 0;
-  size_t i;
-  json_t *v;
-  json_array_foreach(a, i, v) {
-    if (!json_is_string(v))
-      return 0;
-  }
-  return 1;
-}
-
 /* Cmd and Entrypoint: an array of strings or null; a plain string is one
  * element, as docker's strslice reads it. */
 static int take_strslice(json_t *cfg, const char *key, json_t **out, const char *name,
@@ -39,7 +27,7 @@ static int take_strslice(json_t *cfg, const char *key, json_t **out, const char 
     *out = a;
     return 0;
   }
-  if (!is_strv(v))
+  if (!json_is_strv(v))
     return err_usage(e, "image config '%s': config.%s: expected an array of strings", name, key);
   *out = v;
   return 0;
@@ -109,7 +97,7 @@ int image_load(const char *path, struct image *img, struct err **e) {
   if (cfg != NULL) {
     json_t *env = json_object_get(cfg, "Env");
     if (env != NULL && !json_is_null(env)) {
-      if (!is_strv(env))
+      if (!json_is_strv(env))
         return err_usage(e, "image config '%s': config.Env: expected an array of strings", name);
       img->env = env;
     }
@@ -118,8 +106,8 @@ int image_load(const char *path, struct image *img, struct err **e) {
         take_str(cfg, "WorkingDir", &img->workdir, name, e) < 0 ||
         take_str(cfg, "User", &img->user, name, e) < 0 ||
         take_str(cfg, "StopSignal", &img->stop_signal, name, e) < 0 ||
-        check_obj(cfg, "Labels", 1, name, e) < 0 || check_obj(cfg, "ExposedPorts", 0, name, e) < 0 ||
-        check_obj(cfg, "Volumes", 0, name, e) < 0)
+        check_obj(cfg, "Labels", 1, name, e) < 0 ||
+        check_obj(cfg, "ExposedPorts", 0, name, e) < 0 || check_obj(cfg, "Volumes", 0, name, e) < 0)
       return -1;
   }
   img->doc = steal_ptr(&doc);

@@ -66,11 +66,45 @@ static const char usage[] =
     "  --stop-signal SIG       annotation org.opencontainers.image.stopSignal\n";
 
 enum {
-  O_IMAGE = 256, O_ROOTFS, O_DEFAULT, O_HELP, O_ENTRYPOINT, O_ENV_FILE, O_GROUP_ADD, O_ULIMIT,
-  O_OOM, O_INIT, O_INIT_PATH, O_TMPFS, O_MOUNT, O_READ_ONLY, O_SHM, O_ROOT, O_CAP_ADD,
-  O_CAP_DROP, O_PRIV, O_SECOPT, O_SWAP, O_RESV, O_CPUS, O_CPU_SHARES, O_CPU_PERIOD, O_CPU_QUOTA,
-  O_CPUSET, O_CPUSET_MEMS, O_PIDS, O_DEVICE, O_SYSCTL, O_CGPATH, O_NETNS, O_NETWORK, O_IPC,
-  O_PID, O_UTS, O_CGNS, O_STOPSIG,
+  O_IMAGE = 256,
+  O_ROOTFS,
+  O_DEFAULT,
+  O_HELP,
+  O_ENTRYPOINT,
+  O_ENV_FILE,
+  O_GROUP_ADD,
+  O_ULIMIT,
+  O_OOM,
+  O_INIT,
+  O_INIT_PATH,
+  O_TMPFS,
+  O_MOUNT,
+  O_READ_ONLY,
+  O_SHM,
+  O_ROOT,
+  O_CAP_ADD,
+  O_CAP_DROP,
+  O_PRIV,
+  O_SECOPT,
+  O_SWAP,
+  O_RESV,
+  O_CPUS,
+  O_CPU_SHARES,
+  O_CPU_PERIOD,
+  O_CPU_QUOTA,
+  O_CPUSET,
+  O_CPUSET_MEMS,
+  O_PIDS,
+  O_DEVICE,
+  O_SYSCTL,
+  O_CGPATH,
+  O_NETNS,
+  O_NETWORK,
+  O_IPC,
+  O_PID,
+  O_UTS,
+  O_CGNS,
+  O_STOPSIG,
 };
 
 static const struct option longopts[] = {
@@ -127,9 +161,9 @@ static const struct option longopts[] = {
 };
 
 static void free_opts(struct spec_opts *o) {
-  char ***lists[] = {&o->cmd,    &o->env,       &o->env_files, &o->group_add,     &o->ulimits,
-                     &o->volumes, &o->tmpfs,    &o->mounts,    &o->cap_add,       &o->cap_drop,
-                     &o->security_opts, &o->devices, &o->sysctls, &o->labels};
+  char ***lists[] = {&o->cmd,           &o->env,     &o->env_files, &o->group_add, &o->ulimits,
+                     &o->volumes,       &o->tmpfs,   &o->mounts,    &o->cap_add,   &o->cap_drop,
+                     &o->security_opts, &o->devices, &o->sysctls,   &o->labels};
   for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
     strv_free(*lists[i]);
 }
@@ -148,7 +182,10 @@ static int parse_args(int argc, char **argv, struct spec_opts *o, int *help, str
       case 'o': o->output = a; break;
       case O_DEFAULT: o->is_default = 1; break;
       case O_HELP: *help = 1; return 0;
-      case O_ENTRYPOINT: o->entrypoint = a; o->entrypoint_set = 1; break;
+      case O_ENTRYPOINT:
+        o->entrypoint = a;
+        o->entrypoint_set = 1;
+        break;
       case 'e': strv_push(&o->env, a); break;
       case O_ENV_FILE: strv_push(&o->env_files, a); break;
       case 'w': o->workdir = a; break;
@@ -191,8 +228,7 @@ static int parse_args(int argc, char **argv, struct spec_opts *o, int *help, str
       case O_CGNS: o->cgroupns = a; break;
       case 'l': strv_push(&o->labels, a); break;
       case O_STOPSIG: o->stop_signal = a; break;
-      case ':':
-        return err_usage(e, "flag '%s' needs a value", argv[optind - 1]);
+      case ':': return err_usage(e, "flag '%s' needs a value", argv[optind - 1]);
       default:
         if (optopt != 0)
           return err_usage(e, "unknown flag '-%c' (see --help)", optopt);

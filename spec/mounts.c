@@ -39,8 +39,8 @@ static void defaults(struct build_ctx *c, json_t *out, const char *shm_size) {
   cleanup_free char *cg = xasprintf("nosuid,noexec,nodev,relatime%s", ro);
   cleanup_free char *shm = xasprintf("nosuid,noexec,nodev,mode=1777,size=%s", shm_size);
   json_array_append_new(out, mount_new("/proc", "proc", "proc", "nosuid,noexec,nodev"));
-  json_array_append_new(out, mount_new("/dev", "tmpfs", "tmpfs",
-                                       "nosuid,strictatime,mode=755,size=65536k"));
+  json_array_append_new(
+      out, mount_new("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
   json_array_append_new(out, mount_new("/dev/pts", "devpts", "devpts",
                                        "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
   json_array_append_new(out, mount_new("/sys", "sysfs", "sysfs", sys));
@@ -48,7 +48,8 @@ static void defaults(struct build_ctx *c, json_t *out, const char *shm_size) {
   json_array_append_new(out, mount_new("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
   /* With --ipc host the container shares the host's /dev/shm, as docker. */
   if (c->host_ipc)
-    json_array_append_new(out, mount_new("/dev/shm", "bind", "/dev/shm", "rbind,nosuid,noexec,nodev"));
+    json_array_append_new(out,
+                          mount_new("/dev/shm", "bind", "/dev/shm", "rbind,nosuid,noexec,nodev"));
   else
     json_array_append_new(out, mount_new("/dev/shm", "tmpfs", "shm", shm));
 }
@@ -87,8 +88,10 @@ static char *bind_source(const struct spec_opts *o, const char *src, const char 
     return path_clean(src);
   }
   if (!valid_volume_name(src)) {
-    err_usage(e, "%s: '%s' is not a valid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
-                 "allowed); a host directory must be an absolute path", what, src);
+    err_usage(e,
+              "%s: '%s' is not a valid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+              "allowed); a host directory must be an absolute path",
+              what, src);
     return NULL;
   }
   const char *root = o->volume_root ? o->volume_root : getenv("CAIRN_ROOT");
@@ -110,9 +113,10 @@ static int is_propagation(const char *s) {
   return 0;
 }
 
-static json_t *bind_mount(const char *dst, const char *src, int ro, const char *prop, int recursive) {
-  cleanup_free char *opts = xasprintf("%s,%s%s", recursive ? "rbind" : "bind",
-                                      prop ? prop : "rprivate", ro ? ",ro" : "");
+static json_t *bind_mount(const char *dst, const char *src, int ro, const char *prop,
+                          int recursive) {
+  cleanup_free char *opts =
+      xasprintf("%s,%s%s", recursive ? "rbind" : "bind", prop ? prop : "rprivate", ro ? ",ro" : "");
   cleanup_free char *d = path_clean(dst);
   return mount_new(d, "bind", src, opts);
 }
@@ -132,8 +136,10 @@ static int parse_volume(const struct spec_opts *o, const char *arg, json_t *out,
       break;
   }
   if (n == 1)
-    return err_usage(e, "%s: no destination (want SRC:DST[:OPTS]; anonymous volumes are made by "
-                        "cairn)", what);
+    return err_usage(e,
+                     "%s: no destination (want SRC:DST[:OPTS]; anonymous volumes are made by "
+                     "cairn)",
+                     what);
   if (n > 3)
     return err_usage(e, "%s: too many ':' (want SRC:DST[:OPTS])", what);
   if (parts[0][0] == '\0')
@@ -145,7 +151,8 @@ static int parse_volume(const struct spec_opts *o, const char *arg, json_t *out,
   if (n == 3) {
     if (parts[2][0] == '\0')
       return err_usage(e, "%s: empty options", what);
-    for (char *save = NULL, *t = strtok_r(parts[2], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *t = strtok_r(parts[2], ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
       if (strcmp(t, "ro") == 0)
         ro = 1;
       else if (strcmp(t, "rw") == 0)
@@ -193,12 +200,13 @@ static json_t *tmpfs_mount(const char *dst, const char *user_opts) {
 }
 
 static int check_tmpfs_opts(const char *opts, const char *what, struct err **e) {
-  static const char *const flags[] = {"exec", "noexec", "suid", "nosuid", "dev", "nodev", "ro",
-                                      "rw", "sync", "async", "atime", "noatime", "relatime",
-                                      "norelatime", "strictatime", "nostrictatime", "dirsync",
-                                      "diratime", "nodiratime", "mand", "nomand", "tmpcopyup"};
-  static const char *const keys[] = {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks",
-                                     "mpol", "huge", "inode64", "noswap"};
+  static const char *const flags[] = {
+      "exec",       "noexec",     "suid",        "nosuid",        "dev",     "nodev",
+      "ro",         "rw",         "sync",        "async",         "atime",   "noatime",
+      "relatime",   "norelatime", "strictatime", "nostrictatime", "dirsync", "diratime",
+      "nodiratime", "mand",       "nomand",      "tmpcopyup"};
+  static const char *const keys[] = {"size",      "mode", "uid",  "gid",     "nr_inodes",
+                                     "nr_blocks", "mpol", "huge", "inode64", "noswap"};
   cleanup_free char *copy = xstrdup(opts);
   for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
     int ok = 0;
@@ -254,8 +262,8 @@ static int parse_mount(const struct spec_opts *o, const char *arg, json_t *out, 
       type = v;
     else if ((strcmp(t, "source") == 0 || strcmp(t, "src") == 0) && v)
       src = v;
-    else if ((strcmp(t, "target") == 0 || strcmp(t, "destination") == 0 ||
-              strcmp(t, "dst") == 0) && v)
+    else if ((strcmp(t, "target") == 0 || strcmp(t, "destination") == 0 || strcmp(t, "dst") == 0) &&
+             v)
       dst = v;
     else if (strcmp(t, "readonly") == 0 || strcmp(t, "ro") == 0) {
       if (parse_bool(v, &ro) < 0)
@@ -420,7 +428,8 @@ int build_mounts(struct build_ctx *c, struct err **e) {
   for (i = 0; i < n; i++) {
     json_t *x = json_array_get(user, i);
     for (j = i; j > 0 && depth(json_get_str(v[j - 1], "destination")) >
-                             depth(json_get_str(x, "destination")); j--)
+                             depth(json_get_str(x, "destination"));
+         j--)
       v[j] = v[j - 1];
     v[j] = x;
   }

@@ -9,10 +9,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "json.h"
 #include "mem.h"
 #include "spec.h"
@@ -131,10 +131,9 @@ int build_namespaces(struct build_ctx *c, struct err **e) {
       snprintf(h, sizeof(h), "localhost");
     c->hostname = xstrdup(h);
   } else {
-    unsigned char b[6] = {0};
-    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-      return err_set(e, errno, "getrandom");
-    c->hostname = xasprintf("%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+    char id[65];
+    random_id(id);
+    c->hostname = xstrndup(id, 12);
   }
   json_object_set_new(c->config, "hostname", json_string(c->hostname));
   return 0;
@@ -166,7 +165,8 @@ static char *parse_signal(const char *s, struct err **e) {
   if (strncasecmp(name, "RTMIN+", 6) == 0 || strncasecmp(name, "RTMAX-", 6) == 0) {
     long k = strtol(name + 6, &end, 10);
     if (*end == '\0' && end != name + 6 && k >= 0 && k <= SIGRTMAX - SIGRTMIN)
-      return xasprintf("SIGRT%s%c%ld", strncasecmp(name, "RTMIN", 5) == 0 ? "MIN" : "MAX", name[5], k);
+      return xasprintf("SIGRT%s%c%ld", strncasecmp(name, "RTMIN", 5) == 0 ? "MIN" : "MAX", name[5],
+                       k);
   }
   err_usage(e, "--stop-signal: invalid signal '%s'", s);
   return NULL;

@@ -157,11 +157,21 @@ static const struct {
   const char *name;
   const char *oci;
 } ulimit_names[] = {
-    {"as", "RLIMIT_AS"},         {"core", "RLIMIT_CORE"},         {"cpu", "RLIMIT_CPU"},
-    {"data", "RLIMIT_DATA"},     {"fsize", "RLIMIT_FSIZE"},       {"locks", "RLIMIT_LOCKS"},
-    {"memlock", "RLIMIT_MEMLOCK"}, {"msgqueue", "RLIMIT_MSGQUEUE"}, {"nice", "RLIMIT_NICE"},
-    {"nofile", "RLIMIT_NOFILE"}, {"nproc", "RLIMIT_NPROC"},       {"rss", "RLIMIT_RSS"},
-    {"rtprio", "RLIMIT_RTPRIO"}, {"rttime", "RLIMIT_RTTIME"},     {"sigpending", "RLIMIT_SIGPENDING"},
+    {"as", "RLIMIT_AS"},
+    {"core", "RLIMIT_CORE"},
+    {"cpu", "RLIMIT_CPU"},
+    {"data", "RLIMIT_DATA"},
+    {"fsize", "RLIMIT_FSIZE"},
+    {"locks", "RLIMIT_LOCKS"},
+    {"memlock", "RLIMIT_MEMLOCK"},
+    {"msgqueue", "RLIMIT_MSGQUEUE"},
+    {"nice", "RLIMIT_NICE"},
+    {"nofile", "RLIMIT_NOFILE"},
+    {"nproc", "RLIMIT_NPROC"},
+    {"rss", "RLIMIT_RSS"},
+    {"rtprio", "RLIMIT_RTPRIO"},
+    {"rttime", "RLIMIT_RTTIME"},
+    {"sigpending", "RLIMIT_SIGPENDING"},
     {"stack", "RLIMIT_STACK"},
 };
 
@@ -195,7 +205,8 @@ static int add_ulimit(json_t *rl, const char *arg, struct err **e) {
   const char *colon = strchr(val, ':');
   cleanup_free char *soft_s = colon ? xstrndup(val, (size_t)(colon - val)) : xstrdup(val);
   long long soft, hard;
-  if (parse_limit(soft_s, arg, &soft, e) < 0 || parse_limit(colon ? colon + 1 : val, arg, &hard, e) < 0)
+  if (parse_limit(soft_s, arg, &soft, e) < 0 ||
+      parse_limit(colon ? colon + 1 : val, arg, &hard, e) < 0)
     return -1;
   if (soft > hard)
     return err_usage(e, "--ulimit '%s': soft limit %lld is above hard limit %lld", arg, soft, hard);

@@ -123,8 +123,10 @@ static int build_cpu(const struct spec_opts *o, json_t *res, struct err **e) {
     double n = strtod(o->cpus, &end);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (*o->cpus == '\0' || *end != '\0' || errno != 0 || !(n >= 0.01) || n > (double)ncpu)
-      return err_usage(e, "--cpus '%s': range of CPUs is from 0.01 to %ld.00, as there are only "
-                          "%ld CPUs available", o->cpus, ncpu, ncpu);
+      return err_usage(e,
+                       "--cpus '%s': range of CPUs is from 0.01 to %ld.00, as there are only "
+                       "%ld CPUs available",
+                       o->cpus, ncpu, ncpu);
     json_object_set_new(cpu, "period", json_integer(100000));
     json_object_set_new(cpu, "quota", json_integer((json_int_t)(n * 100000 + 0.5)));
   }
@@ -135,7 +137,8 @@ static int build_cpu(const struct spec_opts *o, json_t *res, struct err **e) {
   }
   if (o->cpu_quota != NULL) {
     if (parse_int(o->cpu_quota, -1, INT64_MAX, &v) < 0 || (v >= 0 && v < 1000))
-      return err_usage(e, "--cpu-quota '%s': want -1 or at least 1000 (microseconds)", o->cpu_quota);
+      return err_usage(e, "--cpu-quota '%s': want -1 or at least 1000 (microseconds)",
+                       o->cpu_quota);
     json_object_set_new(cpu, "quota", json_integer(v));
   }
   if (o->cpu_shares != NULL) {
@@ -176,11 +179,10 @@ static int add_node(json_t *devices, json_t *rules, const char *ctr, const struc
                     const char *access) {
   const char *type = S_ISCHR(st->st_mode) ? "c" : "b";
   long long maj = major(st->st_rdev), min = minor(st->st_rdev);
-  json_array_append_new(devices,
-                        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", ctr, "type", type,
-                                  "major", maj, "minor", min, "fileMode",
-                                  (json_int_t)(st->st_mode & 07777), "uid", (json_int_t)st->st_uid,
-                                  "gid", (json_int_t)st->st_gid));
+  json_array_append_new(devices, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", ctr,
+                                           "type", type, "major", maj, "minor", min, "fileMode",
+                                           (json_int_t)(st->st_mode & 07777), "uid",
+                                           (json_int_t)st->st_uid, "gid", (json_int_t)st->st_gid));
   if (rules != NULL)
     json_array_append_new(rules, dev_rule(1, type, maj, min, access));
   return 0;
@@ -191,8 +193,8 @@ static int add_node(json_t *devices, json_t *rules, const char *ctr, const struc
 static int skip_dev_entry(const char *host_root, const char *dir, const char *name) {
   if (strcmp(dir, host_root) != 0)
     return 0;
-  static const char *const skip[] = {"pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev",
-                                     "console"};
+  static const char *const skip[] = {"pts",  "shm",         "fd",    "mqueue",
+                                     ".lxc", ".lxd-mounts", ".udev", "console"};
   for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
     if (strcmp(name, skip[i]) == 0)
       return 1;
@@ -280,8 +282,8 @@ static int parse_device(const char *arg, json_t *devices, json_t *rules, struct 
 
 /* docker's list of namespaced sysctls a container may set. */
 static int check_sysctl(const struct build_ctx *c, const char *key, struct err **e) {
-  static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                         "kernel.sem", "kernel.shmall", "kernel.shmmax",
+  static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                         "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
                                          "kernel.shmmni", "kernel.shm_rmid_forced"};
   for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++) {
     if (strcmp(key, ipc_keys[i]) == 0)

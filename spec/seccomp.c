@@ -26,11 +26,16 @@ struct arch {
 };
 
 static const struct arch arches[] = {
-    {"x86_64", "amd64", "SCMP_ARCH_X86_64"},   {"aarch64", "arm64", "SCMP_ARCH_AARCH64"},
-    {"armv7l", "arm", "SCMP_ARCH_ARM"},        {"armv6l", "arm", "SCMP_ARCH_ARM"},
-    {"i686", "386", "SCMP_ARCH_X86"},          {"i386", "386", "SCMP_ARCH_X86"},
-    {"ppc64le", "ppc64le", "SCMP_ARCH_PPC64LE"}, {"s390x", "s390x", "SCMP_ARCH_S390X"},
-    {"riscv64", "riscv64", "SCMP_ARCH_RISCV64"}, {"mips64", "mips64", "SCMP_ARCH_MIPS64"},
+    {"x86_64", "amd64", "SCMP_ARCH_X86_64"},
+    {"aarch64", "arm64", "SCMP_ARCH_AARCH64"},
+    {"armv7l", "arm", "SCMP_ARCH_ARM"},
+    {"armv6l", "arm", "SCMP_ARCH_ARM"},
+    {"i686", "386", "SCMP_ARCH_X86"},
+    {"i386", "386", "SCMP_ARCH_X86"},
+    {"ppc64le", "ppc64le", "SCMP_ARCH_PPC64LE"},
+    {"s390x", "s390x", "SCMP_ARCH_S390X"},
+    {"riscv64", "riscv64", "SCMP_ARCH_RISCV64"},
+    {"mips64", "mips64", "SCMP_ARCH_MIPS64"},
 };
 
 struct host {
@@ -62,28 +67,6 @@ static int strv_has(char **v, const char *s) {
   return 0;
 }
 
-static int json_has_str(const json_t *a, const char *s) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(a, i, v) {
-    if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-      return 1;
-  }
-  return 0;
-}
-
-static int check_strv(const json_t *a) {
-  if (!json_is_array(a))
-    return 0;
-  size_t i;
-  json_t *v;
-  json_array_foreach(a, i, v) {
-    if (!json_is_string(v))
-      return 0;
-  }
-  return 1;
-}
-
 /* {caps, arches, minKernel} shape; NULL is fine. */
 static int check_filter(const json_t *f, const char *what, size_t idx, const char *name,
                         struct err **e) {
@@ -96,8 +79,9 @@ static int check_filter(const json_t *f, const char *what, size_t idx, const cha
                      what);
   json_object_foreach((json_t *)f, k, v) {
     int ok = strcmp(k, "minKernel") == 0 ? json_is_string(v) || json_is_null(v)
-             : (strcmp(k, "caps") == 0 || strcmp(k, "arches") == 0) ? check_strv(v) || json_is_null(v)
-                                                                     : 1;
+             : (strcmp(k, "caps") == 0 || strcmp(k, "arches") == 0)
+                 ? json_is_strv(v) || json_is_null(v)
+                 : 1;
     if (!ok)
       return err_usage(e, "seccomp profile '%s': syscalls[%zu].%s.%s: wrong type", name, idx, what,
                        k);
@@ -117,7 +101,7 @@ static int rule_applies(const json_t *rule, char **caps, const struct host *h) {
         return 0;
     }
     const json_t *ar = json_object_get(inc, "arches");
-    if (json_array_size(ar) > 0 && !json_has_str(ar, h->go))
+    if (json_array_size(ar) > 0 && !json_array_has_str(ar, h->go))
       return 0;
     const char *mk = json_get_str(inc, "minKernel");
     int maj = 0, min = 0;
@@ -130,7 +114,7 @@ static int rule_applies(const json_t *rule, char **caps, const struct host *h) {
       if (strv_has(caps, json_string_value(v)))
         return 0;
     }
-    if (json_has_str(json_object_get(exc, "arches"), h->go))
+    if (json_array_has_str(json_object_get(exc, "arches"), h->go))
       return 0;
   }
   return 1;
@@ -169,19 +153,21 @@ static json_t *resolve(json_t *prof, char **caps, const char *name, struct err *
   size_t i;
   if (json_is_array(amap)) {
     json_array_foreach(amap, i, v) {
-      if (strcmp(json_get_str(v, "architecture") ? json_get_str(v, "architecture") : "", h.scmp) != 0)
+      if (strcmp(json_get_str(v, "architecture") ? json_get_str(v, "architecture") : "", h.scmp) !=
+          0)
         continue;
       json_array_append_new(arch_out, json_string(h.scmp));
       json_t *sub = json_object_get(v, "subArchitectures");
-      if (sub != NULL && !json_is_null(sub) && !check_strv(sub)) {
-        err_usage(e, "seccomp profile '%s': archMap[%zu].subArchitectures: expected strings", name, i);
+      if (sub != NULL && !json_is_null(sub) && !json_is_strv(sub)) {
+        err_usage(e, "seccomp profile '%s': archMap[%zu].subArchitectures: expected strings", name,
+                  i);
         return NULL;
       }
       if (sub != NULL && !json_is_null(sub))
         json_array_extend(arch_out, sub);
     }
   } else if ((v = json_object_get(prof, "architectures")) != NULL && !json_is_null(v)) {
-    if (!check_strv(v)) {
+    if (!json_is_strv(v)) {
       err_usage(e, "seccomp profile '%s': architectures: expected an array of strings", name);
       return NULL;
     }
@@ -206,11 +192,13 @@ static json_t *resolve(json_t *prof, char **caps, const char *name, struct err *
     const char *action = json_get_str(rule, "action");
     json_t *args = json_object_get(rule, "args");
     json_t *eret = json_object_get(rule, "errnoRet");
-    if ((names == NULL && one == NULL) || (names != NULL && !check_strv(names)) || action == NULL ||
-        (args != NULL && !json_is_array(args) && !json_is_null(args)) ||
+    if ((names == NULL && one == NULL) || (names != NULL && !json_is_strv(names)) ||
+        action == NULL || (args != NULL && !json_is_array(args) && !json_is_null(args)) ||
         (eret != NULL && !json_is_integer(eret))) {
-      err_usage(e, "seccomp profile '%s': syscalls[%zu]: want names (strings), action, and "
-                   "optional args (array) and errnoRet (integer)", name, i);
+      err_usage(e,
+                "seccomp profile '%s': syscalls[%zu]: want names (strings), action, and "
+                "optional args (array) and errnoRet (integer)",
+                name, i);
       return NULL;
     }
     if (check_filter(json_object_get(rule, "includes"), "includes", i, name, e) < 0 ||

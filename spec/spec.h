@@ -75,14 +75,14 @@ struct image {
 struct build_ctx {
   const struct spec_opts *o;
   struct image img;
-  json_t *config;    /* the document being built */
-  char *hostname;    /* NULL when the UTS namespace is the host's */
+  json_t *config; /* the document being built */
+  char *hostname; /* NULL when the UTS namespace is the host's */
   int host_net, host_ipc, host_pid, host_uts;
-  int seccomp_off;   /* unconfined or privileged */
+  int seccomp_off; /* unconfined or privileged */
   char *seccomp_file;
   int no_new_privs;
   int systempaths_unconfined;
-  char **caps;       /* final capability set, "CAP_…" */
+  char **caps; /* final capability set, "CAP_…" */
 };
 
 /* image.c: load the image config (a file or "-"); NULL path gives an empty

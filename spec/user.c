@@ -8,15 +8,13 @@
  *     of /etc/group that lists the user name is a supplementary group;
  *   - additionalGids = [gid] + supplementary + --group-add, docker's order.
  *
- * The files are opened inside the rootfs with RESOLVE_IN_ROOT, so a symlink
+ * The files are opened inside the rootfs (open_in_root), so a symlink
  * in an image (etc/passwd -> /etc/shadow) cannot reach the host's files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -29,20 +27,21 @@ struct idfile {
 };
 
 /* Read rootfs/<rel> confined to rootfs; absent file -> buf NULL, 0. */
-static int read_in_root(int rootfd, const char *rel, struct idfile *f, struct err **e) {
+static int read_in_root(const char *rootfs, const char *rel, struct idfile *f, struct err **e) {
   f->buf = NULL;
-  struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-  int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-  if (fd < 0 && errno == ENOSYS) /* kernels before 5.6: refuse symlinks */
-    fd = openat(rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct err *oe = NULL;
+  cleanup_close int fd = open_in_root(rootfs, rel, O_RDONLY | O_CLOEXEC, &oe);
   if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR)
+    int missing = oe->errnum == ENOENT || oe->errnum == ENOTDIR;
+    if (missing) {
+      err_free(&oe);
       return 0;
-    return err_set(e, errno, "open '%s' in rootfs", rel);
+    }
+    *e = oe;
+    return -1;
   }
   size_t len;
   f->buf = read_fd(fd, rel, 4 << 20, &len, e);
-  close(fd);
   return f->buf ? 0 : -1;
 }
 
@@ -168,16 +167,12 @@ int resolve_user(const char *rootfs, const char *spec, const char *what, char **
   /* Plain returns only: cleanup locals must never be jumped over. */
   cleanup_free char *passwd_buf = NULL, *group_buf = NULL, *name = NULL;
   struct idfile passwd = {0}, group = {0};
-  cleanup_close int rootfd = -1;
   if (rootfs != NULL) {
-    rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0)
-      return err_set(e, errno, "open rootfs '%s'", rootfs);
-    int r1 = read_in_root(rootfd, "etc/passwd", &passwd, e);
+    int r1 = read_in_root(rootfs, "etc/passwd", &passwd, e);
     passwd_buf = passwd.buf;
     if (r1 < 0)
       return err_wrap(e, "%s", what);
-    int r2 = read_in_root(rootfd, "etc/group", &group, e);
+    int r2 = read_in_root(rootfs, "etc/group", &group, e);
     group_buf = group.buf;
     if (r2 < 0)
       return err_wrap(e, "%s", what);

@@ -132,7 +132,11 @@ except ValueError as ex:
     sys.exit(f"assert_json_schema: {doc_path}: not JSON: {ex}")
 cls = jsonschema.validators.validator_for(schema)
 cls.check_schema(schema)
-errors = sorted(cls(schema).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+# $ref to a sibling schema file ("image-config.schema.json") resolves
+# against the path of the schema file.
+import os
+resolver = jsonschema.RefResolver(base_uri="file://" + os.path.abspath(schema_path), referrer=schema)
+errors = sorted(cls(schema, resolver=resolver).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
 for e in errors:
     where = "/" + "/".join(str(p) for p in e.absolute_path)
     print(f"{schema_path}: {where}: {e.message}", file=sys.stderr)

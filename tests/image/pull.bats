@@ -33,6 +33,8 @@ push_layout() {
   run_logged cairn-image ls
   assert_line --index 1 --regexp "^$REGISTRY/library/busybox +latest "
   [ -z "$(ls -A "$CAIRN_ROOT/tmp")" ]
+  # the contract of spec/README.md
+  assert_json_schema "$CAIRN_SRC/spec/schema/pull-result.schema.json" <<<"$output"
 }
 
 @test "cairn-image pull: progress lines and status, as docker prints them" {

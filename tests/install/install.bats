@@ -58,7 +58,7 @@ $T/root/usr/local"
   run_logged cairn_make install DESTDIR="$T/root" PREFIX=/usr/local $flags
   assert_success
   local b n=0
-  for b in "$T"/root/usr/local/bin/*; do
+  for b in "$T"/root/usr/local/bin/* "$T"/root/usr/local/libexec/cairn/cni/*; do
     [ -e "$b" ] || continue
     # A plain PATH: the installed binary on its own, not the checkout's bin/.
     run_logged env PATH=/usr/bin:/bin "$b" --help

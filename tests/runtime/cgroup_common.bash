@@ -42,7 +42,19 @@ cg_teardown() {
       case " $CG_V2_ROOT_ON " in *" $c "*) ;; *) echo "-$c" >/sys/fs/cgroup/unified/cgroup.subtree_control ;; esac
     done
   fi
+  # The cleanup above must have left nothing: no cgroup of this test, no
+  # process it started.  (The helpers' assert_no_leaks is host-wide for
+  # mounts, which other suites running at the same time trip.)
+  local rc=0
+  for d in /sys/fs/cgroup/*"$CG_PARENT/t$BATS_TEST_NUMBER-$$"* \
+           /sys/fs/cgroup/unified"$CG_PARENT/t$BATS_TEST_NUMBER-$$"*; do
+    if [ -e "$d" ]; then echo "left behind: $d" >&2; rc=1; fi
+  done
+  for p in "${CG_PIDS[@]}"; do
+    if ! gone "$p"; then echo "left running: $p" >&2; rc=1; fi
+  done
   common_teardown
+  return $rc
 }
 
 setup() { cg_setup; }

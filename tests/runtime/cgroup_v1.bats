@@ -323,3 +323,41 @@ load cgroup_common
   run_logged "$CGTOOL" stats "$CG" "$ID"
   jq -e '.hugetlb["2MB"].usage == 0' <<<"$output"
 }
+
+@test "cgroup: block I/O throttling and per-device weights reach the blkio files" {
+  requires root cgroup_v1
+  dev=""
+  for b in /sys/block/*; do
+    case "${b##*/}" in loop* | ram* | zram*) continue ;; esac
+    dev="$(cat "$b/dev")"; break
+  done
+  [ -n "$dev" ] || skip "no disk block device"
+  maj=${dev%:*} min=${dev#*:}
+  start sleep 1000
+  res r "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":$maj,\"minor\":$min,\"rate\":1048576}],
+                       \"throttleWriteIOPSDevice\":[{\"major\":$maj,\"minor\":$min,\"rate\":100}]}}"
+  run_logged "$CGTOOL" setup "$CG" "$ID" "$T/r.json" "$PID"
+  assert_success
+  grep -qx "$dev 1048576" /sys/fs/cgroup/blkio$CG/blkio.throttle.read_bps_device
+  grep -qx "$dev 100" /sys/fs/cgroup/blkio$CG/blkio.throttle.write_iops_device
+  # rate 0 lifts the limit
+  res u "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":$maj,\"minor\":$min,\"rate\":0}]}}"
+  run_logged "$CGTOOL" update "$CG" "$ID" "$T/u.json"
+  assert_success
+  [ -z "$(cat /sys/fs/cgroup/blkio$CG/blkio.throttle.read_bps_device)" ]
+}
+
+@test "cgroup: update changes cpu shares, pids and device rules of a live cgroup" {
+  requires root cgroup_v1
+  start sleep 1000
+  res a '{"cpu":{"shares":256},"pids":{"limit":5},"devices":[{"allow":false,"access":"rwm"}]}'
+  res b '{"cpu":{"shares":2048},"pids":{"limit":-1},"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":3,"access":"rw"}]}'
+  run_logged "$CGTOOL" setup "$CG" "$ID" "$T/a.json" "$PID"
+  assert_success
+  [ -z "$(cat /sys/fs/cgroup/devices$CG/devices.list)" ]
+  run_logged "$CGTOOL" update "$CG" "$ID" "$T/b.json"
+  assert_success
+  [ "$(cat /sys/fs/cgroup/cpu$CG/cpu.shares)" = 2048 ]
+  [ "$(cat /sys/fs/cgroup/pids$CG/pids.max)" = max ]
+  [ "$(cat /sys/fs/cgroup/devices$CG/devices.list)" = "c 1:3 rw" ]
+}

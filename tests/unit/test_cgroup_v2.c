@@ -62,25 +62,34 @@ TEST(cpu_max) {
   CHECK(cg_v2_cpu_max(none, none) == NULL);
 }
 
-TEST(swap_max) {
+static char *swap(struct cg_i64 limit, struct cg_i64 sw, int *rc) {
   struct err *e = NULL;
+  char *out = (char *)"unset";
+  *rc = cg_v2_swap_max(limit, sw, &out, &e);
+  CHECK((*rc < 0) == (e != NULL));
+  CHECK(*rc == 0 || out == NULL);
+  err_free(&e);
+  return out;
+}
+
+TEST(swap_max) {
   struct cg_i64 none = {false, 0};
+  int rc;
   cleanup_free char *a =
-      cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 300 << 20}, &e);
+      swap((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 300 << 20}, &rc);
   CHECK_STR(a, "209715200"); /* swap alone = (memory+swap) - memory */
   cleanup_free char *b =
-      cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 100 << 20}, &e);
+      swap((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, 100 << 20}, &rc);
   CHECK_STR(b, "0");
-  cleanup_free char *c =
-      cg_v2_swap_max((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, -1}, &e);
+  cleanup_free char *c = swap((struct cg_i64){true, 100 << 20}, (struct cg_i64){true, -1}, &rc);
   CHECK_STR(c, "max");
-  CHECK(cg_v2_swap_max((struct cg_i64){true, 100 << 20}, none, &e) == NULL && e == NULL);
-  CHECK(cg_v2_swap_max(none, (struct cg_i64){true, 100 << 20}, &e) == NULL && e != NULL);
-  err_free(&e);
-  CHECK(cg_v2_swap_max((struct cg_i64){true, 200 << 20}, (struct cg_i64){true, 100 << 20}, &e) ==
-            NULL &&
-        e != NULL);
-  err_free(&e);
+  CHECK(swap((struct cg_i64){true, 100 << 20}, none, &rc) == NULL && rc == 0);
+  CHECK(swap(none, (struct cg_i64){true, 100 << 20}, &rc) == NULL && rc < 0);
+  CHECK(swap((struct cg_i64){true, 200 << 20}, (struct cg_i64){true, 100 << 20}, &rc) == NULL &&
+        rc < 0);
+  /* the caller may not care about the message */
+  char *out;
+  CHECK(cg_v2_swap_max(none, (struct cg_i64){true, 1}, &out, NULL) < 0);
   cleanup_free char *m = cg_v2_bytes(-1);
   CHECK_STR(m, "max");
   cleanup_free char *n = cg_v2_bytes(4096);

@@ -95,10 +95,23 @@ TEST(accessors) {
   CHECK(json_is_array(arr) && json_get_arr(j, "s") == arr);
 }
 
+TEST(string_arrays) {
+  json_t *a = json_pack("[ss]", "a", "b");
+  json_t *mixed = json_pack("[si]", "a", 1);
+  CHECK(json_is_strv(a));
+  CHECK(!json_is_strv(mixed));
+  CHECK(!json_is_strv(NULL));
+  CHECK(json_array_has_str(a, "b"));
+  CHECK(!json_array_has_str(a, "c"));
+  json_decref(a);
+  json_decref(mixed);
+}
+
 int main(void) {
   if (mkdtemp(tmpdir) == NULL)
     return 2;
   RUN(load_ok);
+  RUN(string_arrays);
   RUN(duplicate_keys_rejected_with_position);
   RUN(syntax_error_names_source);
   RUN(unpack_wrong_type);

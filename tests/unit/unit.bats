@@ -21,3 +21,5 @@ unit() {
 @test "lib/lock: exclusive, shared and non-blocking flock across processes" { unit lock; }
 @test "lib/fmt: sizes, durations, RFC 3339 timestamps, random ids" { unit fmt; }
 @test "runtime/cgroup: linux.resources parsing, v2 conversions, device program" { unit cgroup_v2; }
+@test "lib/template: Go text/template over JSON as docker's --format prints it, errors with positions" { unit template; }
+@test "lib/table: Go's tabwriter with docker's settings, table headers, the --format flow" { unit table; }
