@@ -182,23 +182,6 @@ int attach_connect(struct attach *a, const char *id, struct err **e);
  * Returns 0 when the stream ended. */
 int attach_run(struct attach *a, const char *id, bool sig_proxy, struct err **e);
 
-/* ---- tmpl.c: the Go-template subset until lib/template lands ---- */
-
-/* Render fmt ("{{.A.B}}", "{{json .X}}", text) against data.  Returns a
- * malloc'd string or NULL with *e. */
-char *tmpl_render(const char *fmt, const json_t *data, struct err **e);
-/* "\t" and "\n" written as two characters become the characters. */
-char *tmpl_unescape(const char *fmt);
-
-/* ---- table.c: docker's aligned columns (tabwriter: min 10, pad 3) ---- */
-
-struct table;
-struct table *table_new(void);
-/* One line, cells separated by tabs. */
-void table_add(struct table *t, const char *line);
-void table_print(struct table *t);
-void table_free(struct table *t);
-
 /* ---- commands ---- */
 
 typedef int (*cmd_fn)(int argc, char **argv, struct err **e);

@@ -10,6 +10,7 @@
 #include "cairn.h"
 #include "json.h"
 #include "mem.h"
+#include "template.h"
 
 static const char inspect_help[] = "Usage: cairn inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
                                    "Return low-level information on containers or images.\n\n"
@@ -58,7 +59,14 @@ int cmd_inspect(int argc, char **argv, struct err **e) {
     return err_usage(e, "\"%s\" is not a valid value for --type", type);
   if (optind >= argc)
     return err_usage(e, "'cairn inspect' requires at least 1 argument");
-  cleanup_free char *tmpl = format && strcmp(format, "json") != 0 ? tmpl_unescape(format) : NULL;
+  /* docker: -f json is the JSON of each object, one per line */
+  struct tmpl *tmpl = NULL;
+  if (format != NULL) {
+    cleanup_free char *src = tmpl_preformat(format, NULL);
+    tmpl = tmpl_parse(src, e);
+    if (tmpl == NULL)
+      return err_wrap(e, "template parsing error");
+  }
   cleanup_json json_t *all = json_array();
   int rc = 0;
   for (int i = optind; i < argc; i++) {
@@ -80,10 +88,13 @@ int cmd_inspect(int argc, char **argv, struct err **e) {
       continue;
     }
     if (tmpl != NULL) {
-      cleanup_free char *line = tmpl_render(tmpl, obj, e);
+      cleanup_free char *line = NULL;
+      int r = tmpl_exec(tmpl, obj, &line, NULL, e);
       json_decref(obj);
-      if (line == NULL)
+      if (r < 0) {
+        tmpl_free(tmpl);
         return -1;
+      }
       printf("%s\n", line);
     } else {
       json_array_append_new(all, obj);
@@ -93,6 +104,7 @@ int cmd_inspect(int argc, char **argv, struct err **e) {
     cleanup_free char *s = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
     printf("%s\n", s);
   }
+  tmpl_free(tmpl);
   return rc;
 }
 

@@ -18,6 +18,8 @@
 #include "json.h"
 #include "mem.h"
 #include "runopts.h"
+#include "table.h"
+#include "template.h"
 
 static const char ps_help[] =
     "Usage: cairn ps [OPTIONS]\n\n"
@@ -44,20 +46,6 @@ static char *command_text(const json_t *cmd) {
     free(out);
     out = n;
   }
-  return out;
-}
-
-/* Go's strconv.Quote for printable text: backslash and quote escaped. */
-static char *go_quote(const char *s) {
-  char *out = xmalloc(strlen(s) * 2 + 3), *o = out;
-  *o++ = '"';
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\')
-      *o++ = '\\';
-    *o++ = *s;
-  }
-  *o++ = '"';
-  *o = '\0';
   return out;
 }
 
@@ -120,7 +108,7 @@ static json_t *row_of(const json_t *c, const struct ctr_state *st, bool trunc, b
   const char *id = json_get_str(c, "id");
   cleanup_free char *cmd = command_text(json_get_arr(c, "command"));
   cleanup_free char *cmdt = trunc ? ellipsis(cmd, 20) : xstrdup(cmd);
-  cleanup_free char *cmdq = go_quote(cmdt);
+  cleanup_free char *cmdq = tmpl_go_quote(cmdt, strlen(cmdt));
   struct timespec ts = {0};
   struct err *e = NULL;
   if (parse_rfc3339(json_get_str(c, "created"), &ts, &e) < 0)
@@ -164,16 +152,51 @@ static json_t *row_of(const json_t *c, const struct ctr_state *st, bool trunc, b
     mounts = m2;
   }
   const char *net = json_get_str(c, "network");
-  json_t *row = json_pack("{s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s%}", "ID", id,
-                          (size_t)(trunc ? 12 : 64), "Image", json_get_str(c, "image"), "Command",
-                          cmdq, "CreatedAt", created, "RunningFor", ago, "Ports", ports, "State",
-                          ctr_status_name(st->status), "Status", status, "Names",
-                          json_get_str(c, "name"), "Labels", labels, "Mounts", mounts, "Networks",
-                          net ? net : "", strlen(net ? net : ""));
+  int local = 0;
+  json_array_foreach(json_get_arr(c, "mounts"), i, v) local +=
+      strcmp(json_get_str(v, "Type"), "volume") == 0;
+  char nlocal[16];
+  snprintf(nlocal, sizeof nlocal, "%d", local);
+  /* keys in the order docker's `--format json` prints them */
+  json_t *row = json_object();
+  json_object_set_new(row, "Command", json_string(cmdq));
+  json_object_set_new(row, "CreatedAt", json_string(created));
+  json_object_set_new(row, "ID", json_stringn(id, trunc ? 12 : 64));
+  json_object_set_new(row, "Image", json_string(json_get_str(c, "image")));
+  json_object_set_new(row, "Labels", json_string(labels));
+  json_object_set_new(row, "LocalVolumes", json_string(nlocal));
+  json_object_set_new(row, "Mounts", json_string(mounts));
+  json_object_set_new(row, "Names", json_string(json_get_str(c, "name")));
+  json_object_set_new(row, "Networks", json_string(net ? net : ""));
+  json_object_set_new(row, "Ports", json_string(ports));
+  json_object_set_new(row, "RunningFor", json_string(ago));
   json_object_set_new(row, "Size", json_string(sizes ? sizes : ""));
+  json_object_set_new(row, "State", json_string(ctr_status_name(st->status)));
+  json_object_set_new(row, "Status", json_string(status));
   free(labels);
   free(mounts);
   return row;
+}
+
+/* {{.Label "key"}}: one label of the row (docker's ps method). */
+static json_t *label_method(void *ud, json_t *recv, json_t *const *args, size_t nargs,
+                            struct err **e) {
+  (void)ud;
+  (void)nargs;
+  (void)e;
+  const char *want = json_string_value(args[0]);
+  const char *all = json_get_str(recv, "Labels");
+  if (want == NULL || all == NULL)
+    return json_string("");
+  size_t wl = strlen(want);
+  for (const char *p = all; *p;) {
+    const char *comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    if (n > wl && strncmp(p, want, wl) == 0 && p[wl] == '=')
+      return json_stringn(p + wl + 1, n - wl - 1);
+    p += n + (comma != NULL);
+  }
+  return json_string("");
 }
 
 struct entry {
@@ -294,37 +317,15 @@ int cmd_ps(int argc, char **argv, struct err **e) {
   }
   qsort(ents, k, sizeof *ents, by_created);
 
-  bool json_out = format != NULL && strcmp(format, "json") == 0;
   static const char dflt[] = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t"
                              "{{.Status}}\t{{.Ports}}\t{{.Names}}";
-  cleanup_free char *dflt_size = xasprintf("%s\\t{{.Size}}", dflt);
-  if (format == NULL)
+  static const char dflt_size[] = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t"
+                                  "{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}";
+  if (format == NULL || strcmp(format, "table") == 0)
     format = size ? dflt_size : dflt;
-  bool table = strncmp(format, "table", 5) == 0;
-  cleanup_free char *tmpl = NULL;
-  if (!json_out) {
-    const char *f = table ? format + 5 : format;
-    while (*f == ' ')
-      f++;
-    tmpl = tmpl_unescape(f);
-  }
-  struct table *t = NULL;
-  if (table && !quiet && !json_out) {
-    /* the header is the template over docker's column titles */
-    cleanup_json json_t *titles = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Image",
-        "IMAGE", "Command", "COMMAND", "CreatedAt", "CREATED AT", "RunningFor", "CREATED", "Ports",
-        "PORTS", "State", "STATE", "Status", "STATUS", "Names", "NAMES", "Labels", "LABELS",
-        "Mounts", "MOUNTS", "Networks", "NETWORKS", "Size", "SIZE");
-    cleanup_free char *h = tmpl_render(tmpl, titles, e);
-    if (h == NULL)
-      return -1;
-    t = table_new();
-    table_add(t, h);
-  }
-  int rc = 0;
+  cleanup_json json_t *rows = json_array();
   long shown = 0;
-  for (size_t i = 0; i < k && rc == 0; i++) {
+  for (size_t i = 0; i < k; i++) {
     json_t *c = ents[i].c;
     struct ctr_state st;
     ctr_state_get(c, &st);
@@ -336,27 +337,29 @@ int cmd_ps(int argc, char **argv, struct err **e) {
       show = false;
     if (show) {
       shown++;
-      cleanup_json json_t *row = row_of(c, &st, trunc, size && !quiet);
-      if (quiet) {
+      json_t *row = row_of(c, &st, trunc, size && !quiet);
+      if (quiet)
         printf("%s\n", json_get_str(row, "ID"));
-      } else if (json_out) {
-        json_write_line(row, stdout, NULL);
-      } else {
-        cleanup_free char *line = tmpl_render(tmpl, row, e);
-        if (line == NULL)
-          rc = -1;
-        else if (t != NULL)
-          table_add(t, line);
-        else
-          printf("%s\n", line);
-      }
+      json_array_append_new(rows, row);
     }
     ctr_state_free(&st);
   }
-  if (t != NULL && rc == 0)
-    table_print(t);
-  table_free(t);
   for (size_t i = 0; i < k; i++)
     json_decref(ents[i].c);
-  return rc;
+  if (quiet)
+    return 0;
+  static const struct table_col cols[] = {
+      {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},         {"Command", "COMMAND"},
+      {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Ports", "PORTS"},
+      {"State", "STATE"},     {"Status", "STATUS"},       {"Size", "SIZE"},
+      {"Names", "NAMES"},     {"Labels", "LABELS"},       {"Mounts", "MOUNTS"},
+      {"Networks", "NETWORKS"}, {"LocalVolumes", "LOCAL VOLUMES"}, {NULL, NULL}};
+  static const struct tmpl_method methods[] = {{"Label", 1, label_method}, {NULL, 0, NULL}};
+  struct tmpl_opts to = {.methods = methods};
+  cleanup_free char *out = NULL;
+  size_t len = 0;
+  if (table_format(format, rows, cols, &to, &out, &len, e) < 0)
+    return -1;
+  fwrite(out, 1, len, stdout);
+  return 0;
 }
