@@ -200,6 +200,12 @@ int cmd_exec(int argc, char **argv, struct err **e);
 int cmd_port(int argc, char **argv, struct err **e);
 int cmd_rename(int argc, char **argv, struct err **e);
 int cmd_cleanup(int argc, char **argv, struct err **e);
+int cmd_attach(int argc, char **argv, struct err **e);
+int cmd_pause(int argc, char **argv, struct err **e);
+int cmd_unpause(int argc, char **argv, struct err **e);
+int cmd_top(int argc, char **argv, struct err **e);
+int cmd_cp(int argc, char **argv, struct err **e);
+int cmd_export(int argc, char **argv, struct err **e);
 int cmd_prune(int argc, char **argv, struct err **e);
 /* image commands: passed to cairn-image */
 int cmd_images(int argc, char **argv, struct err **e);

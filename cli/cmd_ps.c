@@ -348,12 +348,21 @@ int cmd_ps(int argc, char **argv, struct err **e) {
     json_decref(ents[i].c);
   if (quiet)
     return 0;
-  static const struct table_col cols[] = {
-      {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},         {"Command", "COMMAND"},
-      {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Ports", "PORTS"},
-      {"State", "STATE"},     {"Status", "STATUS"},       {"Size", "SIZE"},
-      {"Names", "NAMES"},     {"Labels", "LABELS"},       {"Mounts", "MOUNTS"},
-      {"Networks", "NETWORKS"}, {"LocalVolumes", "LOCAL VOLUMES"}, {NULL, NULL}};
+  static const struct table_col cols[] = {{"ID", "CONTAINER ID"},
+                                          {"Image", "IMAGE"},
+                                          {"Command", "COMMAND"},
+                                          {"CreatedAt", "CREATED AT"},
+                                          {"RunningFor", "CREATED"},
+                                          {"Ports", "PORTS"},
+                                          {"State", "STATE"},
+                                          {"Status", "STATUS"},
+                                          {"Size", "SIZE"},
+                                          {"Names", "NAMES"},
+                                          {"Labels", "LABELS"},
+                                          {"Mounts", "MOUNTS"},
+                                          {"Networks", "NETWORKS"},
+                                          {"LocalVolumes", "LOCAL VOLUMES"},
+                                          {NULL, NULL}};
   static const struct tmpl_method methods[] = {{"Label", 1, label_method}, {NULL, 0, NULL}};
   struct tmpl_opts to = {.methods = methods};
   cleanup_free char *out = NULL;

@@ -6,6 +6,7 @@
  * command cairn runs can be printed first (--debug): each step is a
  * command a person could type. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,8 +132,8 @@ int tool_run(const char *const *argv, const void *in, size_t in_len, struct tool
     size_t len = r.err_len;
     while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
       msg[--len] = '\0';
-    if (pass_stderr)
-      err_setc(e, ERR_CALLEE, 0, "%s", ""); /* it told the user already */
+    if (pass_stderr || (!r.exited && r.signal == SIGPIPE))
+      err_setc(e, ERR_CALLEE, 0, "%s", ""); /* it told the user already, or the reader left */
     else if (msg != NULL && len > 0)
       err_setc(e, ERR_CALLEE, 0, "%s", msg);
     else if (r.exited)
