@@ -196,19 +196,22 @@ static void undo_create(struct undo *u) {
   name_release(u->name, u->id);
 }
 
+/* A deep copy of v, or a new empty array/object when v is absent. */
+static json_t *copy_arr(const json_t *v) { return v ? json_deep_copy(v) : json_array(); }
+static json_t *copy_obj(const json_t *v) { return v ? json_deep_copy(v) : json_object(); }
+
 /* Entrypoint and Cmd as docker records them for the container. */
 static void command_of(const struct run_opts *o, const json_t *icfg, json_t **ep, json_t **cmd) {
   if (o->entrypoint_set)
     *ep = *o->entrypoint ? json_pack("[s]", o->entrypoint) : json_array();
   else
-    *ep = json_deep_copy(json_get_arr(icfg, "Entrypoint") ? json_get_arr(icfg, "Entrypoint")
-                                                          : json_array());
+    *ep = copy_arr(json_get_arr(icfg, "Entrypoint"));
   if (o->cmd != NULL)
     *cmd = strv_json(o->cmd);
   else if (o->entrypoint_set)
     *cmd = json_array();
   else
-    *cmd = json_deep_copy(json_get_arr(icfg, "Cmd") ? json_get_arr(icfg, "Cmd") : json_array());
+    *cmd = copy_arr(json_get_arr(icfg, "Cmd"));
 }
 
 static int network_mode(const struct run_opts *o, json_t *c, char ***spec, struct err **e) {
@@ -468,8 +471,7 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   if (json_array_size(ep) == 0)
     json_decref(ep);
   json_object_set_new(ccfg, "Cmd", cmd);
-  json_object_set(ccfg, "Env",
-                  json_get_arr(proc, "env") ? json_get_arr(proc, "env") : json_array());
+  json_object_set_new(ccfg, "Env", copy_arr(json_get_arr(proc, "env")));
   json_object_set_new(ccfg, "WorkingDir",
                       json_string(o->workdir ? o->workdir
                                   : json_get_str(icfg, "WorkingDir")
@@ -479,15 +481,12 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
                       json_string(o->user                      ? o->user
                                   : json_get_str(icfg, "User") ? json_get_str(icfg, "User")
                                                                : ""));
-  json_t *labels =
-      json_deep_copy(json_get_obj(icfg, "Labels") ? json_get_obj(icfg, "Labels") : json_object());
+  json_t *labels = copy_obj(json_get_obj(icfg, "Labels"));
   cleanup_json json_t *own = labels_json(o->labels);
   json_object_update(labels, own);
   json_object_set_new(ccfg, "Labels", labels);
   json_object_set(c, "labels", labels);
-  json_object_set(ccfg, "ExposedPorts",
-                  json_get_obj(icfg, "ExposedPorts") ? json_get_obj(icfg, "ExposedPorts")
-                                                     : json_object());
+  json_object_set_new(ccfg, "ExposedPorts", copy_obj(json_get_obj(icfg, "ExposedPorts")));
   const char *stopsig = o->stop_signal ? o->stop_signal : json_get_str(icfg, "StopSignal");
   if (stopsig != NULL)
     json_object_set_new(ccfg, "StopSignal", json_string(stopsig));

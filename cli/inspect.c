@@ -109,7 +109,7 @@ json_t *ctr_inspect_json(const json_t *c) {
                  strncmp(net, "container:", 10) != 0;
   if (net != NULL && strncmp(net, "container:", 10) != 0) {
     json_t *aliases =
-        json_deep_copy(json_get_arr(c, "aliases") ? json_get_arr(c, "aliases") : json_array());
+        json_get_arr(c, "aliases") ? json_deep_copy(json_get_arr(c, "aliases")) : json_array();
     cleanup_free char *shortid = xstrndup(id, 12);
     if (own_net)
       json_array_append_new(aliases, json_string(shortid));
