@@ -141,6 +141,12 @@ int netns_remove(const char *path, struct err **e);
 /* hosts, resolv.conf and hostname in the container's dir, from
  * container.json (hostname, IP, extra hosts, dns options). */
 int etc_files_write(const json_t *c, struct err **e);
+/* Rewrite the /etc/hosts of every container attached to network net so
+ * each lists all the others (name, aliases, short id): names resolve on
+ * every network, the default one included, and stay current as containers
+ * come and go.  cur, when given, is a container being changed whose
+ * record on disk is not written yet.  Under $RUN/hosts.lock. */
+int hosts_sync(const char *net, const json_t *cur, struct err **e);
 
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
@@ -206,6 +212,8 @@ int cmd_unpause(int argc, char **argv, struct err **e);
 int cmd_top(int argc, char **argv, struct err **e);
 int cmd_cp(int argc, char **argv, struct err **e);
 int cmd_export(int argc, char **argv, struct err **e);
+int cmd_volume(int argc, char **argv, struct err **e);
+int cmd_network(int argc, char **argv, struct err **e);
 int cmd_prune(int argc, char **argv, struct err **e);
 /* image commands: passed to cairn-image */
 int cmd_images(int argc, char **argv, struct err **e);

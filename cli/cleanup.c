@@ -95,8 +95,13 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
     if (!failed)
       json_object_del(c, "attached");
   }
+  bool had_ip = json_get_str(json_get_obj(c, "networkSettings"), "IPAddress") != NULL;
   json_object_set_new(c, "networkSettings", json_object());
   json_object_set_new(c, "ports", json_array());
+  if (had_ip && hosts_sync(json_get_str(c, "network"), c, &w) < 0) {
+    warn(&w);
+    failed = 1;
+  }
   if (rootfs_mounted(id)) {
     cleanup_free char *bundle = ctr_file(id, "bundle");
     const char *argv[] = {"cairn-image", "umount", bundle, NULL};

@@ -197,8 +197,12 @@ static void undo_create(struct undo *u) {
 }
 
 /* A deep copy of v, or a new empty array/object when v is absent. */
-static json_t *copy_arr(const json_t *v) { return v ? json_deep_copy(v) : json_array(); }
-static json_t *copy_obj(const json_t *v) { return v ? json_deep_copy(v) : json_object(); }
+static json_t *copy_arr(const json_t *v) {
+  return v ? json_deep_copy(v) : json_array();
+}
+static json_t *copy_obj(const json_t *v) {
+  return v ? json_deep_copy(v) : json_object();
+}
 
 /* Entrypoint and Cmd as docker records them for the container. */
 static void command_of(const struct run_opts *o, const json_t *icfg, json_t **ep, json_t **cmd) {

@@ -15,6 +15,7 @@
 #include "cairn.h"
 #include "fs.h"
 #include "json.h"
+#include "lock.h"
 #include "mem.h"
 
 struct sbuf {
@@ -102,7 +103,21 @@ static char *resolv_conf(const json_t *hc, bool host_net) {
   return b.p;
 }
 
-static char *hosts(const json_t *c, bool host_net) {
+/* One line for a container on the network: its address, name, aliases and
+ * short id (what docker's embedded DNS answers for). */
+static void peer_line(struct sbuf *b, const json_t *p) {
+  const char *ip = json_get_str(json_get_obj(p, "networkSettings"), "IPAddress");
+  if (ip == NULL || *ip == '\0')
+    return;
+  const char *id = json_get_str(p, "id");
+  sb_addf(b, "%s\t%s", ip, json_get_str(p, "name"));
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_get_arr(p, "aliases"), i, v) sb_addf(b, " %s", json_string_value(v));
+  sb_addf(b, " %.12s\n", id);
+}
+
+static char *hosts(const json_t *c, bool host_net, const json_t *peers) {
   struct sbuf b = {0};
   sb_add(&b, "");
   if (host_net) {
@@ -150,7 +165,62 @@ static char *hosts(const json_t *c, bool host_net) {
     json_array_foreach(json_get_arr(c, "aliases"), i, v) sb_addf(&b, " %s", json_string_value(v));
     sb_add(&b, "\n");
   }
+  const char *id = json_get_str(c, "id");
+  json_array_foreach(peers, i, v) {
+    if (strcmp(json_get_str(v, "id"), id) != 0)
+      peer_line(&b, v);
+  }
   return b.p;
+}
+
+/* The containers attached to network net now (cur stands for its own id). */
+static json_t *attached_to(const char *net, const json_t *cur) {
+  json_t *list = json_array();
+  const char *cur_id = json_get_str(cur, "id");
+  cleanup_strv char **ids = ctr_list_ids();
+  for (size_t i = 0; ids[i] != NULL; i++) {
+    struct err *le = NULL;
+    json_t *c =
+        cur_id && strcmp(ids[i], cur_id) == 0 ? json_incref((json_t *)cur) : ctr_load(ids[i], &le);
+    err_free(&le);
+    if (c == NULL)
+      continue;
+    const char *n = json_get_str(c, "network");
+    const char *ip = json_get_str(json_get_obj(c, "networkSettings"), "IPAddress");
+    if (n != NULL && strcmp(n, net) == 0 && ip != NULL && *ip != '\0' &&
+        (c == cur || shim_alive(ids[i])))
+      json_array_append(list, c);
+    json_decref(c);
+  }
+  return list;
+}
+
+int hosts_sync(const char *net, const json_t *cur, struct err **e) {
+  if (net == NULL || strcmp(net, "host") == 0 || strcmp(net, "none") == 0 ||
+      strncmp(net, "container:", 10) == 0)
+    return 0;
+  cleanup_free char *lockp = xasprintf("%s/hosts.lock", C.run);
+  int lk = lock_acquire(lockp, 0, e);
+  if (lk < 0)
+    return -1;
+  cleanup_json json_t *peers = attached_to(net, cur);
+  int rc = 0;
+  size_t i;
+  json_t *p;
+  json_array_foreach(peers, i, p) {
+    cleanup_free char *path = ctr_file(json_get_str(p, "id"), "hosts");
+    cleanup_free char *text = hosts(p, false, peers);
+    struct err *we = NULL;
+    if (write_in_place(path, text, &we) < 0) {
+      /* a container removed meanwhile is not an error of ours */
+      if (p == cur || json_equal(p, cur))
+        rc = -1, *e = we;
+      else
+        err_free(&we);
+    }
+  }
+  lock_release(lk);
+  return rc;
 }
 
 int etc_files_write(const json_t *c, struct err **e) {
@@ -161,7 +231,7 @@ int etc_files_write(const json_t *c, struct err **e) {
   const char *hostname = json_get_str(json_get_obj(c, "config"), "Hostname");
 
   cleanup_free char *hp = ctr_file(id, "hosts");
-  cleanup_free char *h = hosts(c, host_net);
+  cleanup_free char *h = hosts(c, host_net, NULL);
   if (write_in_place(hp, h, e) < 0)
     return -1;
   cleanup_free char *rp = ctr_file(id, "resolv.conf");

@@ -83,6 +83,8 @@ static const struct command top_cmds[] = {
     {"load", cmd_image_pass, "load images from a tar archive", 1},
     {"save", cmd_image_pass, "save images to a tar archive", 1},
     {"import", cmd_image_pass, "make an image from a rootfs tarball", 1},
+    {"volume", cmd_volume, NULL, 1},
+    {"network", cmd_network, NULL, 1},
 };
 
 #define N(a) (sizeof a / sizeof a[0])
@@ -106,7 +108,9 @@ static void usage(FILE *f) {
       fprintf(f, "  %-9s %s\n", top_cmds[i].name, top_cmds[i].summary);
   fprintf(f, "\nManagement commands:\n"
              "  container  manage containers (ls, run, rm, prune, …)\n"
-             "  image      manage images (ls, pull, rm, …)\n\n"
+             "  image      manage images (ls, pull, rm, …)\n"
+             "  network    manage networks (create, ls, inspect, rm)\n"
+             "  volume     manage volumes (create, ls, inspect, rm, prune)\n\n"
              "Run 'cairn COMMAND --help' for more information on a command.\n");
 }
 

@@ -270,7 +270,7 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
     if (ctr_save(c, e) < 0 || net_add(c, u, e) < 0)
       return -1;
   }
-  if (etc_files_write(c, e) < 0)
+  if (etc_files_write(c, e) < 0 || hosts_sync(net, c, e) < 0)
     return -1;
 
   cleanup_free char *shim = tool_path("cairn-shim", e);

@@ -66,6 +66,8 @@ cli_teardown() {
   fi
   ip link del "$BR" 2>/dev/null || true
   nft delete table ip "$TABLE" 2>/dev/null || true
+  if [ -n "${EXTRA_BR:-}" ]; then ip link del "$EXTRA_BR" 2>/dev/null || true; fi
+  if [ -n "${EXTRA_TABLE:-}" ]; then nft delete table ip "$EXTRA_TABLE" 2>/dev/null || true; fi
   for d in /sys/fs/cgroup/*"$CGPARENT" /sys/fs/cgroup/*/*"$CGPARENT"; do
     if [ -d "$d" ]; then rmdir "$d" 2>/dev/null || true; fi
   done

@@ -183,3 +183,44 @@ host_addr() { ip -4 -o addr show scope global | awk '{ sub(/\/.*/, "", $4); prin
   retry 50 0.1 http "$port" >/dev/null
   assert_equal "$(http "$port")" "hello from again"
 }
+
+@test "containers reach each other by name, alias and short id on the default network, kept current" {
+  port=$(free_port)
+  web alpha "$port" --network-alias www
+  cairn run -d --name beta busybox sleep 100 >/dev/null
+  ip=$(cairn inspect -f '{{.NetworkSettings.IPAddress}}' alpha)
+  short=$(cid alpha | cut -c1-12)
+  for n in alpha www "$short"; do
+    run_logged cairn exec beta wget -qO- "http://$n/"
+    assert_success
+    assert_output "hello from alpha"
+  done
+  # a container started later is known to those already running, and back
+  cairn run -d --name gamma busybox sleep 100 >/dev/null
+  gip=$(cairn inspect -f '{{.NetworkSettings.IPAddress}}' gamma)
+  run_logged cairn exec beta grep -w gamma /etc/hosts
+  assert_output --regexp "^$gip	gamma "
+  run_logged cairn exec gamma grep -w alpha /etc/hosts
+  assert_output --regexp "^$ip	alpha www "
+  # one that leaves is forgotten
+  cairn rm -f alpha >/dev/null
+  run_logged cairn exec beta grep -w alpha /etc/hosts
+  assert_failure
+  run_logged cairn exec beta wget -qO- -T 2 http://alpha/
+  assert_failure
+}
+
+@test "cairn network create + --network NAME: containers on a network of their own" {
+  oct=$(((OCT + 101) % 200 + 20))
+  EXTRA_BR="${BR:0:12}n2" EXTRA_TABLE="${TABLE}n"
+  run_logged cairn network create --subnet "10.198.$oct.0/24" --bridge "$EXTRA_BR" --nft-table "$EXTRA_TABLE" mynet
+  assert_success
+  port=$(free_port)
+  web onnet "$port" --network mynet
+  run_logged cairn run --rm --network mynet busybox wget -qO- http://onnet/
+  assert_success
+  assert_output "hello from onnet"
+  assert_equal "$(cairn inspect -f '{{.NetworkSettings.IPAddress}}' onnet | cut -d. -f1-3)" "10.198.$oct"
+  run_logged cairn network ls
+  assert_output --partial mynet
+}

@@ -248,3 +248,26 @@ load helpers
   assert_output --partial "Usage: cairn run [OPTIONS] IMAGE [COMMAND] [ARG...]"
   assert_output --partial "--publish"
 }
+
+@test "cairn volume: create, ls, inspect, rm (refused while in use), prune" {
+  run_logged cairn volume create todo-db
+  assert_output todo-db
+  run_logged cairn volume ls
+  assert_output "$(printf 'DRIVER    VOLUME NAME\nlocal     todo-db')"
+  run_logged cairn volume inspect todo-db
+  assert_equal "$(jq -r '.[0].Mountpoint' <<<"$output")" "$CAIRN_ROOT/volumes/todo-db/_data"
+  assert_equal "$(jq -r '.[0].Driver' <<<"$output")" local
+  cairn run -d --name user -v todo-db:/etc/todos busybox sleep 100 >/dev/null
+  run_logged cairn volume rm todo-db
+  assert_equal "$status" 1
+  [[ $stderr == *"volume is in use"* ]]
+  cairn rm -f user >/dev/null
+  cairn volume create spare >/dev/null
+  run_logged cairn volume prune -f
+  assert_success
+  assert_line spare
+  run_logged cairn volume ls -q
+  assert_output ""
+  run_logged cairn volume inspect nosuch
+  assert_equal "$status" 1
+}
