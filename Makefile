@@ -106,6 +106,16 @@ install: all
 	$(if $(CNI_PLUGINS),install -m 0755 $(CNI_PLUGINS) $(DESTDIR)$(PREFIX)/libexec/cairn/cni)
 	$(if $(DATA),install -m 0644 $(DATA) $(DESTDIR)$(PREFIX)/share/cairn)
 
+# The first tour (README): deps, build, install, then cli/demo.sh runs a
+# web server in a container made from the host's busybox.  DEMO_RUNTIME
+# picks the OCI runtime (runc until cairn-runtime runs under the shim).
+DEMO_RUNTIME ?= runc
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory install
+	@PATH="$(DESTDIR)$(PREFIX)/bin:$$PATH" DEMO_RUNTIME="$(DEMO_RUNTIME)" cli/demo.sh
+
 # The built executables, one line: tests/install/install.bats iterates them.
 .PHONY: print-tools
 print-tools:

@@ -1,0 +1,234 @@
+/* cairn.h — the docker-compatible CLI: what its files share.
+ *
+ * cairn has no daemon.  Each command reads and writes the state under
+ * $CAIRN_ROOT/containers/<id>/ (container.json, bundle/, ctr.log) and
+ * $CAIRN_RUN/containers/<id>/ (the shim's state dir: shim.pid, shim.lock,
+ * status.json, exit.json, attach.sock, ctl.sock), and execs the other
+ * tools for every step (cairn-image, cairn-spec, cairn-net, cairn-shim and
+ * the OCI runtime).  Nothing links another tool's internals. */
+#ifndef CAIRN_CLI_H
+#define CAIRN_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "err.h"
+
+/* A callee's message, printed as it came (it names its own tool), with no
+ * "cairn: " in front: the real cause reaches the user once.  Only cli/
+ * uses this code; err_exit_code maps it like any failure. */
+#define ERR_CALLEE 100
+
+/* Exit codes as docker's: 125 the CLI or a tool failed before the
+ * container ran, 126 the command cannot be invoked, 127 not found. */
+enum { EXIT_CAIRN = 125, EXIT_CANNOT_INVOKE = 126, EXIT_NOT_FOUND = 127 };
+
+struct cairn {
+  const char *root; /* $CAIRN_ROOT */
+  const char *run;  /* $CAIRN_RUN */
+  const char *conf_path;
+  json_t *conf;   /* cairn.json (an empty object when absent) */
+  int debug;      /* print every tool command */
+  char *self_exe; /* /proc/self/exe, resolved */
+  char *self_dir;
+  const char *runtime; /* default runtime: name or path */
+  const char *cgroup_parent;
+  const char *network; /* default network name ("cairn") */
+};
+
+extern struct cairn C;
+
+/* ---- tools.c: finding and running the other executables ---- */
+
+/* Path of tool NAME: cairn.json "tools".NAME, else next to cairn's own
+ * binary, else PATH.  Returns a malloc'd path. */
+char *tool_path(const char *name, struct err **e);
+/* Path of a runtime given as NAME or PATH (cairn.json "runtimes".NAME
+ * maps names; otherwise looked up as a tool). */
+char *runtime_path(const char *rt, struct err **e);
+
+struct tool_out {
+  char *out; /* captured stdout, NUL-terminated */
+  size_t out_len;
+  int status; /* shell-like exit status */
+};
+/* Run argv (argv[0] a tool name or path) with optional stdin bytes;
+ * capture stdout when out != NULL, else inherit it.  stderr is captured
+ * and, when the tool fails, becomes the error (code ERR_CALLEE), unless
+ * pass_stderr is set (progress bars): then it goes straight through. */
+int tool_run(const char *const *argv, const void *in, size_t in_len, struct tool_out *out,
+             int pass_stderr, struct err **e);
+void tool_out_free(struct tool_out *o);
+/* Print an error once: a callee's message as it came (an empty one was
+ * shown by the callee itself), cairn's own as "cairn: MSG". */
+void err_show(const struct err *e);
+/* Print argv to stderr as a shell line when --debug is on. */
+void debug_cmd(const char *const *argv);
+/* Quote s for /bin/sh (single quotes). */
+char *sh_quote(const char *s);
+
+/* ---- store.c: containers on disk ---- */
+
+char *ctr_dir(const char *id); /* $ROOT/containers/<id> */
+char *ctr_file(const char *id, const char *name);
+char *ctr_run_dir(const char *id); /* $RUN/containers/<id>: the shim's state */
+char *ctr_run_file(const char *id, const char *name);
+char *ctr_netns_path(const char *id); /* $RUN/netns/<id> */
+char *runtime_root(void);             /* $RUN/runtime */
+
+/* Load container.json of a full id (ERR_NOTFOUND when absent). */
+json_t *ctr_load(const char *id, struct err **e);
+/* Write it atomically. */
+int ctr_save(const json_t *c, struct err **e);
+/* The per-container lock (blocks); -1 on failure. */
+int ctr_lock(const char *id, struct err **e);
+/* Resolve a full id, a unique id prefix or a name; *id gets the full id. */
+int ctr_resolve(const char *ref, char **id, struct err **e);
+/* Resolve and load. */
+json_t *ctr_find(const char *ref, struct err **e);
+/* Every container id (unsorted). */
+char **ctr_list_ids(void);
+/* Reserve NAME for id (a symlink $ROOT/names/NAME -> id, made atomically,
+ * so two creates cannot both get it).  ERR_EXISTS when taken. */
+int name_reserve(const char *name, const char *id, struct err **e);
+void name_release(const char *name, const char *id);
+int name_valid(const char *name);
+/* A docker-style random "adjective_surname". */
+char *name_random(void);
+
+/* ---- state.c: the live state of a container ---- */
+
+enum ctr_status { ST_CREATED, ST_RUNNING, ST_RESTARTING, ST_PAUSED, ST_EXITED, ST_DEAD };
+struct ctr_state {
+  enum ctr_status status;
+  int pid;
+  int exit_code;
+  int restart_count;
+  bool oom_killed;
+  char *started_at; /* RFC 3339 or NULL */
+  char *finished_at;
+  char *health; /* "healthy", "unhealthy", "starting" or NULL */
+  bool shim_alive;
+};
+/* Combine container.json with the shim's files under $RUN. */
+void ctr_state_get(const json_t *c, struct ctr_state *st);
+void ctr_state_free(struct ctr_state *st);
+const char *ctr_status_name(enum ctr_status s);
+/* docker ps's STATUS column: "Up 2 minutes", "Exited (0) 5 seconds ago". */
+char *ctr_status_text(const struct ctr_state *st);
+/* Whether the shim of id still runs (it holds STATE/shim.lock). */
+bool shim_alive(const char *id);
+/* Block until the shim of id is gone (timeout_ms < 0: forever).  Returns
+ * 0, or -1 on timeout. */
+int shim_wait(const char *id, int timeout_ms);
+/* Connect to the unix socket dir/name: through /proc/self/fd when the path
+ * is too long for sun_path (the shim binds the same way). */
+int unix_connect(const char *dir, const char *name, struct err **e);
+/* One command to STATE/ctl.sock; the shim's "error: …" becomes *e. */
+int shim_ctl(const char *id, const char *cmd, struct err **e);
+
+/* ---- netns.c ---- */
+
+/* A new network namespace bound at path (a file under $RUN/netns). */
+int netns_create(const char *path, struct err **e);
+/* Unmount and remove it; a missing one is fine. */
+int netns_remove(const char *path, struct err **e);
+
+/* ---- etcfiles.c ---- */
+
+/* hosts, resolv.conf and hostname in the container's dir, from
+ * container.json (hostname, IP, extra hosts, dns options). */
+int etc_files_write(const json_t *c, struct err **e);
+/* Rewrite the /etc/hosts of every container attached to network net so
+ * each lists all the others (name, aliases, short id): names resolve on
+ * every network, the default one included, and stay current as containers
+ * come and go.  cur, when given, is a container being changed whose
+ * record on disk is not written yet.  Under $RUN/hosts.lock. */
+int hosts_sync(const char *net, const json_t *cur, struct err **e);
+
+/* ---- lifecycle: create.c, start.c, cleanup.c ---- */
+
+/* cairn-image unpack IMAGE-ID BUNDLE (by ref when the id is ambiguous). */
+int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, struct err **e);
+/* Whether BUNDLE/rootfs of id is a mount point. */
+bool rootfs_mounted(const char *id);
+
+struct run_opts;
+/* Make a container from the options; returns its container.json. */
+json_t *ctr_create(struct run_opts *o, struct err **e);
+struct attach;
+/* Start a created or exited container.  With at != NULL the caller's
+ * attach connection is made before the container's process runs. */
+int ctr_start(const char *id, struct attach *at, struct err **e);
+/* Undo what a run left: network, netns, rootfs mount; record the exit
+ * from the shim's exit.json; remove the container when it was --rm.
+ * Idempotent.  Call without the container lock held. */
+int ctr_cleanup(const char *id, bool from_shim, struct err **e);
+/* Remove a stopped container: its dirs, name, anonymous volumes (vols). */
+int ctr_remove(const char *id, bool vols, struct err **e);
+/* Stop (signal, then SIGKILL after timeout seconds; -1: the container's
+ * own) and wait for the shim to finish. */
+int ctr_stop(const char *id, int timeout, struct err **e);
+
+/* ---- attach.c ---- */
+
+struct attach {
+  int fd;        /* connected to attach.sock, -1 until then */
+  bool in, tty;  /* forward stdin; the local terminal is raw */
+  int exit_code; /* from the exit frame; -1 before */
+  bool detached;
+  char *sock; /* path of attach.sock */
+};
+/* Connect to id's attach.sock. */
+int attach_connect(struct attach *a, const char *id, struct err **e);
+/* Pump stdin/stdout/stderr until the exit frame or a detach; forwards
+ * SIGINT/SIGTERM/… to the container (ctl kill) without a terminal.
+ * Returns 0 when the stream ended. */
+int attach_run(struct attach *a, const char *id, bool sig_proxy, struct err **e);
+
+/* ---- commands ---- */
+
+typedef int (*cmd_fn)(int argc, char **argv, struct err **e);
+int cmd_run(int argc, char **argv, struct err **e);
+int cmd_create(int argc, char **argv, struct err **e);
+int cmd_start(int argc, char **argv, struct err **e);
+int cmd_ps(int argc, char **argv, struct err **e);
+int cmd_logs(int argc, char **argv, struct err **e);
+int cmd_stop(int argc, char **argv, struct err **e);
+int cmd_kill(int argc, char **argv, struct err **e);
+int cmd_restart(int argc, char **argv, struct err **e);
+int cmd_rm(int argc, char **argv, struct err **e);
+int cmd_wait(int argc, char **argv, struct err **e);
+int cmd_inspect(int argc, char **argv, struct err **e);
+int cmd_exec(int argc, char **argv, struct err **e);
+int cmd_port(int argc, char **argv, struct err **e);
+int cmd_rename(int argc, char **argv, struct err **e);
+int cmd_cleanup(int argc, char **argv, struct err **e);
+int cmd_attach(int argc, char **argv, struct err **e);
+int cmd_pause(int argc, char **argv, struct err **e);
+int cmd_unpause(int argc, char **argv, struct err **e);
+int cmd_top(int argc, char **argv, struct err **e);
+int cmd_cp(int argc, char **argv, struct err **e);
+int cmd_export(int argc, char **argv, struct err **e);
+int cmd_volume(int argc, char **argv, struct err **e);
+int cmd_network(int argc, char **argv, struct err **e);
+int cmd_prune(int argc, char **argv, struct err **e);
+/* image commands: passed to cairn-image */
+int cmd_images(int argc, char **argv, struct err **e);
+int cmd_pull(int argc, char **argv, struct err **e);
+int cmd_image_pass(int argc, char **argv, struct err **e);
+
+/* inspect.c: docker's container JSON. */
+json_t *ctr_inspect_json(const json_t *c);
+
+/* Helpers shared by the commands. */
+/* Parse "10", "-1": stop timeouts. */
+int parse_int(const char *s, long lo, long hi, long *out);
+/* A signal name or number ("KILL", "SIGTERM", "9") -> SIGNAME form. */
+char *signal_normalize(const char *s, struct err **e);
+/* Print a command's help text (stdout) and return 0. */
+int usage_print(const char *text);
+
+#endif

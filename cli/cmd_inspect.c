@@ -1,0 +1,177 @@
+/* cmd_inspect.c — `cairn inspect` (containers, then images) and the image
+ * commands, which are cairn-image's: images, pull, rmi, tag, load, … */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "json.h"
+#include "mem.h"
+#include "template.h"
+
+static const char inspect_help[] = "Usage: cairn inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
+                                   "Return low-level information on containers or images.\n\n"
+                                   "Options:\n"
+                                   "  -f, --format STRING   format the output using a Go template\n"
+                                   "      --type TYPE       container or image\n"
+                                   "  -s, --size            (accepted for compatibility)\n";
+
+static json_t *image_inspect(const char *ref, struct err **e) {
+  const char *argv[] = {"cairn-image", "inspect", ref, NULL};
+  struct tool_out o = {0};
+  if (tool_run(argv, NULL, 0, &o, 0, e) < 0)
+    return NULL;
+  json_t *j = json_load_str(o.out, "cairn-image inspect", e);
+  tool_out_free(&o);
+  if (j == NULL)
+    return NULL;
+  json_t *first = json_incref(json_array_get(j, 0));
+  json_decref(j);
+  if (first == NULL)
+    err_setc(e, ERR_NOTFOUND, 0, "no such image: %s", ref);
+  return first;
+}
+
+int cmd_inspect(int argc, char **argv, struct err **e) {
+  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                       {"type", required_argument, NULL, 'T'},
+                                       {"size", no_argument, NULL, 's'},
+                                       {"help", no_argument, NULL, 'H'},
+                                       {NULL, 0, NULL, 0}};
+  const char *format = NULL, *type = NULL;
+  int ch;
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
+    switch (ch) {
+      case 'f': format = optarg; break;
+      case 'T': type = optarg; break;
+      case 's': break;
+      case 'H': return usage_print(inspect_help);
+      default:
+        return err_usage(e, "unknown flag: %s (see 'cairn inspect --help')", argv[optind - 1]);
+    }
+  }
+  if (type != NULL && strcmp(type, "container") != 0 && strcmp(type, "image") != 0)
+    return err_usage(e, "\"%s\" is not a valid value for --type", type);
+  if (optind >= argc)
+    return err_usage(e, "'cairn inspect' requires at least 1 argument");
+  /* docker: -f json is the JSON of each object, one per line */
+  struct tmpl *tmpl = NULL;
+  if (format != NULL) {
+    cleanup_free char *src = tmpl_preformat(format, NULL);
+    tmpl = tmpl_parse(src, e);
+    if (tmpl == NULL)
+      return err_wrap(e, "template parsing error");
+  }
+  cleanup_json json_t *all = json_array();
+  int rc = 0;
+  for (int i = optind; i < argc; i++) {
+    json_t *obj = NULL;
+    struct err *ie = NULL;
+    if (type == NULL || strcmp(type, "container") == 0) {
+      cleanup_json json_t *c = ctr_find(argv[i], &ie);
+      if (c != NULL)
+        obj = ctr_inspect_json(c);
+    }
+    if (obj == NULL && (type == NULL || strcmp(type, "image") == 0)) {
+      err_free(&ie);
+      obj = image_inspect(argv[i], &ie);
+    }
+    if (obj == NULL) {
+      err_free(&ie);
+      fprintf(stderr, "cairn: no such object: %s\n", argv[i]);
+      rc = 1;
+      continue;
+    }
+    if (tmpl != NULL) {
+      cleanup_free char *line = NULL;
+      int r = tmpl_exec(tmpl, obj, &line, NULL, e);
+      json_decref(obj);
+      if (r < 0) {
+        tmpl_free(tmpl);
+        return -1;
+      }
+      printf("%s\n", line);
+    } else {
+      json_array_append_new(all, obj);
+    }
+  }
+  if (tmpl == NULL) {
+    cleanup_free char *s = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    printf("%s\n", s);
+  }
+  tmpl_free(tmpl);
+  return rc;
+}
+
+/* Replace this process with cairn-image SUB ARGS…: its output, progress
+ * and exit code are the user's, unchanged. */
+static int exec_image(const char *sub, int argc, char **argv, struct err **e) {
+  cleanup_free char *path = tool_path("cairn-image", e);
+  if (path == NULL)
+    return -1;
+  char **av = xcalloc((size_t)argc + 2, sizeof *av);
+  av[0] = path;
+  av[1] = (char *)sub;
+  for (int i = 1; i < argc; i++)
+    av[i + 1] = argv[i];
+  const char *shown[] = {"cairn-image", sub, NULL};
+  if (C.debug) {
+    debug_cmd(shown); /* the arguments follow as given */
+  }
+  fflush(stdout);
+  execv(path, av);
+  int saved = errno;
+  free(av);
+  return err_set(e, saved, "exec '%s'", path);
+}
+
+int cmd_images(int argc, char **argv, struct err **e) {
+  return exec_image("ls", argc, argv, e);
+}
+
+int cmd_image_pass(int argc, char **argv, struct err **e) {
+  const char *sub = argv[0];
+  if (strcmp(sub, "rmi") == 0 || strcmp(sub, "remove") == 0)
+    sub = "rm";
+  return exec_image(sub, argc, argv, e);
+}
+
+static const char pull_help[] = "Usage: cairn pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
+                                "Download an image from a registry.\n\n"
+                                "Options:\n"
+                                "  -q, --quiet   suppress verbose output\n";
+
+int cmd_pull(int argc, char **argv, struct err **e) {
+  bool quiet = false;
+  const char *ref = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0)
+      return usage_print(pull_help);
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+      quiet = true;
+    else if (argv[i][0] == '-')
+      return err_usage(e, "unknown flag: %s (see 'cairn pull --help')", argv[i]);
+    else if (ref == NULL)
+      ref = argv[i];
+    else
+      return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+  }
+  if (ref == NULL)
+    return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+  const char *av[] = {"cairn-image", "pull", ref, quiet ? "-q" : NULL, NULL};
+  struct tool_out o = {0};
+  if (tool_run(av, NULL, 0, &o, 1, e) < 0)
+    return -1;
+  cleanup_json json_t *r = json_loads(o.out, 0, NULL);
+  tool_out_free(&o);
+  /* the progress, Digest: and Status: lines were cairn-image's (stderr);
+   * docker ends with the full reference */
+  const char *name = json_get_str(r, "ref");
+  printf("%s\n", name ? name : ref);
+  return 0;
+}

@@ -1,0 +1,264 @@
+/* cmd_volume.c — `cairn volume` (named volumes: $CAIRN_ROOT/volumes/NAME/
+ * _data, docker's "local" driver) and `cairn network` (cairn-net's
+ * create/ls/inspect/rm, passed through). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "fmt.h"
+#include "fs.h"
+#include "json.h"
+#include "mem.h"
+#include "runopts.h"
+
+static const char volume_help[] =
+    "Usage: cairn volume COMMAND\n\n"
+    "Manage volumes.\n\n"
+    "Commands:\n"
+    "  create [NAME]        create a volume (a random name without NAME)\n"
+    "  ls [-q]              list volumes\n"
+    "  inspect NAME...      display detailed information on volumes\n"
+    "  rm [-f] NAME...      remove volumes (not those in use)\n"
+    "  prune [-f]           remove volumes no container uses\n";
+
+static char *volume_top(const char *name) {
+  return xasprintf("%s/volumes/%s", C.root, name);
+}
+
+static bool volume_exists(const char *name) {
+  cleanup_free char *d = volume_dir(name);
+  struct stat st;
+  return stat(d, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The containers (names) that mount volume name. */
+static char *users_of(const char *name) {
+  char *out = NULL;
+  cleanup_strv char **ids = ctr_list_ids();
+  for (size_t i = 0; ids[i] != NULL; i++) {
+    struct err *e = NULL;
+    cleanup_json json_t *c = ctr_load(ids[i], &e);
+    err_free(&e);
+    size_t k;
+    json_t *m;
+    json_array_foreach(json_get_arr(c, "mounts"), k, m) {
+      const char *n = json_get_str(m, "Name");
+      if (n == NULL || strcmp(n, name) != 0)
+        continue;
+      char *next = xasprintf("%s%s%.12s", out ? out : "", out ? ", " : "", ids[i]);
+      free(out);
+      out = next;
+      break;
+    }
+  }
+  return out;
+}
+
+static json_t *volume_json(const char *name) {
+  cleanup_free char *top = volume_top(name);
+  cleanup_free char *data = volume_dir(name);
+  struct stat st;
+  struct timespec ts = {0};
+  if (stat(top, &st) == 0)
+    ts = st.st_mtim;
+  cleanup_free char *created = fmt_rfc3339nano(&ts);
+  return json_pack("{s:s,s:s,s:{},s:s,s:s,s:{},s:s}", "CreatedAt", created, "Driver", "local",
+                   "Labels", "Mountpoint", data, "Name", name, "Options", "Scope", "local");
+}
+
+static int volume_create(int argc, char **argv, struct err **e) {
+  const char *name = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] == '-')
+      return err_usage(e, "unknown flag: %s (see 'cairn volume --help')", argv[i]);
+    if (name != NULL)
+      return err_usage(e, "\"cairn volume create\" takes at most 1 argument");
+    name = argv[i];
+  }
+  char rnd[65];
+  if (name == NULL) {
+    random_id(rnd);
+    name = rnd;
+  }
+  if (!volume_name_valid(name))
+    return err_usage(e, "invalid volume name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+                     name);
+  cleanup_free char *d = volume_dir(name);
+  if (mkdir_p(d, 0755, e) < 0)
+    return -1;
+  printf("%s\n", name);
+  return 0;
+}
+
+static char **volume_names(void) {
+  char **v = xcalloc(1, sizeof *v);
+  cleanup_free char *dir = xasprintf("%s/volumes", C.root);
+  cleanup_dir DIR *d = opendir(dir);
+  struct dirent *de;
+  while (d != NULL && (de = readdir(d)) != NULL)
+    if (de->d_name[0] != '.' && volume_exists(de->d_name))
+      strv_push(&v, de->d_name);
+  return v;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int volume_ls(int argc, char **argv, struct err **e) {
+  bool quiet = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+      quiet = true;
+    else
+      return err_usage(e, "unknown flag: %s (see 'cairn volume --help')", argv[i]);
+  }
+  cleanup_strv char **names = volume_names();
+  qsort(names, strv_len(names), sizeof *names, cmp_str);
+  if (!quiet)
+    printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+  for (size_t i = 0; names[i] != NULL; i++) {
+    if (quiet)
+      printf("%s\n", names[i]);
+    else
+      printf("%-10s%s\n", "local", names[i]);
+  }
+  return 0;
+}
+
+static int volume_inspect(int argc, char **argv, struct err **e) {
+  if (argc < 2)
+    return err_usage(e, "\"cairn volume inspect\" requires at least 1 argument");
+  cleanup_json json_t *all = json_array();
+  int rc = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!volume_exists(argv[i])) {
+      fprintf(stderr, "cairn: no such volume: %s\n", argv[i]);
+      rc = 1;
+      continue;
+    }
+    json_array_append_new(all, volume_json(argv[i]));
+  }
+  cleanup_free char *s = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+  printf("%s\n", s);
+  return rc;
+}
+
+static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
+  bool force = false;
+  cleanup_strv char **names = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
+      force = true;
+    else if (argv[i][0] == '-')
+      return err_usage(e, "unknown flag: %s (see 'cairn volume --help')", argv[i]);
+    else if (!prune)
+      strv_push(&names, argv[i]);
+  }
+  if (prune) {
+    if (!force && isatty(0)) {
+      fprintf(stderr, "WARNING! This will remove all volumes not used by at least one "
+                      "container.\nAre you sure you want to continue? [y/N] ");
+      char ans[16] = "";
+      if (fgets(ans, sizeof ans, stdin) == NULL || (ans[0] != 'y' && ans[0] != 'Y'))
+        return 0;
+    }
+    names = volume_names();
+  } else if (names == NULL) {
+    return err_usage(e, "\"cairn volume rm\" requires at least 1 argument");
+  }
+  int rc = 0;
+  bool header = false;
+  for (size_t i = 0; names[i] != NULL; i++) {
+    const char *n = names[i];
+    if (!volume_exists(n)) {
+      if (!force) {
+        fprintf(stderr, "cairn: no such volume: %s\n", n);
+        rc = 1;
+      }
+      continue;
+    }
+    cleanup_free char *users = users_of(n);
+    if (users != NULL) {
+      if (!prune) {
+        fprintf(stderr, "cairn: remove %s: volume is in use - [%s]\n", n, users);
+        rc = 1;
+      }
+      continue;
+    }
+    cleanup_free char *top = volume_top(n);
+    struct err *re = NULL;
+    if (rm_rf(top, &re) < 0) {
+      err_show(re);
+      err_free(&re);
+      rc = 1;
+      continue;
+    }
+    if (prune && !header)
+      printf("Deleted Volumes:\n");
+    header = true;
+    printf("%s\n", n);
+  }
+  if (prune)
+    printf("%sTotal reclaimed space: 0B\n", header ? "\n" : "");
+  return rc;
+}
+
+int cmd_volume(int argc, char **argv, struct err **e) {
+  if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+    fputs(volume_help, argc < 2 ? stderr : stdout);
+    return argc < 2 ? err_usage(e, "\"cairn volume\" requires a command") : 0;
+  }
+  const char *sub = argv[1];
+  if (strcmp(sub, "create") == 0)
+    return volume_create(argc - 1, argv + 1, e);
+  if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
+    return volume_ls(argc - 1, argv + 1, e);
+  if (strcmp(sub, "inspect") == 0)
+    return volume_inspect(argc - 1, argv + 1, e);
+  if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
+    return volume_rm(argc - 1, argv + 1, false, e);
+  if (strcmp(sub, "prune") == 0)
+    return volume_rm(argc - 1, argv + 1, true, e);
+  return err_usage(e, "'volume %s' is not a cairn command (see 'cairn volume --help')", sub);
+}
+
+/* cairn network X: cairn-net X, output and exit code unchanged. */
+int cmd_network(int argc, char **argv, struct err **e) {
+  if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+    printf("Usage: cairn network COMMAND\n\n"
+           "Manage networks (cairn-net's create, ls, inspect, rm).\n");
+    return argc < 2 ? err_usage(e, "\"cairn network\" requires a command") : 0;
+  }
+  static const char *const subs[] = {"create", "ls", "inspect", "rm"};
+  const char *sub = strcmp(argv[1], "list") == 0     ? "ls"
+                    : strcmp(argv[1], "remove") == 0 ? "rm"
+                                                     : argv[1];
+  bool ok = false;
+  for (size_t i = 0; i < sizeof subs / sizeof subs[0] && !ok; i++)
+    ok = strcmp(sub, subs[i]) == 0;
+  if (!ok)
+    return err_usage(e, "'network %s' is not a cairn command (see 'cairn network --help')",
+                     argv[1]);
+  cleanup_free char *path = tool_path("cairn-net", e);
+  if (path == NULL)
+    return -1;
+  char **av = xcalloc((size_t)argc + 1, sizeof *av);
+  av[0] = path;
+  av[1] = (char *)sub;
+  for (int i = 2; i < argc; i++)
+    av[i] = argv[i];
+  const char *shown[] = {"cairn-net", sub, NULL};
+  debug_cmd(shown);
+  fflush(stdout);
+  execv(path, av);
+  int saved = errno;
+  free(av);
+  return err_set(e, saved, "exec '%s'", path);
+}
