@@ -108,8 +108,8 @@ install: all
 
 # The first tour (README): deps, build, install, then cli/demo.sh runs a
 # web server in a container made from the host's busybox.  DEMO_RUNTIME
-# picks the OCI runtime (runc until cairn-runtime runs under the shim).
-DEMO_RUNTIME ?= runc
+# picks another OCI runtime than cairn's default (cairn-runtime): runc, crun.
+DEMO_RUNTIME ?=
 .PHONY: demo
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -7,8 +7,8 @@
 # Every cairn command is shown before it runs.
 #
 #   DEMO_PORT      host port of the web server (default 8080)
-#   DEMO_RUNTIME   OCI runtime for the containers (default: cairn's own
-#                  default; `make demo` passes runc for now)
+#   DEMO_RUNTIME   another OCI runtime for the containers (runc, crun, a
+#                  path; default: cairn's own, cairn-runtime)
 set -euo pipefail
 
 port="${DEMO_PORT:-8080}"
