@@ -100,3 +100,13 @@ load helpers
   retry 50 0.1 http "$port" >/dev/null
   assert_equal "$(http "$port")" "hello from survivor"
 }
+
+@test "container.json follows its contract (spec/schema/container.schema.json)" {
+  run_logged cairn create --name contract -p 127.0.0.1:18099:80 --restart on-failure:2 -l a=b busybox sleep 5
+  assert_success
+  local f="$CAIRN_ROOT/containers/$output/container.json"
+  [ -f "$f" ] || fail "no $f"
+  assert_json_schema "$CAIRN_SRC/spec/schema/container.schema.json" "$f"
+  run_logged cairn rm contract
+  assert_success
+}
