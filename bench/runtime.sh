@@ -48,8 +48,10 @@ runc="runc --root $W/s-runc"
 crun="crun --root $W/s-crun"
 
 hf() { hyperfine -N --warmup 5 --runs "$RUNS" --style basic "$@"; }
-summary() { # summary FILE: "name  median  mean±sd" rows from hyperfine's JSON
-  jq -r '.results[] | "\(.command)\t\(.median * 1000 | . * 10 | round / 10) ms\t\(.mean * 1000 | . * 10 | round / 10) ± \(.stddev * 1000 | . * 10 | round / 10) ms"' "$1" |
+summary() { # summary FILE: "name  median  mean±sd  cpu" rows from hyperfine's JSON
+  # (cpu = user + system time of the runtime and its children: less
+  # sensitive than wall time to other load on the machine)
+  jq -r '.results[] | "\(.command)\t\(.median * 1000 | . * 10 | round / 10) ms\t\(.mean * 1000 | . * 10 | round / 10) ± \(.stddev * 1000 | . * 10 | round / 10) ms\tcpu \((.user + .system) * 1000 | . * 10 | round / 10) ms"' "$1" |
     column -t -s $'\t'
 }
 

@@ -62,17 +62,24 @@ static int parse_uint(const char *s, unsigned long *out) {
 }
 
 int cmd_exec(struct rt_opts *g, int argc, char **argv, struct err **e) {
-  static const struct option lo[] = {
-      {"process", required_argument, NULL, 'p'},  {"tty", no_argument, NULL, 't'},
-      {"console-socket", required_argument, NULL, 'C'}, {"detach", no_argument, NULL, 'd'},
-      {"pid-file", required_argument, NULL, 'P'}, {"cwd", required_argument, NULL, 'w'},
-      {"env", required_argument, NULL, 'e'},      {"user", required_argument, NULL, 'u'},
-      {"additional-gids", required_argument, NULL, 'g'}, {"cap", required_argument, NULL, 'c'},
-      {"no-new-privs", no_argument, NULL, 'N'},   {"apparmor", required_argument, NULL, 'A'},
-      {"process-label", required_argument, NULL, 'L'},
-      {"preserve-fds", required_argument, NULL, 'F'},
-      {"ignore-paused", no_argument, NULL, 'I'},  {"cgroup", required_argument, NULL, 'G'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  static const struct option lo[] = {{"process", required_argument, NULL, 'p'},
+                                     {"tty", no_argument, NULL, 't'},
+                                     {"console-socket", required_argument, NULL, 'C'},
+                                     {"detach", no_argument, NULL, 'd'},
+                                     {"pid-file", required_argument, NULL, 'P'},
+                                     {"cwd", required_argument, NULL, 'w'},
+                                     {"env", required_argument, NULL, 'e'},
+                                     {"user", required_argument, NULL, 'u'},
+                                     {"additional-gids", required_argument, NULL, 'g'},
+                                     {"cap", required_argument, NULL, 'c'},
+                                     {"no-new-privs", no_argument, NULL, 'N'},
+                                     {"apparmor", required_argument, NULL, 'A'},
+                                     {"process-label", required_argument, NULL, 'L'},
+                                     {"preserve-fds", required_argument, NULL, 'F'},
+                                     {"ignore-paused", no_argument, NULL, 'I'},
+                                     {"cgroup", required_argument, NULL, 'G'},
+                                     {"help", no_argument, NULL, 'h'},
+                                     {NULL, 0, NULL, 0}};
   struct exec_opts o = {0};
   const char *process_file = NULL, *cwd = NULL, *user = NULL, *apparmor = NULL, *label = NULL;
   int tty = 0, nnp = 0, c;

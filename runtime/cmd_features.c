@@ -34,8 +34,8 @@ int cmd_features(struct rt_opts *g, int argc, char **argv, struct err **e) {
   for (const char *const *n = mount_option_names(); *n != NULL; n++)
     json_array_append_new(mopts, json_string(*n));
   json_t *ns = json_array();
-  static const char *const nsn[] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user",
-                                    "uts"};
+  static const char *const nsn[] = {"cgroup", "ipc",  "mount", "network",
+                                    "pid",    "time", "user",  "uts"};
   for (size_t i = 0; i < sizeof(nsn) / sizeof(nsn[0]); i++)
     json_array_append_new(ns, json_string(nsn[i]));
   json_t *caps = json_array();
@@ -62,11 +62,11 @@ int cmd_features(struct rt_opts *g, int argc, char **argv, struct err **e) {
       "{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b},s:{s:{s:b}}},"
       "s:{s:s,s:s,s:s}}",
       "ociVersionMin", "1.0.0", "ociVersionMax", RT_OCI_VERSION, "hooks", hooks, "mountOptions",
-      mopts, "linux", "namespaces", ns, "capabilities", caps, "cgroup", "v1", 1, "v2", 1,
-      "systemd", 0, "systemdUser", 0, "seccomp", filter_features(), "apparmor", "enabled",
-      yes == 'Y', "selinux", "enabled", access("/sys/fs/selinux/enforce", F_OK) == 0,
-      "mountExtensions", "idmap", "enabled", 0, "annotations", "org.cairn.runtime.version",
-      RT_VERSION, "org.cairn.runtime.cgroup.layout", cgroup_layout_name(cgroup_layout()),
+      mopts, "linux", "namespaces", ns, "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd",
+      0, "systemdUser", 0, "seccomp", filter_features(), "apparmor", "enabled", yes == 'Y',
+      "selinux", "enabled", access("/sys/fs/selinux/enforce", F_OK) == 0, "mountExtensions",
+      "idmap", "enabled", 0, "annotations", "org.cairn.runtime.version", RT_VERSION,
+      "org.cairn.runtime.cgroup.layout", cgroup_layout_name(cgroup_layout()),
       "io.github.seccomp.libseccomp.version", scv);
   char *s = json_dumps(j, JSON_INDENT(4));
   printf("%s\n", s);

@@ -34,10 +34,9 @@ int cmd_list(struct rt_opts *g, int argc, char **argv, struct err **e) {
         break;
       case 'q': quiet = 1; break;
       default:
-        rt_help("list [-f table|json] [-q]",
-                "List the containers under --root.\n"
-                "  -f, --format FMT   table (default) or json\n"
-                "  -q, --quiet        ids only\n");
+        rt_help("list [-f table|json] [-q]", "List the containers under --root.\n"
+                                             "  -f, --format FMT   table (default) or json\n"
+                                             "  -q, --quiet        ids only\n");
         return 0;
     }
   }

@@ -63,12 +63,12 @@ static void make_rootless(json_t *j) {
       json_array_remove(ns, i);
   }
   json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
-  json_object_set_new(lx, "uidMappings",
-                      json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID",
-                                (json_int_t)getuid(), "size", 1));
-  json_object_set_new(lx, "gidMappings",
-                      json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID",
-                                (json_int_t)getgid(), "size", 1));
+  json_object_set_new(
+      lx, "uidMappings",
+      json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID", (json_int_t)getuid(), "size", 1));
+  json_object_set_new(
+      lx, "gidMappings",
+      json_pack("[{s:i,s:I,s:i}]", "containerID", 0, "hostID", (json_int_t)getgid(), "size", 1));
   json_t *mounts = json_object_get(j, "mounts");
   size_t i;
   json_t *m;
@@ -77,8 +77,8 @@ static void make_rootless(json_t *j) {
     if (strcmp(d, "/sys") == 0) {
       json_object_set_new(m, "type", json_string("none"));
       json_object_set_new(m, "source", json_string("/sys"));
-      json_object_set_new(m, "options", json_pack("[s,s,s,s,s]", "rbind", "nosuid", "noexec",
-                                                  "nodev", "ro"));
+      json_object_set_new(m, "options",
+                          json_pack("[s,s,s,s,s]", "rbind", "nosuid", "noexec", "nodev", "ro"));
     } else if (strcmp(d, "/dev/pts") == 0) {
       json_t *o = json_object_get(m, "options");
       for (size_t k = json_array_size(o); k-- > 0;)

@@ -49,24 +49,23 @@ static int set_num(json_t *res, const char *obj, const char *key, const char *v,
 }
 
 int cmd_update(struct rt_opts *g, int argc, char **argv, struct err **e) {
-  static const struct option lo[] = {
-      {"resources", required_argument, NULL, 'r'},
-      {"memory", required_argument, NULL, 'm'},
-      {"memory-reservation", required_argument, NULL, 'R'},
-      {"memory-swap", required_argument, NULL, 'S'},
-      {"kernel-memory", required_argument, NULL, 'x'},
-      {"kernel-memory-tcp", required_argument, NULL, 'x'},
-      {"cpu-shares", required_argument, NULL, 's'},
-      {"cpu-quota", required_argument, NULL, 'q'},
-      {"cpu-period", required_argument, NULL, 'p'},
-      {"cpu-rt-runtime", required_argument, NULL, 't'},
-      {"cpu-rt-period", required_argument, NULL, 'T'},
-      {"cpuset-cpus", required_argument, NULL, 'c'},
-      {"cpuset-mems", required_argument, NULL, 'M'},
-      {"pids-limit", required_argument, NULL, 'P'},
-      {"blkio-weight", required_argument, NULL, 'b'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+  static const struct option lo[] = {{"resources", required_argument, NULL, 'r'},
+                                     {"memory", required_argument, NULL, 'm'},
+                                     {"memory-reservation", required_argument, NULL, 'R'},
+                                     {"memory-swap", required_argument, NULL, 'S'},
+                                     {"kernel-memory", required_argument, NULL, 'x'},
+                                     {"kernel-memory-tcp", required_argument, NULL, 'x'},
+                                     {"cpu-shares", required_argument, NULL, 's'},
+                                     {"cpu-quota", required_argument, NULL, 'q'},
+                                     {"cpu-period", required_argument, NULL, 'p'},
+                                     {"cpu-rt-runtime", required_argument, NULL, 't'},
+                                     {"cpu-rt-period", required_argument, NULL, 'T'},
+                                     {"cpuset-cpus", required_argument, NULL, 'c'},
+                                     {"cpuset-mems", required_argument, NULL, 'M'},
+                                     {"pids-limit", required_argument, NULL, 'P'},
+                                     {"blkio-weight", required_argument, NULL, 'b'},
+                                     {"help", no_argument, NULL, 'h'},
+                                     {NULL, 0, NULL, 0}};
   cleanup_json json_t *res = json_object();
   const char *file = NULL;
   int c, rc = 0;
@@ -84,8 +83,12 @@ int cmd_update(struct rt_opts *g, int argc, char **argv, struct err **e) {
       case 'p': rc = set_num(res, "cpu", "period", optarg, 0, e); break;
       case 't': rc = set_num(res, "cpu", "realtimeRuntime", optarg, 0, e); break;
       case 'T': rc = set_num(res, "cpu", "realtimePeriod", optarg, 0, e); break;
-      case 'c': json_object_set_new(json_obj_ensure(res, "cpu"), "cpus", json_string(optarg)); break;
-      case 'M': json_object_set_new(json_obj_ensure(res, "cpu"), "mems", json_string(optarg)); break;
+      case 'c':
+        json_object_set_new(json_obj_ensure(res, "cpu"), "cpus", json_string(optarg));
+        break;
+      case 'M':
+        json_object_set_new(json_obj_ensure(res, "cpu"), "mems", json_string(optarg));
+        break;
       case 'P': rc = set_num(res, "pids", "limit", optarg, 0, e); break;
       case 'b': rc = set_num(res, "blockIO", "weight", optarg, 0, e); break;
     }

@@ -41,8 +41,7 @@ int ns_clone_flag(enum ns_kind k) {
   return ns_names[k].flag;
 }
 
-static int parse_namespaces(const struct jf *lf, json_t *lx, struct rt_config *c,
-                            struct err **e) {
+static int parse_namespaces(const struct jf *lf, json_t *lx, struct rt_config *c, struct err **e) {
   json_t *arr = NULL;
   int r = jf_arr(lf, lx, "namespaces", &arr, e);
   if (r <= 0)
@@ -230,8 +229,8 @@ static int parse_hooks(const struct jf *top, json_t *root, struct rt_config *c, 
 /* Only sysctls that belong to a namespace the container has of its own can
  * be set: anything else would change the host (runc's rule). */
 static int check_sysctl(const struct rt_config *c, const char *key, struct err **e) {
-  static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                    "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+  static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                    "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
                                     "kernel.shmmni", "kernel.shm_rmid_forced"};
   for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
     if (strcmp(key, ipc[i]) == 0)
@@ -353,14 +352,17 @@ static int parse_linux(const struct jf *top, json_t *root, struct rt_config *c, 
   if (offs != NULL) {
     struct jf tf = {top->doc, "linux.timeOffsets"};
     int a = parse_time_offset(&tf, offs, "boottime", &c->boot_secs, &c->boot_nsecs, e);
-    int b = a < 0 ? -1 : parse_time_offset(&tf, offs, "monotonic", &c->mono_secs, &c->mono_nsecs, e);
+    int b =
+        a < 0 ? -1 : parse_time_offset(&tf, offs, "monotonic", &c->mono_secs, &c->mono_nsecs, e);
     if (a < 0 || b < 0)
       return -1;
     c->has_time_offsets = a > 0 || b > 0;
   }
   json_t *rdt = json_object_get(lx, "intelRdt");
   if (rdt != NULL && !json_is_null(rdt))
-    return jf_bad(&lf, "intelRdt", e, "Intel RDT is not supported by " "cairn-runtime");
+    return jf_bad(&lf, "intelRdt", e,
+                  "Intel RDT is not supported by "
+                  "cairn-runtime");
   return 0;
 }
 
@@ -373,8 +375,9 @@ static int validate(struct rt_config *c, struct err **e) {
     return err_set(e, 0,
                    "config.json: linux: a new user namespace needs uidMappings and gidMappings");
   if (c->ns[NS_USER].path != NULL && c->nuid_maps + c->ngid_maps > 0)
-    return err_set(e, 0, "config.json: linux: id mappings cannot be set for a joined user "
-                         "namespace");
+    return err_set(e, 0,
+                   "config.json: linux: id mappings cannot be set for a joined user "
+                   "namespace");
   if (!c->ns[NS_MNT].present)
     return err_set(e, 0, "config.json: linux.namespaces: a mount namespace is required");
   if ((c->hostname != NULL || c->domainname != NULL) && !c->ns[NS_UTS].present)
@@ -414,7 +417,8 @@ struct rt_config *config_parse(json_t *json, const char *bundle, const char *nam
   }
   struct jf rf = {name, "root"};
   const char *rpath = NULL;
-  if (jf_str(&rf, root, "path", &rpath, e) < 0 || jf_bool(&rf, root, "readonly", &c->root_ro, e) < 0)
+  if (jf_str(&rf, root, "path", &rpath, e) < 0 ||
+      jf_bool(&rf, root, "readonly", &c->root_ro, e) < 0)
     goto fail;
   if (rpath == NULL || *rpath == '\0') {
     err_set(e, 0, "%s: root.path: is required", name);

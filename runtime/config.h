@@ -21,8 +21,8 @@
 enum ns_kind { NS_USER, NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME, NS_COUNT };
 
 struct ns_spec {
-  int present;  /* listed in linux.namespaces */
-  char *path;   /* join this one; NULL: create a new one */
+  int present; /* listed in linux.namespaces */
+  char *path;  /* join this one; NULL: create a new one */
 };
 
 /* Name in config.json ("network"), in /proc/PID/ns ("net"), CLONE_NEW* flag. */
@@ -35,23 +35,23 @@ struct id_map {
 };
 
 struct rt_mount {
-  char *dest;         /* absolute, cleaned, inside the container */
-  char *type;         /* may be NULL (bind) */
-  char *source;       /* for binds: absolute host path */
-  unsigned long flags;      /* MS_* to set */
-  unsigned long clear;      /* MS_* explicitly cleared (rw, suid, dev, exec…) */
-  unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC) */
+  char *dest;                  /* absolute, cleaned, inside the container */
+  char *type;                  /* may be NULL (bind) */
+  char *source;                /* for binds: absolute host path */
+  unsigned long flags;         /* MS_* to set */
+  unsigned long clear;         /* MS_* explicitly cleared (rw, suid, dev, exec…) */
+  unsigned long propagation;   /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC) */
   uint64_t rec_set, rec_clear; /* MOUNT_ATTR_* for the recursive (rro, rnosuid…) forms */
   int bind, rbind;
   int tmpcopyup;
-  char *data;         /* filesystem options, comma-joined; NULL if none */
+  char *data; /* filesystem options, comma-joined; NULL if none */
 };
 
 struct rt_device {
   char *path;
-  char type;          /* 'c', 'b', 'u' (= c), 'p' */
+  char type; /* 'c', 'b', 'u' (= c), 'p' */
   int64_t major, minor;
-  mode_t mode;        /* permission bits; 0666 when absent */
+  mode_t mode; /* permission bits; 0666 when absent */
   uid_t uid;
   gid_t gid;
 };
@@ -61,8 +61,14 @@ struct rt_rlimit {
   struct rlimit lim;
 };
 
-enum cap_set { CAP_BOUNDING, CAP_EFFECTIVE, CAP_INHERITABLE, CAP_PERMITTED, CAP_AMBIENT,
-               CAP_NSETS };
+enum cap_set {
+  CAP_BOUNDING,
+  CAP_EFFECTIVE,
+  CAP_INHERITABLE,
+  CAP_PERMITTED,
+  CAP_AMBIENT,
+  CAP_NSETS
+};
 
 struct rt_process {
   int terminal;
@@ -76,8 +82,8 @@ struct rt_process {
   char **args;
   char **env;
   char *cwd;
-  int has_caps;                /* capabilities object present */
-  uint64_t caps[CAP_NSETS];    /* bit n = capability n */
+  int has_caps;             /* capabilities object present */
+  uint64_t caps[CAP_NSETS]; /* bit n = capability n */
   int nnp;
   int has_oom;
   int oom_score_adj;
@@ -86,7 +92,7 @@ struct rt_process {
   char *apparmor;
   char *selinux;
   int has_ioprio;
-  int ioprio;                  /* IOPRIO_PRIO_VALUE(class, data) */
+  int ioprio; /* IOPRIO_PRIO_VALUE(class, data) */
   int has_sched;
   int sched_policy;
   int sched_nice;
@@ -95,14 +101,21 @@ struct rt_process {
   uint64_t sched_runtime, sched_deadline, sched_period;
 };
 
-enum hook_kind { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER,
-                 HOOK_POSTSTART, HOOK_POSTSTOP, HOOK_NKINDS };
+enum hook_kind {
+  HOOK_PRESTART,
+  HOOK_CREATE_RUNTIME,
+  HOOK_CREATE_CONTAINER,
+  HOOK_START_CONTAINER,
+  HOOK_POSTSTART,
+  HOOK_POSTSTOP,
+  HOOK_NKINDS
+};
 
 struct rt_hook {
   char *path;
-  char **args;   /* NULL: argv = { path } */
-  char **env;    /* NULL: empty environment */
-  int timeout;   /* seconds; 0 = none */
+  char **args; /* NULL: argv = { path } */
+  char **env;  /* NULL: empty environment */
+  int timeout; /* seconds; 0 = none */
 };
 
 struct rt_hooks {
@@ -111,9 +124,9 @@ struct rt_hooks {
 };
 
 struct rt_config {
-  json_t *json;          /* the whole document (kept: resources, annotations) */
-  char *bundle;          /* absolute */
-  char *rootfs;          /* absolute, as given (symlinks not resolved) */
+  json_t *json; /* the whole document (kept: resources, annotations) */
+  char *bundle; /* absolute */
+  char *rootfs; /* absolute, as given (symlinks not resolved) */
   int root_ro;
   int has_process;
   struct rt_process proc;
@@ -124,8 +137,8 @@ struct rt_config {
   struct ns_spec ns[NS_COUNT];
   struct id_map *uid_maps, *gid_maps;
   size_t nuid_maps, ngid_maps;
-  json_t *resources;     /* linux.resources (borrowed from json) or NULL */
-  char *cgroups_path;    /* NULL: default */
+  json_t *resources;  /* linux.resources (borrowed from json) or NULL */
+  char *cgroups_path; /* NULL: default */
   char **sysctl_keys, **sysctl_vals;
   size_t nsysctl;
   char **masked, **readonly;
@@ -133,7 +146,7 @@ struct rt_config {
   unsigned long rootfs_propagation; /* 0: default (rslave) */
   struct rt_device *devices;
   size_t ndevices;
-  json_t *seccomp;       /* linux.seccomp (borrowed) or NULL */
+  json_t *seccomp; /* linux.seccomp (borrowed) or NULL */
   int has_personality;
   unsigned long personality;
   int has_time_offsets;
@@ -141,7 +154,7 @@ struct rt_config {
   uint32_t boot_nsecs, mono_nsecs;
   char *mount_label;
   struct rt_hooks hooks;
-  json_t *annotations;   /* borrowed or NULL */
+  json_t *annotations; /* borrowed or NULL */
 };
 
 /* Parse BUNDLE/config.json.  raw/raw_len (optional) receive the file's

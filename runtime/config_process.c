@@ -52,21 +52,30 @@ static const struct {
   const char *name;
   int res;
 } rlimit_names[] = {
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 static int parse_caps(const struct jf *pf, json_t *p, struct rt_process *out, struct err **e) {
-  static const char *const sets[CAP_NSETS] = {
-      [CAP_BOUNDING] = "bounding",       [CAP_EFFECTIVE] = "effective",
-      [CAP_INHERITABLE] = "inheritable", [CAP_PERMITTED] = "permitted",
-      [CAP_AMBIENT] = "ambient"};
+  static const char *const sets[CAP_NSETS] = {[CAP_BOUNDING] = "bounding",
+                                              [CAP_EFFECTIVE] = "effective",
+                                              [CAP_INHERITABLE] = "inheritable",
+                                              [CAP_PERMITTED] = "permitted",
+                                              [CAP_AMBIENT] = "ambient"};
   json_t *caps = NULL;
   int r = jf_obj(pf, p, "capabilities", &caps, e);
   if (r <= 0)
@@ -178,10 +187,10 @@ static int parse_sched(const struct jf *pf, json_t *p, struct rt_process *out, s
   static const struct {
     const char *name;
     int v;
-  } policies[] = {{"SCHED_OTHER", SCHED_OTHER}, {"SCHED_FIFO", SCHED_FIFO},
-                  {"SCHED_RR", SCHED_RR},       {"SCHED_BATCH", SCHED_BATCH},
-                  {"SCHED_ISO", 4},             {"SCHED_IDLE", SCHED_IDLE},
-                  {"SCHED_DEADLINE", SCHED_DEADLINE}};
+  } policies[] = {
+      {"SCHED_OTHER", SCHED_OTHER},      {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
+      {"SCHED_BATCH", SCHED_BATCH},      {"SCHED_ISO", 4},           {"SCHED_IDLE", SCHED_IDLE},
+      {"SCHED_DEADLINE", SCHED_DEADLINE}};
   static const struct {
     const char *name;
     uint64_t v;

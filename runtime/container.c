@@ -165,8 +165,7 @@ static int converse(const struct rt_config *c, struct launch *l, pid_t middle, s
 
 int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch *l,
                      struct err **e) {
-  struct init_args a = {.c = c, .l = l, .sync = -1, .console = -1, .fifo = -1,
-                        .log_fd = log_fd()};
+  struct init_args a = {.c = c, .l = l, .sync = -1, .console = -1, .fifo = -1, .log_fd = log_fd()};
   for (int k = 0; k < NS_COUNT; k++)
     a.join[k] = -1;
   l->pid = 0;

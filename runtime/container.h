@@ -46,13 +46,13 @@ struct launch {
   int no_pivot;
   int no_new_keyring;
   int preserve_fds;
-  int relay_tty;              /* run -t without a console socket: we get the master */
+  int relay_tty; /* run -t without a console socket: we get the master */
   struct cgroup *cg;
-  int lock_fd;                /* the locked state dir: the child must not keep it */
+  int lock_fd; /* the locked state dir: the child must not keep it */
   /* out */
-  pid_t pid;                  /* the container's pid 1, in our pid namespace */
-  int sync;                   /* our end of the socketpair (run: send START) */
-  int master;                 /* relay_tty: the pty master, else -1 */
+  pid_t pid;  /* the container's pid 1, in our pid namespace */
+  int sync;   /* our end of the socketpair (run: send START) */
+  int master; /* relay_tty: the pty master, else -1 */
 };
 
 /* Start the container's first process and take it to READY.  On failure
@@ -63,20 +63,20 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
 /* Undo a launched container: SIGKILL, reap, remove the cgroup. */
 void container_abort(struct launch *l);
 
-/* What the child gets (init.c). */
+/* What the child receives (init.c). */
 struct init_args {
   struct rt_config *c;
   const struct launch *l;
-  int sync;                 /* the child's end */
-  int console;              /* connected console socket or -1 */
-  int fifo;                 /* create: the exec fifo, open read-write; else -1 */
-  int join[NS_COUNT];       /* fds of namespaces to join, -1 otherwise */
-  int two_stage;            /* see above */
+  int sync;           /* the child's end */
+  int console;        /* connected console socket or -1 */
+  int fifo;           /* create: the exec fifo, open read-write; else -1 */
+  int join[NS_COUNT]; /* fds of namespaces to join, -1 otherwise */
+  int two_stage;      /* see above */
   int new_userns;
   void *seccomp;
   int log_fd;
-  int cg_deferred;          /* wait for SYNC_CG_READY before cgroup work */
-  int cg_self_join;         /* then join the v1 hierarchies itself */
+  int cg_deferred;  /* wait for SYNC_CG_READY before cgroup work */
+  int cg_self_join; /* then join the v1 hierarchies itself */
 };
 
 /* The child's life; never returns. */

@@ -1,5 +1,5 @@
 /* devices.c — the container's /dev: linux.devices, the default devices every
- * OCI container gets (null, zero, full, random, urandom, tty), the /dev/fd,
+ * OCI container has (null, zero, full, random, urandom, tty), the /dev/fd,
  * stdin, stdout, stderr (and core) links and /dev/ptmx -> pts/ptmx.  Runs in
  * the container's mount namespace before pivot_root; paths are resolved
  * inside the rootfs. */
@@ -23,7 +23,7 @@ static const struct {
   const char *path;
   int major, minor;
 } defaults[] = {
-    {"/dev/null", 1, 3},    {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
@@ -33,13 +33,13 @@ void devices_default_rules(json_t *arr) {
     int64_t major, minor;
     const char *access;
   } rules[] = {
-      {"c", -1, -1, "m"},   {"b", -1, -1, "m"},    {"c", 1, 3, "rwm"},  {"c", 1, 5, "rwm"},
-      {"c", 1, 7, "rwm"},   {"c", 1, 8, "rwm"},    {"c", 1, 9, "rwm"},  {"c", 5, 0, "rwm"},
-      {"c", 5, 1, "rwm"},   {"c", 5, 2, "rwm"},    {"c", 136, -1, "rwm"}, {"c", 10, 200, "rwm"},
+      {"c", -1, -1, "m"}, {"b", -1, -1, "m"}, {"c", 1, 3, "rwm"},    {"c", 1, 5, "rwm"},
+      {"c", 1, 7, "rwm"}, {"c", 1, 8, "rwm"}, {"c", 1, 9, "rwm"},    {"c", 5, 0, "rwm"},
+      {"c", 5, 1, "rwm"}, {"c", 5, 2, "rwm"}, {"c", 136, -1, "rwm"}, {"c", 10, 200, "rwm"},
   };
   for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-    json_t *r = json_pack("{s:b,s:s,s:s}", "allow", 1, "type", rules[i].type, "access",
-                          rules[i].access);
+    json_t *r =
+        json_pack("{s:b,s:s,s:s}", "allow", 1, "type", rules[i].type, "access", rules[i].access);
     if (rules[i].major >= 0)
       json_object_set_new(r, "major", json_integer(rules[i].major));
     if (rules[i].minor >= 0)
@@ -57,8 +57,7 @@ static int open_parent(const char *root, const char *path, const char **base, st
   return mount_mkdest(root, parent, 0, e);
 }
 
-static int make_device(const char *root, const struct rt_device *d, int in_userns,
-                       struct err **e) {
+static int make_device(const char *root, const struct rt_device *d, int in_userns, struct err **e) {
   const char *base;
   cleanup_close int pfd = open_parent(root, d->path, &base, e);
   if (pfd < 0)

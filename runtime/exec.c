@@ -95,10 +95,9 @@ static __attribute__((noreturn)) void child_main(struct child *ch) {
     if (console_open(ch->p->cons_rows, ch->p->cons_cols, ch->p->uid, ch->p->gid, &master, &slave,
                      &name, &e) < 0)
       goto fail;
-    int r = ch->console >= 0 ? console_send(ch->console, master, name, &e)
-                             : sync_send_fd(ch->sync, master) < 0
-                                   ? err_set(&e, errno, "send the pty")
-                                   : 0;
+    int r = ch->console >= 0                     ? console_send(ch->console, master, name, &e)
+            : sync_send_fd(ch->sync, master) < 0 ? err_set(&e, errno, "send the pty")
+                                                 : 0;
     close(master);
     if (r < 0 || console_attach(slave, &e) < 0)
       goto fail;

@@ -27,8 +27,8 @@ const char *hook_kind_name(enum hook_kind k) {
 
 char *hook_state(const char *id, const char *status, pid_t pid, const char *bundle,
                  json_t *annotations) {
-  cleanup_json json_t *s = json_pack("{s:s,s:s,s:s,s:s}", "ociVersion", "1.1.0", "id", id,
-                                     "status", status, "bundle", bundle);
+  cleanup_json json_t *s = json_pack("{s:s,s:s,s:s,s:s}", "ociVersion", "1.1.0", "id", id, "status",
+                                     status, "bundle", bundle);
   if (pid > 0)
     json_object_set_new(s, "pid", json_integer(pid));
   if (annotations != NULL && json_object_size(annotations) > 0)

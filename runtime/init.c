@@ -154,9 +154,9 @@ static int setup_console(struct init_args *a, struct err **e) {
     close(master), close(slave);
     return err_set(e, err, "bind %s to /dev/console", name);
   }
-  int r = a->console >= 0 ? console_send(a->console, master, name, e)
-                          : sync_send_fd(a->sync, master) < 0 ? err_set(e, errno, "send the pty")
-                                                              : 0;
+  int r = a->console >= 0                     ? console_send(a->console, master, name, e)
+          : sync_send_fd(a->sync, master) < 0 ? err_set(e, errno, "send the pty")
+                                              : 0;
   close(master);
   if (a->console >= 0) {
     close(a->console);

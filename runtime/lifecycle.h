@@ -16,15 +16,15 @@
 struct cgroup;
 
 struct create_opts {
-  const char *bundle;         /* default: cwd */
+  const char *bundle; /* default: cwd */
   const char *console_socket;
   const char *pid_file;
   int no_pivot, no_new_keyring, preserve_fds;
-  int detach;                 /* run -d (create always detaches) */
+  int detach; /* run -d (create always detaches) */
 };
 
 struct created {
-  int dirfd;                  /* locked state dir */
+  int dirfd; /* locked state dir */
   struct rt_config *c;
   struct launch l;
   struct rt_state st;
@@ -32,8 +32,7 @@ struct created {
 
 /* The cgroup of a container from linux.cgroupsPath; with --systemd-cgroup
  * "slice:prefix:name" becomes /slice/prefix-name.scope. */
-struct cgroup *rt_cgroup(const struct rt_opts *g, const char *path, const char *id,
-                         struct err **e);
+struct cgroup *rt_cgroup(const struct rt_opts *g, const char *path, const char *id, struct err **e);
 /* Everything up to READY: validate, state dir, config copy, launch, state.json,
  * pid file.  On failure nothing is left behind. */
 int lifecycle_create(const struct rt_opts *g, const char *id, const struct create_opts *o,

@@ -38,28 +38,31 @@ static void usage(FILE *f) {
              "Commands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f,
-          "\nGlobal flags:\n"
-          "  --root DIR          state directory (default " RT_DEFAULT_ROOT ")\n"
-          "  --log FILE          also write errors (and --debug lines) to FILE\n"
-          "  --log-format FMT    text (default) or json, one object per line, as runc\n"
-          "  --debug             log what the runtime does\n"
-          "  --systemd-cgroup    read linux.cgroupsPath as \"slice:prefix:name\" and use the\n"
-          "                      cgroupfs path /slice/prefix-name.scope (no systemd calls)\n"
-          "  --rootless VALUE    accepted for runc compatibility; ignored\n"
-          "  -v, --version       print the version\n"
-          "  -h, --help          this help\n\n"
-          "Run '" RT_NAME " COMMAND --help' for a command's flags.\n");
+  fprintf(f, "\nGlobal flags:\n"
+             "  --root DIR          state directory (default " RT_DEFAULT_ROOT ")\n"
+             "  --log FILE          also write errors (and --debug lines) to FILE\n"
+             "  --log-format FMT    text (default) or json, one object per line, as runc\n"
+             "  --debug             log what the runtime does\n"
+             "  --systemd-cgroup    read linux.cgroupsPath as \"slice:prefix:name\" and use the\n"
+             "                      cgroupfs path /slice/prefix-name.scope (no systemd calls)\n"
+             "  --rootless VALUE    accepted for runc compatibility; ignored\n"
+             "  -v, --version       print the version\n"
+             "  -h, --help          this help\n\n"
+             "Run '" RT_NAME " COMMAND --help' for a command's flags.\n");
 }
 
 int main(int argc, char **argv) {
   struct rt_opts g = {.root = RT_DEFAULT_ROOT};
-  static const struct option longopts[] = {
-      {"root", required_argument, NULL, 'r'},  {"log", required_argument, NULL, 'l'},
-      {"log-format", required_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'd'},
-      {"systemd-cgroup", no_argument, NULL, 's'}, {"rootless", required_argument, NULL, 'R'},
-      {"criu", required_argument, NULL, 'C'},   {"version", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {{"root", required_argument, NULL, 'r'},
+                                           {"log", required_argument, NULL, 'l'},
+                                           {"log-format", required_argument, NULL, 'f'},
+                                           {"debug", no_argument, NULL, 'd'},
+                                           {"systemd-cgroup", no_argument, NULL, 's'},
+                                           {"rootless", required_argument, NULL, 'R'},
+                                           {"criu", required_argument, NULL, 'C'},
+                                           {"version", no_argument, NULL, 'v'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {NULL, 0, NULL, 0}};
   opterr = 0;
   int c;
   while ((c = getopt_long_only(argc, argv, "+vh", longopts, NULL)) != -1) {
@@ -78,13 +81,9 @@ int main(int argc, char **argv) {
       case 's': g.systemd_cgroup = 1; break;
       case 'R':
       case 'C': break;
-      case 'v':
-        printf(RT_NAME " version " RT_VERSION "\nspec: " RT_OCI_VERSION "\n");
-        return 0;
+      case 'v': printf(RT_NAME " version " RT_VERSION "\nspec: " RT_OCI_VERSION "\n"); return 0;
       case 'h': usage(stdout); return 0;
-      default:
-        fprintf(stderr, RT_NAME ": unknown global flag '%s'\n", argv[optind - 1]);
-        return 2;
+      default: fprintf(stderr, RT_NAME ": unknown global flag '%s'\n", argv[optind - 1]); return 2;
     }
   }
   if (optind >= argc) {

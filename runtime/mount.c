@@ -252,9 +252,8 @@ static int mount_bind(const struct mount_ctx *c, const struct rt_mount *m, struc
   cleanup_close int dfd = mount_mkdest(c->rootfs, m->dest, !S_ISDIR(st.st_mode), e);
   if (dfd < 0)
     return err_wrap(e, "mount '%s'", m->dest);
-  cleanup_close int tree = open_tree(AT_FDCWD, m->source,
-                                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                                         (m->rbind ? AT_RECURSIVE : 0));
+  cleanup_close int tree = open_tree(
+      AT_FDCWD, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->rbind ? AT_RECURSIVE : 0));
   if (tree < 0)
     return err_set(e, errno, "bind mount '%s'", m->source);
   unsigned long set = ms_to_attr(m->flags), clr = ms_to_attr(m->clear);
@@ -355,10 +354,11 @@ static int copy_tree(int from, int to, struct err **e) {
  * the files lxcfs-style tools overlay. */
 static int check_proc_dest(const char *rootfs, const struct rt_mount *m, const char *resolved,
                            struct err **e) {
-  static const char *const allowed[] = {
-      "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",   "/proc/swaps",
-      "/proc/uptime",  "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev",
-      "/proc/sys/kernel/ns_last_pid"};
+  static const char *const allowed[] = {"/proc/cpuinfo", "/proc/diskstats",
+                                        "/proc/meminfo", "/proc/stat",
+                                        "/proc/swaps",   "/proc/uptime",
+                                        "/proc/loadavg", "/proc/slabinfo",
+                                        "/proc/net/dev", "/proc/sys/kernel/ns_last_pid"};
   const char *rel = resolved + strlen(rootfs);
   if (*rel == '\0')
     rel = "/";

@@ -24,11 +24,11 @@ const char *const *mount_option_names(void);
 unsigned long mount_propagation_flag(const char *name);
 
 struct mount_ctx {
-  const char *rootfs;   /* absolute rootfs path (a mount point by now) */
-  int in_userns;        /* a new user namespace: some mounts need fallbacks */
-  int new_cgroupns;     /* a new cgroup namespace */
+  const char *rootfs; /* absolute rootfs path (a mount point by now) */
+  int in_userns;      /* a new user namespace: some mounts need fallbacks */
+  int new_cgroupns;   /* a new cgroup namespace */
   int new_netns;
-  const char *label;    /* linux.mountLabel, or NULL */
+  const char *label; /* linux.mountLabel, or NULL */
 };
 
 /* Create the destination (directory, or empty file when a bind source is a

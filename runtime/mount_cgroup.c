@@ -109,9 +109,9 @@ int mount_cgroup(const struct mount_ctx *c, const struct rt_mount *m, struct err
   const struct cg_mount *cm = cg_mounts(&nm);
   for (size_t i = 0; i < nm && nh < 32; i++) {
     for (size_t k = 0; k < nl; k++) {
-      int match = cm[i].v2 ? lines[k].controllers[0] == '\0'
-                           : lines[k].controllers[0] != '\0' &&
-                                 has_all(lines[k].controllers, cm[i].super);
+      int match =
+          cm[i].v2 ? lines[k].controllers[0] == '\0'
+                   : lines[k].controllers[0] != '\0' && has_all(lines[k].controllers, cm[i].super);
       if (!match)
         continue;
       /* the container's dir = mount point + (our path relative to the mount's root) */

@@ -88,8 +88,10 @@ static int apply_lsm(const struct rt_process *p, struct err **e) {
       close(fd);
     }
     if (yes != 'Y')
-      return err_set(e, 0, "apparmor profile \"%s\" is set but AppArmor is not enabled on this "
-                           "host", p->apparmor);
+      return err_set(e, 0,
+                     "apparmor profile \"%s\" is set but AppArmor is not enabled on this "
+                     "host",
+                     p->apparmor);
     cleanup_free char *v = xasprintf("exec %s", p->apparmor);
     const char *f = access("/proc/self/attr/apparmor/exec", F_OK) == 0
                         ? "/proc/self/attr/apparmor/exec"

@@ -31,18 +31,21 @@ static const struct {
   const char *name;
   enum scmp_compare op;
 } operators[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
     {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static const char *const archs[] = {
-    "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",       "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64",  "SCMP_ARCH_MIPS",      "SCMP_ARCH_MIPS64",    "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64",  "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",    "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_S390",      "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",   "SCMP_ARCH_PARISC64",  "SCMP_ARCH_RISCV64",
+    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
 };
 
 static const char *const flags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
@@ -80,8 +83,8 @@ static int arch_token(const char *name, uint32_t *tok) {
   return *tok == 0 ? -1 : 0;
 }
 
-static int add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, struct scmp_arg_cmp *cmp,
-                    unsigned n, const char *name, struct err **e) {
+static int add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, struct scmp_arg_cmp *cmp, unsigned n,
+                    const char *name, struct err **e) {
   int r = seccomp_rule_add_array(ctx, act, nr, n, cmp);
   if (r == -EACCES || r == -EEXIST)
     return 0; /* same as the default action, or already there */
@@ -118,17 +121,18 @@ static int parse_syscall(scmp_filter_ctx ctx, const struct jf *f, json_t *o, uin
       return -1;
     json_t *v1 = json_object_get(a, "value"), *v2 = json_object_get(a, "valueTwo");
     if (idx < 0 || op == NULL || !json_is_integer(v1) || (v2 != NULL && !json_is_integer(v2)))
-      return jf_bad(&af, NULL, e, "index, value and op are required (value and valueTwo are "
-                                  "integers)");
+      return jf_bad(&af, NULL, e,
+                    "index, value and op are required (value and valueTwo are "
+                    "integers)");
     size_t k;
     for (k = 0; k < sizeof(operators) / sizeof(operators[0]); k++)
       if (strcmp(op, operators[k].name) == 0)
         break;
     if (k == sizeof(operators) / sizeof(operators[0]))
       return jf_bad(&af, "op", e, "unknown operator \"%s\"", op);
-    cmp[i] = (struct scmp_arg_cmp){(unsigned)idx, operators[k].op,
-                                   (scmp_datum_t)json_integer_value(v1),
-                                   v2 ? (scmp_datum_t)json_integer_value(v2) : 0};
+    cmp[i] =
+        (struct scmp_arg_cmp){(unsigned)idx, operators[k].op, (scmp_datum_t)json_integer_value(v1),
+                              v2 ? (scmp_datum_t)json_integer_value(v2) : 0};
     if (seen & (1 << idx))
       dup = 1;
     seen |= 1 << idx;
@@ -249,6 +253,6 @@ json_t *filter_features(void) {
     json_array_append_new(kf, json_string(flags[i]));
     json_array_append_new(sf, json_string(flags[i]));
   }
-  return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1, "actions", a, "operators", o,
-                   "archs", ar, "knownFlags", kf, "supportedFlags", sf);
+  return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1, "actions", a, "operators", o, "archs",
+                   ar, "knownFlags", kf, "supportedFlags", sf);
 }

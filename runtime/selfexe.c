@@ -40,9 +40,9 @@ extern char **environ;
  * copy skips it.  Anything but a sane ELF64 gets copied whole. */
 static off_t image_size(int fd, off_t size) {
   Elf64_Ehdr eh;
-  if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
-      eh.e_phnum == 0 || eh.e_phnum > 64)
+  if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+      memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64)
     return size;
   Elf64_Phdr ph[64];
   size_t len = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);

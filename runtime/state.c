@@ -87,8 +87,8 @@ int state_write(int dirfd, const struct rt_state *s, struct err **e) {
   /* temp file + rename in the locked directory: readers see the old or the
    * new state.  No fsync: the state lives in /run and dies with a reboot
    * anyway, and a crash of the machine takes the containers with it. */
-  cleanup_close int fd = openat(dirfd, ".state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                                0644);
+  cleanup_close int fd =
+      openat(dirfd, ".state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return err_set(e, errno, "write state");
   if (write_all(fd, text, strlen(text)) < 0) {
@@ -119,10 +119,10 @@ int state_read(int dirfd, const char *id, struct rt_state *s, struct err **e) {
   json_int_t pid = 0, st = 0;
   int hooks = 0;
   json_t *ann = NULL;
-  if (json_unpack_err(j, e, "state.json", "{s:s,s:I,s:s,s:s,s:s,s?o,s:{s:I,s?s,s?i}}", "id",
-                      &sid, "pid", &pid, "bundle", &bundle, "rootfs", &rootfs, "created",
-                      &created, "annotations", &ann, "cairn", "initStartTime", &st,
-                      "cgroupsPath", &cg, "hooks", &hooks) < 0)
+  if (json_unpack_err(j, e, "state.json", "{s:s,s:I,s:s,s:s,s:s,s?o,s:{s:I,s?s,s?i}}", "id", &sid,
+                      "pid", &pid, "bundle", &bundle, "rootfs", &rootfs, "created", &created,
+                      "annotations", &ann, "cairn", "initStartTime", &st, "cgroupsPath", &cg,
+                      "hooks", &hooks) < 0)
     return err_wrap(e, "container \"%s\"", id);
   s->id = xstrdup(sid);
   s->pid = (pid_t)pid;
@@ -193,18 +193,17 @@ enum rt_status state_status(int dirfd, const struct rt_state *s) {
 }
 
 json_t *state_json(const struct rt_state *s, enum rt_status st) {
-  json_t *j = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "ociVersion", RT_OCI_VERSION, "id",
-                        s->id, "pid", (json_int_t)(st == ST_STOPPED ? 0 : s->pid), "status",
-                        status_name(st), "bundle", s->bundle, "rootfs", s->rootfs, "created",
-                        s->created, "owner", "");
+  json_t *j =
+      json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "ociVersion", RT_OCI_VERSION, "id", s->id,
+                "pid", (json_int_t)(st == ST_STOPPED ? 0 : s->pid), "status", status_name(st),
+                "bundle", s->bundle, "rootfs", s->rootfs, "created", s->created, "owner", "");
   if (s->annotations != NULL && json_object_size(s->annotations) > 0)
     json_object_set(j, "annotations", s->annotations);
   return j;
 }
 
 int state_remove(const char *root, const char *id, int dirfd, struct err **e) {
-  static const char *const files[] = {"exec.fifo", "config.json", ".state.json.tmp",
-                                      "state.json"};
+  static const char *const files[] = {"exec.fifo", "config.json", ".state.json.tmp", "state.json"};
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
     if (unlinkat(dirfd, files[i], 0) < 0 && errno != ENOENT)
       return err_set(e, errno, "remove state file '%s'", files[i]);

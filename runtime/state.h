@@ -25,10 +25,10 @@ struct rt_state {
   unsigned long long start_time; /* of pid, from /proc/PID/stat */
   char *bundle;
   char *rootfs;
-  char *created;                 /* RFC 3339 */
-  json_t *annotations;           /* or NULL */
+  char *created;       /* RFC 3339 */
+  json_t *annotations; /* or NULL */
   char *cgroup_path;
-  unsigned hooks;                /* bit k: the config has hooks of kind k */
+  unsigned hooks; /* bit k: the config has hooks of kind k */
 };
 
 const char *status_name(enum rt_status s);

@@ -27,8 +27,8 @@ int sync_send_fd(int sock, int fd) {
     struct cmsghdr align;
   } u;
   memset(&u, 0, sizeof(u));
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                      .msg_controllen = sizeof(u.buf)};
+  struct msghdr mh = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
   struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -57,8 +57,8 @@ int sync_recv(int fd, struct sync_msg *m, int *passed, struct err **e) {
     struct cmsghdr align;
   } u;
   struct iovec iov = {m, sizeof(*m)};
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                      .msg_controllen = sizeof(u.buf)};
+  struct msghdr mh = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
   memset(m, 0, offsetof(struct sync_msg, text) + 1);
   ssize_t r;
   do

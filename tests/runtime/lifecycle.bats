@@ -152,6 +152,17 @@ load runtime_common
   [ "$(rt state "$ID" | jq .pid)" = "$(cat "$T/pid")" ]
 }
 
+@test "annotations are in the state and in list --format json" {
+  requires root
+  rt_bundle sleep 100
+  config_edit "$T/bundle" '.annotations = {"org.example.owner": "tests", "empty": ""}'
+  rt create -b "$T/bundle" "$ID" </dev/null >/dev/null 2>&1
+  run_logged rt state "$ID"
+  [ "$(jq -c .annotations <<<"$output")" = '{"org.example.owner":"tests","empty":""}' ]
+  run_logged rt list --format json
+  [ "$(jq -r '.[0].annotations["org.example.owner"]' <<<"$output")" = tests ]
+}
+
 @test "list prints runc's table, JSON and ids" {
   requires root
   rt_bundle sleep 100

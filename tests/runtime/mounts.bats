@@ -61,6 +61,20 @@ mount_opts() {
   [ ! -e "$T/bundle/rootfs/etc/new" ]
 }
 
+@test "an overlay mount from host directories" {
+  requires root
+  rt_bundle true
+  mkdir -p "$T/ov/lower" "$T/ov/upper" "$T/ov/work"
+  echo from-lower >"$T/ov/lower/file"
+  config_edit "$T/bundle" '.mounts += [{"destination": "/merged", "type": "overlay", "source": "overlay",
+    "options": [("lowerdir=" + $d + "/lower"), ("upperdir=" + $d + "/upper"), ("workdir=" + $d + "/work")]}]' --arg d "$T/ov"
+  in_ctr sh -c 'cat /merged/file; echo new > /merged/added'
+  [ "$status" -eq 0 ]
+  [ "$output" = from-lower ]
+  [ "$(cat "$T/ov/upper/added")" = new ]
+  [ ! -e "$T/ov/lower/added" ]
+}
+
 @test "a destination that is a symlink never lands outside the rootfs" {
   requires root
   rt_bundle true

@@ -5,6 +5,9 @@
 load runtime_common
 
 ns_of() { readlink "/proc/$1/ns/$2"; }
+# own_ns PID NS: PID has left our NS namespace (for wait_until, which re-runs it)
+own_ns() { [ "$(ns_of "$1" "$2")" != "$(ns_of $$ "$2")" ]; }
+has_child() { [ -n "$(pgrep -P "$1")" ]; }
 
 @test "new pid, network, ipc, uts, mount and cgroup namespaces" {
   requires root
@@ -96,7 +99,7 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
   requires root cmd:unshare
   unshare --uts sh -c "hostname held-$ID; exec sleep 100" &
   holder=$!
-  wait_until 5 test "$(readlink /proc/$holder/ns/uts)" != "$(readlink /proc/$$/ns/uts)"
+  wait_until 5 own_ns "$holder" uts
   rt_bundle true
   config_edit "$T/bundle" '.linux.namespaces |= map(if .type == "uts" then .path = $p else . end) | del(.hostname)' --arg p "/proc/$holder/ns/uts"
   in_ctr hostname
@@ -109,7 +112,7 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
   requires root cmd:unshare
   unshare --pid --fork --mount-proc sleep 100 &
   holder=$!
-  wait_until 5 test -n "$(pgrep -P $holder)"
+  wait_until 5 has_child "$holder"
   inner="$(pgrep -P $holder)"
   rt_bundle true
   config_edit "$T/bundle" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' --arg p "/proc/$inner/ns/pid"

@@ -103,7 +103,8 @@ load runtime_common
   rt_bundle sh -c 'sleep 100 & sleep 100 & wait'
   config_edit "$T/bundle" '.linux.namespaces |= map(select(.type != "pid"))'
   rt run -d -b "$T/bundle" "$ID" </dev/null >/dev/null 2>&1
-  wait_until 5 test "$(rt ps --format json "$ID" | jq length)" -eq 3
+  nprocs() { [ "$(rt ps --format json "$ID" | jq length)" -eq "$1" ]; }
+  wait_until 5 nprocs 3
   pids="$(rt ps --format json "$ID" | jq -r '.[]')"
   run_logged rt kill --all "$ID" KILL
   [ "$status" -eq 0 ]
