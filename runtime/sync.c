@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "mem.h"
 
 int sync_send(int fd, int type, int val) {
@@ -21,24 +22,7 @@ int sync_send(int fd, int type, int val) {
 
 int sync_send_fd(int sock, int fd) {
   struct sync_msg m = {.type = SYNC_FD};
-  struct iovec iov = {&m, offsetof(struct sync_msg, text) + 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof(u));
-  struct msghdr mh = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t r;
-  do
-    r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  return r < 0 ? -1 : 0;
+  return fd_send(sock, fd, &m, offsetof(struct sync_msg, text) + 1);
 }
 
 void sync_send_err(int fd, const struct err *e) {
@@ -52,35 +36,22 @@ void sync_send_err(int fd, const struct err *e) {
 }
 
 int sync_recv(int fd, struct sync_msg *m, int *passed, struct err **e) {
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = {m, sizeof(*m)};
-  struct msghdr mh = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
   memset(m, 0, offsetof(struct sync_msg, text) + 1);
-  ssize_t r;
-  do
-    r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
+  int got = -1;
+  ssize_t r = fd_recv(fd, m, sizeof(*m), &got);
   if (r < 0)
     return err_set(e, errno, "read from container process");
+  if (got >= 0) {
+    if (passed != NULL)
+      *passed = got;
+    else
+      close(got);
+  }
   if (r == 0)
     return 0;
   if ((size_t)r < offsetof(struct sync_msg, text) + 1)
     return err_set(e, EPROTO, "read from container process: short message");
   m->text[sizeof(m->text) - 1] = '\0';
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int got;
-      memcpy(&got, CMSG_DATA(c), sizeof(int));
-      if (passed != NULL)
-        *passed = got;
-      else
-        close(got);
-    }
-  }
   return 1;
 }
 

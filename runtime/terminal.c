@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "fs.h"
 #include "mem.h"
 
@@ -60,24 +61,7 @@ int console_open(unsigned short rows, unsigned short cols, uid_t uid, gid_t gid,
 }
 
 int console_send(int sock, int master, const char *name, struct err **e) {
-  struct iovec iov = {(void *)name, strlen(name)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof(u));
-  struct msghdr mh = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  ssize_t r;
-  do
-    r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
+  if (fd_send(sock, master, name, strlen(name)) < 0)
     return err_set(e, errno, "send the pty to the console socket");
   return 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "fs.h"
 #include "json.h"
 #include "mem.h"
@@ -91,25 +92,11 @@ static int recv_console(int lfd, struct err **e) {
   if (c < 0)
     return err_set(e, errno, "accept on console socket");
   char name[256];
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = {.iov_base = name, .iov_len = sizeof name};
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  ssize_t r;
-  do
-    r = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return err_set(e, errno, "receive the terminal from the runtime");
-  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  if (cm == NULL || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-      cm->cmsg_len != CMSG_LEN(sizeof(int)))
-    return err_set(e, 0, "the runtime sent no terminal on the console socket");
   int fd;
-  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  if (fd_recv(c, name, sizeof name, &fd) < 0)
+    return err_set(e, errno, "receive the terminal from the runtime");
+  if (fd < 0)
+    return err_set(e, 0, "the runtime sent no terminal on the console socket");
   return fd;
 }
 

@@ -23,3 +23,4 @@ unit() {
 @test "runtime/cgroup: linux.resources parsing, v2 conversions, device program" { unit cgroup_v2; }
 @test "lib/template: Go text/template over JSON as docker's --format prints it, errors with positions" { unit template; }
 @test "lib/table: Go's tabwriter with docker's settings, table headers, the --format flow" { unit table; }
+@test "lib/fdpass: an fd and its bytes cross a unix socket, CLOEXEC on arrival" { unit fdpass; }
