@@ -113,6 +113,14 @@ start_ctr() { rt run -d -b "$T/bundle" "$ID" </dev/null >/dev/null 2>&1; }
   [ "$(tr -d '\r' <"$T/tty.out" | sed -n 3p)" = done ]
 }
 
+@test "exec -t in the foreground relays the pty itself" {
+  requires root
+  start_ctr
+  run_logged rt exec -t "$ID" sh -c 'tty; exit 4' </dev/null
+  [ "$status" -eq 4 ]
+  [[ "$(tr -d '\r' <<<"$output")" == /dev/pts/* ]]
+}
+
 @test "exec into a container with a user namespace" {
   requires root
   config_edit "$T/bundle" '.linux.namespaces += [{"type": "user"}] |
