@@ -170,6 +170,8 @@ requires_v2_tree() {
   [ "$(cat /proc/$PID/cgroup)" = "$before" ]
 }
 
+v2_unpopulated() { ! grep -qx 'populated 1' "$V2ROOT$1/cgroup.events"; }
+
 @test "cgroup v2: destroy removes nested cgroups and refuses while processes remain" {
   requires_v2_tree
   start sleep 1000
@@ -179,6 +181,8 @@ requires_v2_tree() {
   assert_failure 1
   [[ "$stderr" == *"Device or resource busy"* ]]
   kill -9 "$PID"; wait "$PID" 2>/dev/null || true
+  # the kernel empties the cgroup a moment after the process is reaped
+  wait_until 10 v2_unpopulated "$CG" || fail "cgroup still populated after the kill"
   run_logged v2 "$CGTOOL" destroy "$CG" "$ID"
   assert_success
   [ ! -e "$V2ROOT$CG" ]
