@@ -101,6 +101,8 @@ teardown() {
       cairn-runtime --root "$T/state" delete --force "$c" >/dev/null 2>&1
     done
   fi
+  # a namespace a test made with `ip netns add $ID`, whatever became of it
+  [ -e "/run/netns/$ID" ] && ip netns del "$ID" 2>/dev/null
   left="$(rt_leaks)"
   if [ -n "$left" ]; then
     echo "$left"
