@@ -64,6 +64,7 @@ load helpers
     run_logged jq -c '{exitCode, signal, oomKilled}' "$STATE/exit.json"
     assert_output "{\"exitCode\":$code,\"signal\":0,\"oomKilled\":false}"
     jq -e '.finishedAt | test("Z$")' "$STATE/exit.json"
+    assert_json_schema "$CAIRN_SRC/spec/schema/exit.schema.json" "$STATE/exit.json"
     [ "$(jq -r .status "$STATE/status.json")" = exited ]
   done
 }
