@@ -257,17 +257,19 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
   } else if (strcmp(net, "host") != 0 && strcmp(net, "none") != 0) {
     u->netname = net;
     u->nspath = ctr_netns_path(id);
+    /* recorded before the namespace and the attachment are made: a cairn
+     * killed at any point after this leaves what cleanup finds and removes */
+    json_object_set_new(c, "attached",
+                        json_pack("{s:s,s:s}", "network", u->netname, "netns", u->nspath));
+    if (ctr_save(c, e) < 0)
+      return -1;
     struct err *ie = NULL;
     if (netns_remove(u->nspath, &ie) < 0) /* a crash's leftover */
       err_free(&ie);
     if (netns_create(u->nspath, e) < 0)
       return -1;
     u->netns = true;
-    /* recorded before the attachment is made: a cairn killed during
-     * cairn-net add leaves what cleanup finds and removes */
-    json_object_set_new(c, "attached",
-                        json_pack("{s:s,s:s}", "network", u->netname, "netns", u->nspath));
-    if (ctr_save(c, e) < 0 || net_add(c, u, e) < 0)
+    if (net_add(c, u, e) < 0)
       return -1;
   }
   if (etc_files_write(c, e) < 0 || hosts_sync(net, c, e) < 0)
