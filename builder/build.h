@@ -1,0 +1,198 @@
+/* build.h — the executor of cairn-build: what its files share.
+ *
+ * A build walks the needed stages of a parsed Dockerfile (dockerfile.h) in
+ * order; every instruction turns the stage's current image into a new one
+ * through `cairn-image commit` (an upper dir, possibly empty, plus the new
+ * container config), unless the cache already knows the result.  Other
+ * tools are always run by exec: cairn-image, cairn-spec, cairn-net and a
+ * runc-compatible runtime. */
+#ifndef CAIRN_BUILD_H
+#define CAIRN_BUILD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "digest.h"
+#include "dockerfile.h"
+#include "err.h"
+
+/* A RUN whose command failed: main exits with code (the command's status). */
+#define ERR_RUNFAIL 50
+
+struct build_opts {
+  const char *context;    /* the context directory */
+  const char *file;       /* the Dockerfile path; NULL: CONTEXT/Dockerfile */
+  char **tags;            /* -t, NULL-ended (may be NULL) */
+  char **build_args;      /* --build-arg K=V or K */
+  char **labels;          /* --label K=V */
+  const char *target;     /* --target */
+  const char *network;    /* none | host | default */
+  const char *runtime;    /* name or path */
+  const char *platform;   /* only linux/<host arch> is accepted */
+  const char *iidfile;
+  const char *output;     /* --output type=oci|docker,dest=FILE */
+  bool no_cache, pull, quiet;
+  int run_status;         /* the failing RUN's exit status */
+  const char *root, *run; /* CAIRN_ROOT, CAIRN_RUN */
+  long long epoch;        /* SOURCE_DATE_EPOCH or 0 */
+};
+
+/* An image as the builder tracks it. */
+struct bimage {
+  char *ref;     /* manifest digest ("sha256:…"), what commit --parent takes; NULL: scratch */
+  char *id;      /* config digest: the image id */
+  json_t *cc;    /* its container config ("config" of the image config) */
+};
+void bimage_free(struct bimage *b);
+void bimage_copy(struct bimage *dst, const struct bimage *src);
+
+/* The state of a stage while its instructions run. */
+struct stage_run {
+  struct df_stage *st;
+  struct bimage img;
+  json_t *args;  /* ARGs declared in this stage: name -> value (string or null) */
+  bool cmd_set;   /* CMD given in this stage (ENTRYPOINT then keeps it) */
+  bool done;
+};
+
+struct build {
+  struct build_opts *o;
+  struct df_file *df;
+  char *df_name;           /* base name for messages */
+  struct stage_run *stages;
+  size_t nstages;
+  size_t target;           /* index of the final stage */
+  bool *needed;
+  json_t *global_args;     /* name -> value */
+  json_t *build_args;      /* --build-arg: name -> value */
+  json_t *used_args;       /* build args consumed: name -> true */
+  struct context *ctx;     /* the context, walked on first use */
+  int step;                /* #N of the progress lines */
+  char *tmp;               /* $CAIRN_ROOT/build-tmp/<random> */
+  int tmp_seq;
+  char *author;            /* MAINTAINER, for the next commit */
+};
+
+/* ---- tools.c: running the other executables ---- */
+
+/* The path of tool NAME: next to our own binary, else NAME (PATH lookup). */
+char *tool_path(const char *name);
+struct tool_res {
+  char *out; /* captured stdout */
+  size_t out_len;
+  char *err; /* captured stderr */
+  int status;
+};
+/* Run argv (argv[0] a tool name) with stdin bytes; stdout and stderr are
+ * captured.  A non-zero status is an error naming argv[0] and carrying
+ * its stderr, unless res is given (then the caller judges the status). */
+int tool_run(struct build *b, const char *const *argv, const char *in, size_t in_len,
+             struct tool_res *res, struct err **e);
+void tool_res_free(struct tool_res *r);
+/* Like tool_run with the output parsed as JSON. */
+json_t *tool_json(struct build *b, const char *const *argv, const char *in, struct err **e);
+/* A fresh scratch directory under b->tmp. */
+char *build_tmpdir(struct build *b, const char *what, struct err **e);
+
+/* ---- progress ---- */
+void progress(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- plan.c ---- */
+/* Mark the stages the target needs (FROM and COPY --from / RUN --mount
+ * from= references) and set b->target. */
+int plan_stages(struct build *b, struct err **e);
+/* The stage a FROM or --from word names among those before `before`;
+ * NULL when it names an image. */
+struct stage_run *plan_stage_ref(struct build *b, const char *name, size_t before);
+
+/* ---- vars: expansion with the stage's ARGs and ENV ---- */
+struct vars {
+  struct build *b;
+  struct stage_run *sr; /* NULL: the global scope (FROM) */
+};
+const char *vars_lookup(void *ctx, const char *name);
+char *vexpand(struct build *b, struct stage_run *sr, const char *word, struct err **e);
+
+/* ---- image.c: images from the store ---- */
+/* Resolve (and pull when missing or when --pull) a base image. */
+int image_base(struct build *b, const char *name, struct bimage *out, struct err **e);
+/* Commit an upper dir (NULL: nothing) on top of parent with the container
+ * config cc and history text. */
+int image_commit(struct build *b, const struct bimage *parent, const char *upper, json_t *cc,
+                 const char *created_by, struct bimage *out, struct err **e);
+/* Mount image as BUNDLE/rootfs (an overlay with BUNDLE/upper). */
+int image_unpack(struct build *b, const struct bimage *img, const char *bundle, struct err **e);
+int image_umount(struct build *b, const char *bundle, struct err **e);
+/* Clamp every mtime under dir to b->o->epoch (reproducible layers). */
+int clamp_times(const char *dir, long long epoch, struct err **e);
+
+/* ---- context.c ---- */
+struct ctx_file {
+  char *path;  /* relative, '/'-separated */
+  mode_t mode;
+  char hash[DIGEST_STR_LEN + 1]; /* content (files), target (symlinks), "" (dirs) */
+};
+struct context {
+  char *root;
+  struct ctx_file *files; /* sorted by path; excluded entries left out */
+  size_t n;
+};
+int context_load(struct build *b, struct err **e);
+/* The context entries a COPY source names: itself and what is under it,
+ * or what a glob matches (indexes into files, in path order). */
+struct ctx_match {
+  size_t *v;
+  size_t n;
+  bool glob;
+  char *resolved; /* a named source resolved inside the context; NULL for globs */
+};
+int context_match(struct build *b, const char *src, struct ctx_match *m, struct err **e);
+void ctx_match_free(struct ctx_match *m);
+/* A source made relative and clean ("/a/../b/" -> "b"; "." -> ""). */
+char *context_clean(const char *src);
+/* The digest of the sources (after expansion) of a COPY/ADD; also
+ * checks they exist. */
+int context_sources_hash(struct build *b, char **srcs, size_t n, char out[DIGEST_STR_LEN + 1],
+                         struct err **e);
+void context_free(struct context *c);
+
+/* ---- cache.c ---- */
+/* Look key up: fills out and returns 1 on a hit, 0 on a miss. */
+int cache_get(struct build *b, const char *key, struct bimage *out);
+int cache_put(struct build *b, const char *key, const struct bimage *img, struct err **e);
+int cache_prune(const char *root, uint64_t *freed, struct err **e);
+
+/* ---- config.c: the instructions that only change the config ---- */
+/* Apply a metadata instruction (ENV, CMD, …) to sr->img.cc; *created_by
+ * gets the history text. */
+int config_apply(struct build *b, struct stage_run *sr, struct df_instr *in, char **created_by,
+                 struct err **e);
+/* The shell of a stage (config Shell, default /bin/sh -c). */
+json_t *config_shell(json_t *cc);
+/* Env entries of cc as a JSON array (never NULL). */
+const char *config_env_get(json_t *cc, const char *name);
+void config_env_set(json_t *cc, const char *name, const char *value);
+
+/* ---- exec_run.c ---- */
+int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const char *upper_bundle,
+              struct err **e);
+/* The argv a RUN runs, and the history text. */
+json_t *run_argv(struct stage_run *sr, struct df_instr *in);
+
+/* ---- copy.c ---- */
+int copy_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const char *rootfs,
+               struct err **e);
+/* The cache identity of a COPY/ADD's sources. */
+int copy_key(struct build *b, struct stage_run *sr, struct df_instr *in,
+             char out[DIGEST_STR_LEN + 1], struct err **e);
+
+/* ---- output.c ---- */
+int oci_archive(struct build *b, const struct bimage *img, const char *tag, const char *dest,
+                struct err **e);
+
+/* ---- stage.c ---- */
+int build_run(struct build *b, struct err **e);
+
+#endif
