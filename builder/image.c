@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,11 +123,12 @@ int image_unpack(struct build *b, const struct bimage *img, const char *bundle, 
     /* scratch: an empty rootfs and upper, as unpack would lay them out */
     cleanup_free char *root = path_join(bundle, "rootfs");
     cleanup_free char *up = path_join(bundle, "upper");
-    if (mkdir_p(up, 0755, e) < 0)
+    if (mkdir_p(up, 0755, e) < 0 || mkdir_p(root, 0755, e) < 0)
       return -1;
-    /* the rootfs is the upper itself: nothing lies below it */
-    if (symlink("upper", root) < 0)
-      return err_set(e, errno, "symlink '%s'", root);
+    /* the rootfs is the upper itself (nothing lies below it); `cairn-image
+     * umount` undoes the bind as it would an overlay */
+    if (mount(up, root, NULL, MS_BIND, NULL) < 0)
+      return err_set(e, errno, "bind '%s'", root);
     return 0;
   }
   const char *argv[] = {"cairn-image", "unpack", img->ref, bundle, NULL};
@@ -137,7 +139,13 @@ int image_unpack(struct build *b, const struct bimage *img, const char *bundle, 
 
 int image_umount(struct build *b, const char *bundle, struct err **e) {
   const char *argv[] = {"cairn-image", "umount", bundle, NULL};
-  return tool_run(b, argv, NULL, 0, NULL, e);
+  if (tool_run(b, argv, NULL, 0, NULL, e) < 0)
+    return -1;
+  /* a scratch rootfs is our own bind mount */
+  cleanup_free char *root = path_join(bundle, "rootfs");
+  if (umount2(root, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+    return err_set(e, errno, "unmount '%s'", root);
+  return 0;
 }
 
 static long long clamp_epoch;
