@@ -55,10 +55,13 @@ static bool is_url(const char *s) {
 }
 
 static const struct df_heredoc *heredoc_named(struct df_instr *in, const char *word) {
+  /* the parser names a heredoc source by its delimiter; "<<EOF" is
+   * accepted too */
   const char *w = word;
-  if (strncmp(w, "<<", 2) != 0)
+  if (in->nheredocs == 0)
     return NULL;
-  w += 2;
+  if (strncmp(w, "<<", 2) == 0)
+    w += 2;
   if (*w == '-')
     w++;
   cleanup_free char *name = xstrdup(w);
@@ -421,27 +424,9 @@ static int owner(struct build *b, struct stage_run *sr, struct df_instr *in, str
       if (lookup_id(co->rootfs, "/etc/group", colon + 1, &gid, e) < 0)
         return -1;
     } else {
-      gid = uid; /* docker: the group is the uid's number when not named */
-      char *end;
-      strtol(v, &end, 10);
-      if (*end != '\0') {
-        /* a name: its primary group from passwd (field 4) */
-        cleanup_close int fd = open_in_root(co->rootfs, "/etc/passwd", O_RDONLY | O_CLOEXEC, e);
-        size_t len;
-        cleanup_free char *buf = fd >= 0 ? read_fd(fd, "passwd", 0, &len, e) : NULL;
-        if (buf == NULL)
-          return -1;
-        size_t nl = strlen(v);
-        for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
-          if (strncmp(l, v, nl) == 0 && l[nl] == ':') {
-            char *f = strchr(l + nl + 1, ':');
-            f = f ? strchr(f + 1, ':') : NULL;
-            if (f != NULL)
-              gid = strtol(f + 1, NULL, 10);
-            break;
-          }
-        }
-      }
+      /* docker: "a username without groupname … will use the same
+       * numeric UID as the GID" */
+      gid = uid;
     }
     co->uid = (uid_t)uid;
     co->gid = (gid_t)gid;
