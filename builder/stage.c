@@ -62,9 +62,13 @@ static int do_arg(struct build *b, struct stage_run *sr, struct df_kv *kv, json_
 /* The key of a step: parent image, config before, the instruction as it
  * will be recorded, the args in scope (RUN sees them as env), and extra
  * (the sources' digest for COPY/ADD). */
-static void step_key(struct stage_run *sr, const char *what, const char *extra,
+static void step_key(struct build *b, struct stage_run *sr, const char *what, const char *extra,
                      char out[DIGEST_STR_LEN + 1]) {
   struct sha256_ctx *h = sha256_new();
+  /* the dates in the image come from the epoch */
+  char ep[32];
+  int n = snprintf(ep, sizeof(ep), "%lld", b->o->epoch);
+  sha256_update(h, ep, (size_t)n + 1);
   const char *ref = sr->img.ref ? sr->img.ref : "scratch";
   sha256_update(h, ref, strlen(ref) + 1);
   cleanup_free char *cc = json_dumps(sr->img.cc, JSON_COMPACT | JSON_SORT_KEYS);
@@ -216,7 +220,7 @@ int exec_instr(struct build *b, struct stage_run *sr, struct df_instr *in, size_
   if (r < 0)
     return err_wrap(e, "%s:%d: %s", b->df_name, in->line, in->text);
   char key[DIGEST_STR_LEN + 1];
-  step_key(sr, created_by, extra, key);
+  step_key(b, sr, created_by, extra, key);
   struct bimage hit;
   if (!b->o->no_cache && cache_get(b, key, &hit)) {
     bimage_free(&sr->img);
@@ -326,7 +330,7 @@ static int apply_labels(struct build *b, struct stage_run *sr, struct err **e) {
     text = t;
   }
   char key[DIGEST_STR_LEN + 1];
-  step_key(sr, text, NULL, key);
+  step_key(b, sr, text, NULL, key);
   struct bimage hit;
   if (!b->o->no_cache && cache_get(b, key, &hit)) {
     bimage_free(&sr->img);
