@@ -1,0 +1,356 @@
+/* dockerfile.c — a Dockerfile into stages of instructions: the lines,
+ * parser directives, comments, continuations and heredoc bodies, as
+ * buildkit's parser reads them; instr.c parses each instruction. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "df_int.h"
+
+struct reader {
+  const char *buf;
+  size_t len, pos;
+  int lineno;
+};
+
+/* The next line without its "\n" (nor a "\r" before it, as Go's
+ * bufio.ScanLines drops it); NULL at the end. */
+static char *next_line(struct reader *r) {
+  if (r->pos >= r->len)
+    return NULL;
+  const char *s = r->buf + r->pos;
+  const char *nl = memchr(s, '\n', r->len - r->pos);
+  size_t n = nl ? (size_t)(nl - s) : r->len - r->pos;
+  r->pos += n + (nl ? 1 : 0);
+  size_t keep = n;
+  if (keep > 0 && s[keep - 1] == '\r')
+    keep--;
+  if (r->lineno == 0 && keep >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+    s += 3;
+    keep -= 3;
+  }
+  r->lineno++;
+  /* A NUL byte ends the line's text: nothing in a Dockerfile needs one. */
+  return xstrndup(s, keep);
+}
+
+static const char *lskip(const char *s) {
+  while (*s == ' ' || *s == '\t' || *s == '\v' || *s == '\f' || *s == '\r' || *s == '\n')
+    s++;
+  return s;
+}
+
+static bool is_comment(const char *line) {
+  return *lskip(line) == '#';
+}
+
+/* Parser directives: `# name = value` lines at the very top.  The first
+ * line that is not one (a comment, a blank line, an instruction, an
+ * unknown directive) ends them, as in docker. */
+struct directives {
+  bool done, seen_escape, seen_syntax, seen_check;
+  char escape;
+  char *syntax;
+};
+
+static int directive_line(struct directives *d, const char *line, struct err **e) {
+  if (d->done)
+    return 0;
+  const char *p = lskip(line);
+  if (*p != '#') {
+    d->done = true;
+    return 0;
+  }
+  p++;
+  while (df_isspace((unsigned char)*p))
+    p++;
+  const char *name = p;
+  if (!isalpha((unsigned char)*p)) {
+    d->done = true;
+    return 0;
+  }
+  while (isalnum((unsigned char)*p))
+    p++;
+  size_t nlen = (size_t)(p - name);
+  while (df_isspace((unsigned char)*p))
+    p++;
+  if (*p != '=') {
+    d->done = true;
+    return 0;
+  }
+  p++;
+  while (df_isspace((unsigned char)*p))
+    p++;
+  size_t vlen = strlen(p);
+  while (vlen > 0 && df_isspace((unsigned char)p[vlen - 1]))
+    vlen--;
+  if (vlen == 0) {
+    d->done = true;
+    return 0;
+  }
+  bool *seen;
+  const char *key;
+  if (nlen == 6 && strncasecmp(name, "escape", 6) == 0) {
+    seen = &d->seen_escape;
+    key = "escape";
+  } else if (nlen == 6 && strncasecmp(name, "syntax", 6) == 0) {
+    seen = &d->seen_syntax;
+    key = "syntax";
+  } else if (nlen == 5 && strncasecmp(name, "check", 5) == 0) {
+    seen = &d->seen_check;
+    key = "check";
+  } else {
+    d->done = true;
+    return 0;
+  }
+  if (*seen)
+    return err_usage(e, "only one %s parser directive can be used", key);
+  *seen = true;
+  if (strcmp(key, "escape") == 0) {
+    if (vlen != 1 || (*p != '\\' && *p != '`'))
+      return err_usage(e, "invalid escape token '%.*s' does not match ` or \\", (int)vlen, p);
+    d->escape = *p;
+  } else if (strcmp(key, "syntax") == 0) {
+    d->syntax = xstrndup(p, vlen);
+  }
+  return 0;
+}
+
+/* The escape character and blanks at the end of a line continue it:
+ * returns true when the line ends the instruction, and cuts the escape. */
+static bool trim_continuation(char *line, char escape) {
+  for (char *p = line; *p; p++) {
+    if (*p != escape)
+      continue;
+    const char *q = p + 1;
+    while (*q == ' ' || *q == '\t')
+      q++;
+    if (!*q) {
+      *p = '\0';
+      return false;
+    }
+  }
+  return true;
+}
+
+static int fail_at(struct err **e, const char *name, int line, struct err *cause) {
+  err_usage(e, "%s:%d: %s", name, line, cause ? cause->msg : "unknown error");
+  err_free(&cause);
+  return -1;
+}
+
+/* Bodies of the heredocs of an instruction: the lines that follow it, up
+ * to each delimiter alone on a line (after its leading tabs with <<-). */
+static int read_heredocs(struct reader *r, struct df_instr *in, const char *name, struct err **e) {
+  struct df_instr *target = in->kind == DF_ONBUILD && in->sub ? in->sub : in;
+  struct df_heredoc *hs;
+  size_t n;
+  cleanup_free bool *chomp = NULL;
+  struct err *cause = NULL;
+  if (df_heredoc_markers(in->text, &hs, &n, &chomp, &cause) < 0)
+    return fail_at(e, name, in->line, cause);
+  target->heredocs = hs;
+  target->nheredocs = n;
+  for (size_t i = 0; i < n; i++) {
+    struct dbuf body = {0};
+    bool done = false;
+    char *l;
+    while ((l = next_line(r)) != NULL) {
+      const char *cand = l;
+      if (chomp[i])
+        while (*cand == '\t')
+          cand++;
+      if (strcmp(cand, hs[i].name) == 0) {
+        free(l);
+        done = true;
+        break;
+      }
+      dbuf_adds(&body, cand);
+      dbuf_addc(&body, '\n');
+      free(l);
+    }
+    hs[i].body = dbuf_steal(&body);
+    if (!done)
+      return err_usage(e, "%s:%d: unterminated heredoc", name, in->line);
+  }
+  return 0;
+}
+
+/* The next instruction: its logical line (continuations joined; comments
+ * and blank lines inside a continuation skipped) parsed into *in, and its
+ * heredoc bodies.  Returns 1, 0 at the end, -1 on error. */
+static int next_instr(struct reader *r, struct directives *d, struct df_instr *in, const char *name,
+                      struct err **e) {
+  for (;;) {
+    cleanup_free char *raw = next_line(r);
+    if (!raw)
+      return 0;
+    struct err *cause = NULL;
+    if (directive_line(d, raw, &cause) < 0)
+      return fail_at(e, name, r->lineno, cause);
+    if (is_comment(raw))
+      continue;
+    int start = r->lineno;
+    cleanup_free char *first = xstrdup(lskip(raw));
+    bool end = trim_continuation(first, d->escape);
+    if (end && *lskip(first) == '\0')
+      continue;
+    struct dbuf line = {0};
+    dbuf_adds(&line, first);
+    while (!end) {
+      cleanup_free char *more = next_line(r);
+      if (!more)
+        break;
+      if (is_comment(more) || *lskip(more) == '\0')
+        continue;
+      end = trim_continuation(more, d->escape);
+      dbuf_adds(&line, more);
+    }
+    char *text = dbuf_steal(&line);
+    size_t tl = strlen(text);
+    while (tl > 0 && df_isspace((unsigned char)text[tl - 1]))
+      text[--tl] = '\0';
+    if (!*lskip(text)) {
+      free(text);
+      continue; /* only continuations of nothing */
+    }
+    in->line = start;
+    in->text = text;
+    if (df_instr_parse(in, text, d->escape, &cause) < 0)
+      return fail_at(e, name, start, cause);
+    in->line = start;
+    if (df_instr_takes_heredocs(in) && strstr(text, "<<") && read_heredocs(r, in, name, e) < 0)
+      return -1;
+    return 1;
+  }
+}
+
+static const char *base_name(const char *name) {
+  const char *s = strrchr(name, '/');
+  return s && s[1] ? s + 1 : name;
+}
+
+static void stage_free(struct df_stage *s) {
+  for (size_t i = 0; i < s->ninstrs; i++)
+    df_instr_clear(&s->instrs[i]);
+  free(s->instrs);
+  free(s->base);
+  free(s->name);
+  free(s->platform);
+}
+
+void df_free(struct df_file *f) {
+  if (!f)
+    return;
+  free(f->syntax);
+  df_kv_free(f->global_args, f->nglobal_args);
+  for (size_t i = 0; i < f->nstages; i++)
+    stage_free(&f->stages[i]);
+  free(f->stages);
+  free(f);
+}
+
+static void stage_add(struct df_stage *s, struct df_instr *in) {
+  s->instrs = xrealloc(s->instrs, (s->ninstrs + 1) * sizeof(*s->instrs));
+  s->instrs[s->ninstrs++] = *in;
+  memset(in, 0, sizeof(*in));
+}
+
+static int new_stage(struct df_file *f, struct df_instr *in, const char *name, struct err **e) {
+  cleanup_free char *sname = NULL;
+  if (in->nargs == 3) {
+    sname = xstrdup(in->args[2]);
+    for (char *c = sname; *c; c++)
+      *c = (char)tolower((unsigned char)*c);
+    for (size_t i = 0; i < f->nstages; i++)
+      if (f->stages[i].name && strcmp(f->stages[i].name, sname) == 0)
+        return err_usage(e, "%s:%d: duplicate stage name \"%s\"", name, in->line, sname);
+  }
+  f->stages = xrealloc(f->stages, (f->nstages + 1) * sizeof(*f->stages));
+  struct df_stage *s = &f->stages[f->nstages];
+  memset(s, 0, sizeof(*s));
+  s->index = f->nstages++;
+  s->base = xstrdup(in->args[0]);
+  s->name = steal_ptr(&sname);
+  for (size_t i = 0; i < in->nflags; i++)
+    if (strcmp(in->flags[i].name, "platform") == 0) {
+      free(s->platform);
+      s->platform = xstrdup(in->flags[i].value ? in->flags[i].value : "");
+    }
+  stage_add(s, in);
+  return 0;
+}
+
+struct df_file *df_parse(const char *buf, size_t len, const char *name, struct err **e) {
+  name = base_name(name && *name ? name : "Dockerfile");
+  struct reader r = {.buf = buf ? buf : "", .len = buf ? len : 0};
+  struct directives d = {.escape = '\\'};
+  struct df_file *f = xcalloc(1, sizeof(*f));
+  size_t ninstrs = 0;
+  for (;;) {
+    struct df_instr in = {0};
+    int got = next_instr(&r, &d, &in, name, e);
+    if (got <= 0) {
+      df_instr_clear(&in);
+      if (got < 0)
+        goto fail;
+      break;
+    }
+    ninstrs++;
+    if (in.kind == DF_FROM) {
+      if (new_stage(f, &in, name, e) < 0) {
+        df_instr_clear(&in);
+        goto fail;
+      }
+      continue;
+    }
+    if (f->nstages == 0) {
+      if (in.kind != DF_ARG) {
+        err_usage(e, "%s:%d: no build stage in current context", name, in.line);
+        df_instr_clear(&in);
+        goto fail;
+      }
+      f->global_args =
+          xrealloc(f->global_args, (f->nglobal_args + in.nkv) * sizeof(*f->global_args));
+      memcpy(f->global_args + f->nglobal_args, in.kv, in.nkv * sizeof(*in.kv));
+      f->nglobal_args += in.nkv;
+      free(in.kv);
+      in.kv = NULL;
+      in.nkv = 0;
+      df_instr_clear(&in);
+      continue;
+    }
+    stage_add(&f->stages[f->nstages - 1], &in);
+  }
+  if (ninstrs == 0) {
+    err_usage(e, "%s: file with no instructions", name);
+    goto fail;
+  }
+  if (f->nstages == 0) {
+    err_usage(e, "%s: dockerfile contains no stages to build", name);
+    goto fail;
+  }
+  f->escape = d.escape;
+  f->syntax = d.syntax;
+  return f;
+fail:
+  free(d.syntax);
+  df_free(f);
+  return NULL;
+}
+
+struct df_stage *df_stage_find(struct df_file *f, const char *name_or_index) {
+  if (!f || !name_or_index || !*name_or_index)
+    return NULL;
+  for (size_t i = 0; i < f->nstages; i++)
+    if (f->stages[i].name && strcasecmp(f->stages[i].name, name_or_index) == 0)
+      return &f->stages[i];
+  size_t idx = 0;
+  for (const char *p = name_or_index; *p; p++) {
+    if (*p < '0' || *p > '9' || idx > f->nstages)
+      return NULL;
+    idx = idx * 10 + (size_t)(*p - '0');
+  }
+  return idx < f->nstages ? &f->stages[idx] : NULL;
+}
