@@ -219,6 +219,8 @@ int cmd_prune(int argc, char **argv, struct err **e);
 int cmd_images(int argc, char **argv, struct err **e);
 int cmd_pull(int argc, char **argv, struct err **e);
 int cmd_image_pass(int argc, char **argv, struct err **e);
+int cmd_build(int argc, char **argv, struct err **e);   /* cmd_build.c: cairn-build */
+int cmd_builder(int argc, char **argv, struct err **e); /* builder prune */
 
 /* inspect.c: docker's container JSON. */
 json_t *ctr_inspect_json(const json_t *c);

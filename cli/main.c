@@ -70,6 +70,7 @@ static const struct command image_cmds[] = {
     {"load", cmd_image_pass, "load images from a tar archive", 1},
     {"save", cmd_image_pass, "save images to a tar archive", 1},
     {"import", cmd_image_pass, "make an image from a rootfs tarball", 1},
+    {"build", cmd_build, "build an image from a Dockerfile", 1},
 };
 
 /* Top-level names that are not `container X` ones. */
@@ -83,6 +84,8 @@ static const struct command top_cmds[] = {
     {"load", cmd_image_pass, "load images from a tar archive", 1},
     {"save", cmd_image_pass, "save images to a tar archive", 1},
     {"import", cmd_image_pass, "make an image from a rootfs tarball", 1},
+    {"build", cmd_build, "build an image from a Dockerfile", 1},
+    {"builder", cmd_builder, NULL, 1},
     {"volume", cmd_volume, NULL, 1},
     {"network", cmd_network, NULL, 1},
 };
