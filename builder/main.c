@@ -221,8 +221,17 @@ int main(int argc, char **argv) {
   o.root = getenv("CAIRN_ROOT") && *getenv("CAIRN_ROOT") ? getenv("CAIRN_ROOT") : "/var/lib/cairn";
   o.run = getenv("CAIRN_RUN") && *getenv("CAIRN_RUN") ? getenv("CAIRN_RUN") : "/run/cairn";
   struct err *e = NULL;
+  /* `prune` first: its -f is not build's --file */
+  if (argc > 1 && strcmp(argv[1], "prune") == 0) {
+    if (do_prune(o.root, argc - 1, argv + 1, &e) == 0)
+      return 0;
+    err_print(e, "cairn-build");
+    int code = err_exit_code(e);
+    err_free(&e);
+    return code;
+  }
   int c;
-  while ((c = getopt_long(argc, argv, "+t:f:qo:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "t:f:qo:h", opts, NULL)) != -1) {
     switch (c) {
       case 't': strv_push(&o.tags, optarg); break;
       case 'f': o.file = optarg; break;
@@ -264,11 +273,6 @@ int main(int argc, char **argv) {
     }
   } else {
     setenv("SOURCE_DATE_EPOCH", "0", 1); /* cairn-image commit dates the config with it */
-  }
-  if (optind < argc && strcmp(argv[optind], "prune") == 0) {
-    if (do_prune(o.root, argc - optind, argv + optind, &e) < 0)
-      goto out;
-    return 0;
   }
   if (argc - optind != 1) {
     err_usage(&e, "exactly one CONTEXT directory is required (see 'cairn-build --help')");
