@@ -118,10 +118,10 @@ char *vexpand(struct build *b, struct stage_run *sr, const char *word, struct er
 /* ---- image.c: images from the store ---- */
 /* Resolve (and pull when missing or when --pull) a base image. */
 int image_base(struct build *b, const char *name, struct bimage *out, struct err **e);
-/* Commit an upper dir (NULL: nothing) on top of parent with the container
- * config cc and history text. */
-int image_commit(struct build *b, const struct bimage *parent, const char *upper, json_t *cc,
-                 const char *created_by, struct bimage *out, struct err **e);
+/* Commit an upper dir (NULL: nothing), or the layer as a tar file (tar
+ * set), on top of parent with the container config cc and history text. */
+int image_commit(struct build *b, const struct bimage *parent, const char *upper, const char *tar,
+                 json_t *cc, const char *created_by, struct bimage *out, struct err **e);
 /* Mount image as BUNDLE/rootfs (an overlay with BUNDLE/upper). */
 int image_unpack(struct build *b, const struct bimage *img, const char *bundle, struct err **e);
 int image_umount(struct build *b, const char *bundle, struct err **e);
@@ -182,8 +182,10 @@ int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const 
 json_t *run_argv(struct stage_run *sr, struct df_instr *in);
 
 /* ---- copy.c ---- */
+/* Into the mounted rootfs, or (tarpath set) as a tar of the layer. */
 int copy_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const char *rootfs,
-               struct err **e);
+               const char *tarpath, struct err **e);
+bool copy_as_tar(struct df_instr *in);
 /* The cache identity of a COPY/ADD's sources. */
 int copy_key(struct build *b, struct stage_run *sr, struct df_instr *in,
              char out[DIGEST_STR_LEN + 1], struct err **e);

@@ -40,6 +40,11 @@ struct copy_opts {
   bool chmod_set;
   mode_t chmod;
   const char *rootfs;
+  /* When set, entries go to this tar (the layer itself) instead of the
+   * mounted rootfs: no file is created on disk, and none deleted after. */
+  struct archive *tar;
+  json_t *emitted; /* dirs the tar holds: in-image path -> true */
+  long long epoch;
 };
 
 static const char *flag(struct df_instr *in, const char *name) {
@@ -244,8 +249,126 @@ static char *ensure_dir(const struct copy_opts *co, const char *rel, struct err 
   return p;
 }
 
-/* Put one entry at rel inside the rootfs: a dir (mode from st), a file
- * (content from cfd), or a symlink (link). */
+
+/* ---- the layer as a tar ---- */
+
+static void clamp(struct archive_entry *ent, const struct copy_opts *co, const struct stat *st) {
+  time_t t = st->st_mtim.tv_sec;
+  long ns = st->st_mtim.tv_nsec;
+  if (t > co->epoch || (t == co->epoch && ns > 0)) {
+    t = (time_t)co->epoch;
+    ns = 0;
+  }
+  archive_entry_set_mtime(ent, t, ns);
+}
+
+static int tar_header(const struct copy_opts *co, struct archive_entry *ent, const char *what,
+                      struct err **e) {
+  if (archive_write_header(co->tar, ent) != ARCHIVE_OK)
+    return err_set(e, 0, "layer entry '%s': %s", what, archive_error_string(co->tar));
+  return 0;
+}
+
+/* Directories the image lacks on the way to dir (an in-image path) get
+ * entries of their own, root-owned 0755 as docker makes them. */
+static int tar_parents(const struct copy_opts *co, const char *dir, struct err **e) {
+  cleanup_free char *p = xstrdup(dir);
+  for (char *c = p + 1; ; c++) {
+    bool end = *c == '\0';
+    if (*c == '/' || end) {
+      *c = '\0';
+      if (p[1] != '\0' && json_object_get(co->emitted, p + 1) == NULL) {
+        struct err *ig = NULL;
+        cleanup_free char *host = path_in_root(co->rootfs, p, &ig);
+        err_free(&ig);
+        struct stat st;
+        if (host == NULL || stat(host, &st) < 0 || !S_ISDIR(st.st_mode)) {
+          struct archive_entry *ent = archive_entry_new();
+          archive_entry_set_pathname(ent, p + 1);
+          archive_entry_set_filetype(ent, AE_IFDIR);
+          archive_entry_set_perm(ent, 0755);
+          archive_entry_set_mtime(ent, (time_t)co->epoch, 0);
+          int r = tar_header(co, ent, p, e);
+          archive_entry_free(ent);
+          if (r < 0)
+            return -1;
+        }
+        json_object_set_new(co->emitted, p + 1, json_true());
+      }
+      if (end)
+        break;
+      *c = '/';
+    }
+  }
+  return 0;
+}
+
+static int tar_entry(const struct copy_opts *co, const struct stat *st, int cfd, const char *link,
+                     const char *clean, struct err **e) {
+  /* the parent as the image resolves it (its symlinks followed inside) */
+  cleanup_free char *parent = xstrdup(clean);
+  char *slash = strrchr(parent, '/');
+  cleanup_free char *base = xstrdup(slash + 1);
+  slash[slash == parent ? 1 : 0] = '\0';
+  cleanup_free char *host = path_in_root(co->rootfs, parent, e);
+  if (host == NULL)
+    return -1;
+  const char *inimg = host + strlen(co->rootfs);
+  cleanup_free char *dir = xstrdup(inimg[0] ? inimg : "/");
+  if (strcmp(dir, "/") != 0 && tar_parents(co, dir, e) < 0)
+    return -1;
+  if (base[0] == '\0')
+    return 0;
+  cleanup_free char *name =
+      strcmp(dir, "/") == 0 ? xstrdup(base) : xasprintf("%s/%s", dir + 1, base);
+  mode_t mode = co->chmod_set ? co->chmod : (st->st_mode & 07777);
+  struct archive_entry *ent = archive_entry_new();
+  archive_entry_set_pathname(ent, name);
+  archive_entry_set_uid(ent, co->uid);
+  archive_entry_set_gid(ent, co->gid);
+  clamp(ent, co, st);
+  int r = 0;
+  if (S_ISDIR(st->st_mode)) {
+    archive_entry_set_filetype(ent, AE_IFDIR);
+    archive_entry_set_perm(ent, mode);
+    json_object_set_new(co->emitted, name, json_true());
+    r = tar_header(co, ent, clean, e);
+  } else if (S_ISLNK(st->st_mode)) {
+    archive_entry_set_filetype(ent, AE_IFLNK);
+    archive_entry_set_perm(ent, 0777);
+    archive_entry_set_symlink(ent, link);
+    r = tar_header(co, ent, clean, e);
+  } else {
+    struct stat cst;
+    if (fstat(cfd, &cst) < 0) {
+      archive_entry_free(ent);
+      return err_set(e, errno, "stat '%s'", clean);
+    }
+    archive_entry_set_filetype(ent, AE_IFREG);
+    archive_entry_set_perm(ent, mode);
+    archive_entry_set_size(ent, cst.st_size);
+    r = tar_header(co, ent, clean, e);
+    char buf[1 << 16];
+    off_t left = cst.st_size;
+    while (r == 0 && left > 0) {
+      ssize_t n = read(cfd, buf, sizeof(buf) < (size_t)left ? sizeof(buf) : (size_t)left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        r = err_set(e, n < 0 ? errno : EIO, "read '%s'", clean);
+        break;
+      }
+      if (archive_write_data(co->tar, buf, (size_t)n) != n)
+        r = err_set(e, 0, "layer entry '%s': %s", clean, archive_error_string(co->tar));
+      left -= n;
+    }
+  }
+  archive_entry_free(ent);
+  return r;
+}
+
+/* Put one entry at rel inside the rootfs (or the tar): a dir (mode from
+ * st), a file (content from cfd), or a symlink (link). */
 static int put_entry(const struct copy_opts *co, const struct stat *st, int cfd, const char *link,
                      const char *rel, struct err **e) {
   cleanup_free char *clean = path_clean(rel[0] == '/' ? rel : "/");
@@ -254,6 +377,8 @@ static int put_entry(const struct copy_opts *co, const struct stat *st, int cfd,
     cleanup_free char *abs = xasprintf("/%s", rel);
     clean = path_clean(abs);
   }
+  if (co->tar != NULL)
+    return tar_entry(co, st, cfd, link, clean, e);
   cleanup_free char *parent_rel = xstrdup(clean);
   char *slash = strrchr(parent_rel, '/');
   cleanup_free char *base = xstrdup(slash + 1);
@@ -445,6 +570,9 @@ static int owner(struct build *b, struct stage_run *sr, struct df_instr *in, str
 
 /* ---- the instruction ---- */
 
+static int copy_run(struct build *b, struct stage_run *sr, struct df_instr *in,
+                    struct copy_opts *cop, struct err **e);
+
 /* 1 when path (inside the rootfs) is an existing directory. */
 static bool is_dir_in(const char *rootfs, const char *path) {
   struct err *ig = NULL;
@@ -631,9 +759,46 @@ static char *url_name(const char *url) {
   return xstrdup(b[0] ? b : "index.html");
 }
 
+/* Whether the layer can be written as a tar with no file on disk: not
+ * for ADD of local files (an archive is extracted by libarchive, which
+ * writes to disk). */
+bool copy_as_tar(struct df_instr *in) {
+  if (in->kind == DF_COPY)
+    return true;
+  for (size_t i = 0; i + 1 < in->nargs; i++)
+    if (!is_url(in->args[i]) && heredoc_named(in, in->args[i]) == NULL)
+      return false;
+  return true;
+}
+
 int copy_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const char *rootfs,
-               struct err **e) {
-  struct copy_opts co = {.rootfs = rootfs};
+               const char *tarpath, struct err **e) {
+  struct copy_opts co = {.rootfs = rootfs, .epoch = b->o->epoch};
+  if (tarpath != NULL) {
+    co.tar = archive_write_new();
+    co.emitted = json_object();
+    archive_write_set_format_pax_restricted(co.tar);
+    if (archive_write_open_filename(co.tar, tarpath) != ARCHIVE_OK) {
+      int r = err_set(e, 0, "create '%s': %s", tarpath, archive_error_string(co.tar));
+      archive_write_free(co.tar);
+      json_decref(co.emitted);
+      return r;
+    }
+  }
+  int r = copy_run(b, sr, in, &co, e);
+  if (co.tar != NULL) {
+    if (archive_write_close(co.tar) != ARCHIVE_OK && r == 0)
+      r = err_set(e, 0, "write '%s': %s", tarpath, archive_error_string(co.tar));
+    archive_write_free(co.tar);
+    json_decref(co.emitted);
+  }
+  return r;
+}
+
+static int copy_run(struct build *b, struct stage_run *sr, struct df_instr *in,
+                    struct copy_opts *cop, struct err **e) {
+  struct copy_opts co = *cop;
+  const char *rootfs = co.rootfs;
   if (owner(b, sr, in, &co, e) < 0)
     return -1;
   cleanup_strv char **args = expand_args(b, sr, in, e);

@@ -76,20 +76,25 @@ int image_base(struct build *b, const char *name, struct bimage *out, struct err
   return 0;
 }
 
-int image_commit(struct build *b, const struct bimage *parent, const char *upper, json_t *cc,
-                 const char *created_by, struct bimage *out, struct err **e) {
+int image_commit(struct build *b, const struct bimage *parent, const char *upper, const char *tar,
+                 json_t *cc, const char *created_by, struct bimage *out, struct err **e) {
   cleanup_free char *empty = NULL;
-  if (upper == NULL) {
+  if (upper == NULL && tar == NULL) {
     if ((empty = build_tmpdir(b, "empty", e)) == NULL)
       return -1;
     upper = empty;
   }
   cleanup_free char *ctext = json_dumps(cc, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *argv[14];
+  const char *argv[16];
   size_t n = 0;
   argv[n++] = "cairn-image";
   argv[n++] = "commit";
-  argv[n++] = upper;
+  if (tar != NULL) {
+    argv[n++] = "--tar";
+    argv[n++] = tar;
+  } else {
+    argv[n++] = upper;
+  }
   if (parent->ref != NULL) {
     argv[n++] = "--parent";
     argv[n++] = parent->ref;

@@ -81,6 +81,38 @@ static int write_layer(struct store *s, enum compression comp, int dirfd, struct
   return lw_finish(w, nl->diffid, nl->digest, &nl->size, e); /* frees w */
 }
 
+/* The bytes of an uncompressed tar file as a new layer blob (--tar: a
+ * builder that made the layer itself, with no tree on disk). */
+static int write_layer_tar(struct store *s, enum compression comp, int fd, struct new_layer *nl,
+                           struct err **e) {
+  struct layer_writer *w = lw_open(s, comp, e);
+  if (w == NULL)
+    return -1;
+  char *buf = xmalloc(1 << 20);
+  int r = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf, 1 << 20);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      r = err_set(e, errno, "read the tar");
+      break;
+    }
+    if (n == 0)
+      break;
+    if (lw_write(w, buf, (size_t)n, e) < 0) {
+      r = -1;
+      break;
+    }
+  }
+  free(buf);
+  if (r < 0) {
+    lw_abort(w);
+    return -1;
+  }
+  return lw_finish(w, nl->diffid, nl->digest, &nl->size, e); /* frees w */
+}
+
 /* 1 when the dir has no entries, 0 when it has, -1 on error. */
 static int dir_is_empty(int fd, struct err **e) {
   int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -118,9 +150,10 @@ int cmd_commit(struct ctx *c, int argc, char **argv, struct err **e) {
                                        {"change", required_argument, NULL, 'C'},
                                        {"created-by", required_argument, NULL, 'b'},
                                        {"compression", required_argument, NULL, 'z'},
+                                       {"tar", required_argument, NULL, 'T'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
-  const char *parent = NULL, *cfgpath = NULL;
+  const char *parent = NULL, *cfgpath = NULL, *tarpath = NULL;
   struct new_image ni = {0};
   enum compression comp = COMP_GZIP;
   cleanup_json json_t *changes = json_array();
@@ -134,6 +167,7 @@ int cmd_commit(struct ctx *c, int argc, char **argv, struct err **e) {
       case 'a': ni.author = optarg; break;
       case 'b': ni.created_by = optarg; break;
       case 'C': json_array_append_new(changes, json_string(optarg)); break;
+      case 'T': tarpath = optarg; break;
       case 'z':
         if (parse_compression(optarg, &comp, e) < 0)
           return -1;
@@ -141,20 +175,23 @@ int cmd_commit(struct ctx *c, int argc, char **argv, struct err **e) {
       case 'h':
         fputs("Usage: cairn-image commit UPPERDIR [--parent IMAGE] [--tag NAME] [--config FILE|-]\n"
               "           [--message M] [--author A] [--change 'CMD …'] [--created-by TEXT]\n"
-              "           [--compression gzip|zstd|none]\n\n"
+              "           [--compression gzip|zstd|none]\n"
+              "       cairn-image commit --tar FILE [the same options]\n\n"
               "Turn an overlay upper dir into a layer on top of IMAGE and store the new image.\n"
               "Whiteouts and opaque dirs become OCI '.wh.' entries; the layer is deterministic\n"
               "(sorted entries, numeric owners, no access times).  An empty UPPERDIR adds only a\n"
               "history entry.  --config gives the container config (Cmd, Env, …) or a whole\n"
-              "image config.  Prints {\"ref\",\"digest\",\"id\"}.\n",
+              "image config.  --tar takes the layer as an uncompressed tar file instead of\n"
+              "an upper dir (used as it is).  Prints {\"ref\",\"digest\",\"id\"}.\n",
               stdout);
         return 0;
       default: return err_usage(e, "commit: see 'cairn-image commit --help'");
     }
   }
-  if (argc - optind != 1)
-    return err_usage(e, "commit: UPPERDIR is required");
-  const char *upper = argv[optind];
+  if (argc - optind != (tarpath ? 0 : 1))
+    return err_usage(e, tarpath ? "commit: --tar and UPPERDIR exclude each other"
+                                : "commit: UPPERDIR is required");
+  const char *upper = tarpath ? tarpath : argv[optind];
   if (ni.tag != NULL && check_tag(ni.tag, e) < 0)
     return -1;
   ni.changes = changes;
@@ -166,7 +203,7 @@ int cmd_commit(struct ctx *c, int argc, char **argv, struct err **e) {
       return err_usage(e, "--config '%s': not a JSON object", cfgpath);
     ni.config = cfg;
   }
-  cleanup_close int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int ufd = open(upper, O_RDONLY | (tarpath ? 0 : O_DIRECTORY) | O_CLOEXEC);
   if (ufd < 0)
     return err_set(e, errno, "commit: open '%s'", upper);
   struct store *s = ctx_store(c, e);
@@ -180,9 +217,11 @@ int cmd_commit(struct ctx *c, int argc, char **argv, struct err **e) {
   int r = lk < 0 ? -1 : 0;
   struct new_layer nl = {.media_type = compression_media_type(comp)};
   /* Nothing changed: no layer, only history. */
-  if (r == 0 && (nl.empty = dir_is_empty(ufd, e)) < 0)
+  if (r == 0 && tarpath != NULL && write_layer_tar(s, comp, ufd, &nl, e) < 0)
+    r = err_wrap(e, "commit --tar '%s'", tarpath);
+  if (r == 0 && tarpath == NULL && (nl.empty = dir_is_empty(ufd, e)) < 0)
     r = -1;
-  if (r == 0 && !nl.empty && write_layer(s, comp, ufd, &nl, e) < 0)
+  if (r == 0 && tarpath == NULL && !nl.empty && write_layer(s, comp, ufd, &nl, e) < 0)
     r = err_wrap(e, "commit '%s'", upper);
   json_t *res = NULL;
   if (r == 0 && image_create(s, &ni, &nl, &res, e) < 0)
