@@ -68,16 +68,20 @@ export CONTAINERS_CONF="$W/containers.conf"
 BH="buildah --root $W/buildah/root --runroot $W/buildah/run"
 $BH pull -q "oci-archive:$OCIARCH" >/dev/null
 
-CAIRN="cairn-build -q --network none -t bench $CTX"
-BUILDAH="$BH bud -q --layers --isolation oci --runtime runc --network none -t bench $CTX"
+CAIRN="cairn-build -q --network none -t bench"
+BUILDAH="$BH bud -q --layers --isolation oci --runtime runc --network none -t bench"
+
+# once each, so that a failure shows its message rather than hyperfine's
+$CAIRN "$CTX" >/dev/null
+$BUILDAH "$CTX" >/dev/null
 
 echo
 echo "== cold (--no-cache)"
 hyperfine --runs "$RUNS" --warmup 1 -N \
-  -n cairn-build "$CAIRN --no-cache" \
-  -n "buildah bud" "$BUILDAH --no-cache"
+  -n cairn-build "$CAIRN --no-cache $CTX" \
+  -n "buildah bud" "$BUILDAH --no-cache $CTX"
 echo
 echo "== fully cached rebuild"
 hyperfine --runs "$((RUNS * 2))" --warmup 1 -N \
-  -n cairn-build "$CAIRN" \
-  -n "buildah bud" "$BUILDAH"
+  -n cairn-build "$CAIRN $CTX" \
+  -n "buildah bud" "$BUILDAH $CTX"
