@@ -270,7 +270,8 @@ static int tar_header(const struct copy_opts *co, struct archive_entry *ent, con
 }
 
 /* Directories the image lacks on the way to dir (an in-image path) get
- * entries of their own, root-owned 0755 as docker makes them. */
+ * entries of their own, 0755, owned by the --chown user (as buildah
+ * makes them; root without --chown). */
 static int tar_parents(const struct copy_opts *co, const char *dir, struct err **e) {
   cleanup_free char *p = xstrdup(dir);
   for (char *c = p + 1; ; c++) {
@@ -287,6 +288,8 @@ static int tar_parents(const struct copy_opts *co, const char *dir, struct err *
           archive_entry_set_pathname(ent, p + 1);
           archive_entry_set_filetype(ent, AE_IFDIR);
           archive_entry_set_perm(ent, 0755);
+          archive_entry_set_uid(ent, co->uid);
+          archive_entry_set_gid(ent, co->gid);
           archive_entry_set_mtime(ent, (time_t)co->epoch, 0);
           int r = tar_header(co, ent, p, e);
           archive_entry_free(ent);
