@@ -22,17 +22,17 @@
 #define ERR_RUNFAIL 50
 
 struct build_opts {
-  const char *context;    /* the context directory */
-  const char *file;       /* the Dockerfile path; NULL: CONTEXT/Dockerfile */
-  char **tags;            /* -t, NULL-ended (may be NULL) */
-  char **build_args;      /* --build-arg K=V or K */
-  char **labels;          /* --label K=V */
-  const char *target;     /* --target */
-  const char *network;    /* none | host | default */
-  const char *runtime;    /* name or path */
-  const char *platform;   /* only linux/<host arch> is accepted */
+  const char *context;  /* the context directory */
+  const char *file;     /* the Dockerfile path; NULL: CONTEXT/Dockerfile */
+  char **tags;          /* -t, NULL-ended (may be NULL) */
+  char **build_args;    /* --build-arg K=V or K */
+  char **labels;        /* --label K=V */
+  const char *target;   /* --target */
+  const char *network;  /* none | host | default */
+  const char *runtime;  /* name or path */
+  const char *platform; /* only linux/<host arch> is accepted */
   const char *iidfile;
-  const char *output;     /* --output type=oci|docker,dest=FILE */
+  const char *output; /* --output type=oci|docker,dest=FILE */
   bool no_cache, pull, quiet;
   int run_status;         /* the failing RUN's exit status */
   const char *root, *run; /* CAIRN_ROOT, CAIRN_RUN */
@@ -41,9 +41,9 @@ struct build_opts {
 
 /* An image as the builder tracks it. */
 struct bimage {
-  char *ref;     /* manifest digest ("sha256:…"), what commit --parent takes; NULL: scratch */
-  char *id;      /* config digest: the image id */
-  json_t *cc;    /* its container config ("config" of the image config) */
+  char *ref;  /* manifest digest ("sha256:…"), what commit --parent takes; NULL: scratch */
+  char *id;   /* config digest: the image id */
+  json_t *cc; /* its container config ("config" of the image config) */
 };
 void bimage_free(struct bimage *b);
 void bimage_copy(struct bimage *dst, const struct bimage *src);
@@ -52,27 +52,27 @@ void bimage_copy(struct bimage *dst, const struct bimage *src);
 struct stage_run {
   struct df_stage *st;
   struct bimage img;
-  json_t *args;  /* ARGs declared in this stage: name -> value (string or null) */
-  bool cmd_set;   /* CMD given in this stage (ENTRYPOINT then keeps it) */
+  json_t *args; /* ARGs declared in this stage: name -> value (string or null) */
+  bool cmd_set; /* CMD given in this stage (ENTRYPOINT then keeps it) */
   bool done;
 };
 
 struct build {
   struct build_opts *o;
   struct df_file *df;
-  char *df_name;           /* base name for messages */
+  char *df_name; /* base name for messages */
   struct stage_run *stages;
   size_t nstages;
-  size_t target;           /* index of the final stage */
+  size_t target; /* index of the final stage */
   bool *needed;
-  json_t *global_args;     /* name -> value */
-  json_t *build_args;      /* --build-arg: name -> value */
-  json_t *used_args;       /* build args consumed: name -> true */
-  struct context *ctx;     /* the context, walked on first use */
-  int step;                /* #N of the progress lines */
-  char *tmp;               /* $CAIRN_ROOT/build-tmp/<random> */
+  json_t *global_args; /* name -> value */
+  json_t *build_args;  /* --build-arg: name -> value */
+  json_t *used_args;   /* build args consumed: name -> true */
+  struct context *ctx; /* the context, walked on first use */
+  int step;            /* #N of the progress lines */
+  char *tmp;           /* $CAIRN_ROOT/build-tmp/<random> */
   int tmp_seq;
-  char *author;            /* MAINTAINER, for the next commit */
+  char *author; /* MAINTAINER, for the next commit */
 };
 
 /* ---- tools.c: running the other executables ---- */
@@ -130,7 +130,7 @@ int clamp_times(const char *dir, long long epoch, struct err **e);
 
 /* ---- context.c ---- */
 struct ctx_file {
-  char *path;  /* relative, '/'-separated */
+  char *path; /* relative, '/'-separated */
   mode_t mode;
   char hash[DIGEST_STR_LEN + 1]; /* content (files), target (symlinks), "" (dirs) */
 };

@@ -34,8 +34,7 @@ int cache_get(struct build *b, const char *key, struct bimage *out) {
   json_t *cc = json_get_obj(j, "cc");
   if (ref == NULL || id == NULL || cc == NULL || !digest_valid(ref) || !digest_valid(id))
     return 0;
-  cleanup_free char *blob =
-      xasprintf("%s/store/blobs/sha256/%s", b->o->root, digest_hex(ref));
+  cleanup_free char *blob = xasprintf("%s/store/blobs/sha256/%s", b->o->root, digest_hex(ref));
   if (access(blob, F_OK) < 0)
     return 0;
   memset(out, 0, sizeof(*out));

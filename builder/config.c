@@ -153,8 +153,8 @@ static int add_ports(struct build *b, struct stage_run *sr, struct df_instr *in,
   json_t *ports = json_obj_ensure(cc, "ExposedPorts");
   cleanup_free char *joined = xstrdup("");
   for (size_t i = 0; i < in->nargs; i++) {
-    cleanup_strv char **words = df_expand_words(in->args[i], b->df->escape, vars_lookup,
-                                                &(struct vars){b, sr}, e);
+    cleanup_strv char **words =
+        df_expand_words(in->args[i], b->df->escape, vars_lookup, &(struct vars){b, sr}, e);
     if (words == NULL)
       return -1;
     for (char **w = words; *w; w++) {

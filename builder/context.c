@@ -344,8 +344,7 @@ int context_match(struct build *b, const char *src, struct ctx_match *m, struct 
     }
   }
   if (m->n == 0 && m->resolved[0] != '\0')
-    return err_usage(e,
-                     "'%s' not found in the build context (or excluded by .dockerignore)", src);
+    return err_usage(e, "'%s' not found in the build context (or excluded by .dockerignore)", src);
   return 0;
 }
 

@@ -249,7 +249,6 @@ static char *ensure_dir(const struct copy_opts *co, const char *rel, struct err 
   return p;
 }
 
-
 /* ---- the layer as a tar ---- */
 
 static void clamp(struct archive_entry *ent, const struct copy_opts *co, const struct stat *st) {
@@ -274,7 +273,7 @@ static int tar_header(const struct copy_opts *co, struct archive_entry *ent, con
  * makes them; root without --chown). */
 static int tar_parents(const struct copy_opts *co, const char *dir, struct err **e) {
   cleanup_free char *p = xstrdup(dir);
-  for (char *c = p + 1; ; c++) {
+  for (char *c = p + 1;; c++) {
     bool end = *c == '\0';
     if (*c == '/' || end) {
       *c = '\0';
@@ -481,8 +480,8 @@ static int put_tree(const struct copy_opts *co, const char *srcroot, const char 
     if (!S_ISDIR(st.st_mode))
       return 0;
   }
-  cleanup_close int fd = open_in_root(srcroot, srel[0] ? srel : "/",
-                                      O_RDONLY | O_DIRECTORY | O_CLOEXEC, e);
+  cleanup_close int fd =
+      open_in_root(srcroot, srel[0] ? srel : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, e);
   if (fd < 0)
     return err_wrap(e, "source '%s'", srel);
   int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -530,7 +529,8 @@ static int lookup_id(const char *rootfs, const char *file, const char *name, lon
     *out = strtol(f + 1, NULL, 10);
     return 0;
   }
-  return err_usage(e, "--chown: no %s named '%s' in the image", strstr(file, "group") ? "group" : "user", name);
+  return err_usage(e, "--chown: no %s named '%s' in the image",
+                   strstr(file, "group") ? "group" : "user", name);
 }
 
 static int owner(struct build *b, struct stage_run *sr, struct df_instr *in, struct copy_opts *co,

@@ -217,8 +217,7 @@ static void show_output(struct build *b, const char *text, bool force) {
 }
 
 static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *in,
-                        const char *bundle, struct run_env *re, const char *id,
-                        struct err **e) {
+                        const char *bundle, struct run_env *re, const char *id, struct err **e) {
   /* The config cairn-spec reads: the stage's, without Entrypoint/Cmd
    * (RUN runs its own command) and with the ARGs in scope as Env. */
   cleanup_json json_t *cc = json_deep_copy(sr->img.cc);
@@ -231,8 +230,8 @@ static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *
     if (json_is_string(v) && config_env_get(cc, k) == NULL)
       config_env_set(cc, k, json_string_value(v));
   }
-  cleanup_json json_t *img = json_pack("{s:s,s:s,s:O}", "architecture", "amd64", "os", "linux",
-                                       "config", cc);
+  cleanup_json json_t *img =
+      json_pack("{s:s,s:s,s:O}", "architecture", "amd64", "os", "linux", "config", cc);
   cleanup_free char *imgtext = json_dumps(img, JSON_COMPACT);
   cleanup_free char *rootfs = path_join(bundle, "rootfs");
   cleanup_free char *cfg = path_join(bundle, "config.json");

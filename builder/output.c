@@ -55,9 +55,9 @@ int oci_archive(struct build *b, const struct bimage *img, const char *tag, cons
   cleanup_json json_t *man = json_load_str(mtext, "manifest", e);
   if (man == NULL)
     return -1;
-  cleanup_json json_t *desc = json_pack("{s:s,s:s,s:I}", "mediaType",
-                                        "application/vnd.oci.image.manifest.v1+json", "digest",
-                                        img->ref, "size", (json_int_t)mlen);
+  cleanup_json json_t *desc =
+      json_pack("{s:s,s:s,s:I}", "mediaType", "application/vnd.oci.image.manifest.v1+json",
+                "digest", img->ref, "size", (json_int_t)mlen);
   if (tag != NULL) {
     cleanup_free char *full = ref_normalize(tag, e);
     if (full == NULL)

@@ -159,8 +159,8 @@ int exec_instr(struct build *b, struct stage_run *sr, struct df_instr *in, size_
     return err_usage(e, "%s:%d: unexpected %s", b->df_name, in->line, in->text);
   char lab[128];
   int n = ++b->step;
-  progress(b, "#%d [%s%zu/%zu] %s", n, stage_label(b, sr, lab, sizeof(lab)), k + 1,
-           sr->st->ninstrs, in->text);
+  progress(b, "#%d [%s%zu/%zu] %s", n, stage_label(b, sr, lab, sizeof(lab)), k + 1, sr->st->ninstrs,
+           in->text);
   double t0 = now_s();
   cleanup_json json_t *cc = json_deep_copy(sr->img.cc);
   cleanup_free char *created_by = NULL;

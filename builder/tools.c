@@ -67,11 +67,8 @@ int tool_run(struct build *b, const char *const *argv, const char *in, size_t in
   av[0] = path;
   for (size_t i = 1; i < n; i++)
     av[i] = argv[i];
-  struct spawn_opts so = {.argv = av,
-                          .stdin_buf = in,
-                          .stdin_len = in_len,
-                          .capture_stdout = 1,
-                          .capture_stderr = 1};
+  struct spawn_opts so = {
+      .argv = av, .stdin_buf = in, .stdin_len = in_len, .capture_stdout = 1, .capture_stderr = 1};
   struct spawn_result sr = {0};
   int r = spawn_run(&so, &sr, e);
   free(av);

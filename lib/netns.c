@@ -18,10 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "netns.h"
 #include "fs.h"
 #include "lock.h"
 #include "mem.h"
+#include "netns.h"
 
 static int is_mount_root(const char *dir) {
   struct statx stx;
