@@ -14,25 +14,30 @@ struct reader {
   int lineno;
 };
 
-/* The next line without its "\n" (nor a "\r" before it, as Go's
- * bufio.ScanLines drops it); NULL at the end. */
-static char *next_line(struct reader *r) {
+/* The next line.  Instruction lines lose their line end ("\r\n" and
+ * any run of them, as buildkit trims); heredoc body lines keep it, as
+ * buildkit copies them verbatim.  NULL at the end. */
+static char *next_line_raw(struct reader *r, bool keep_end) {
   if (r->pos >= r->len)
     return NULL;
   const char *s = r->buf + r->pos;
   const char *nl = memchr(s, '\n', r->len - r->pos);
-  size_t n = nl ? (size_t)(nl - s) : r->len - r->pos;
-  r->pos += n + (nl ? 1 : 0);
-  size_t keep = n;
-  if (keep > 0 && s[keep - 1] == '\r')
-    keep--;
-  if (r->lineno == 0 && keep >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+  size_t n = nl ? (size_t)(nl - s) + 1 : r->len - r->pos;
+  r->pos += n;
+  if (r->lineno == 0 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
     s += 3;
-    keep -= 3;
+    n -= 3;
   }
   r->lineno++;
+  if (!keep_end)
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+      n--;
   /* A NUL byte ends the line's text: nothing in a Dockerfile needs one. */
-  return xstrndup(s, keep);
+  return xstrndup(s, n);
+}
+
+static char *next_line(struct reader *r) {
+  return next_line_raw(r, false);
 }
 
 static const char *lskip(const char *s) {
@@ -117,21 +122,17 @@ static int directive_line(struct directives *d, const char *line, struct err **e
   return 0;
 }
 
-/* The escape character and blanks at the end of a line continue it:
+/* The escape character and blanks at the end of a line continue it,
+ * unless the escape is itself escaped (buildkit's `([^\\])\\[ \t]*$`):
  * returns true when the line ends the instruction, and cuts the escape. */
 static bool trim_continuation(char *line, char escape) {
-  for (char *p = line; *p; p++) {
-    if (*p != escape)
-      continue;
-    const char *q = p + 1;
-    while (*q == ' ' || *q == '\t')
-      q++;
-    if (!*q) {
-      *p = '\0';
-      return false;
-    }
-  }
-  return true;
+  size_t n = strlen(line);
+  while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+    n--;
+  if (n == 0 || line[n - 1] != escape || (n >= 2 && line[n - 2] == escape))
+    return true;
+  line[n - 1] = '\0';
+  return false;
 }
 
 static int fail_at(struct err **e, const char *name, int line, struct err *cause) {
@@ -156,18 +157,26 @@ static int read_heredocs(struct reader *r, struct df_instr *in, const char *name
     struct dbuf body = {0};
     bool done = false;
     char *l;
-    while ((l = next_line(r)) != NULL) {
+    while ((l = next_line_raw(r, true)) != NULL) {
+      size_t end = strlen(l);
+      while (end > 0 && (l[end - 1] == '\n' || l[end - 1] == '\r'))
+        end--;
       const char *cand = l;
       if (chomp[i])
         while (*cand == '\t')
           cand++;
-      if (strcmp(cand, hs[i].name) == 0) {
+      size_t clen = cand - l <= (ptrdiff_t)end ? end - (size_t)(cand - l) : 0;
+      if (cand - l <= (ptrdiff_t)end && strlen(hs[i].name) == clen &&
+          strncmp(cand, hs[i].name, clen) == 0) {
         free(l);
         done = true;
         break;
       }
-      dbuf_adds(&body, cand);
-      dbuf_addc(&body, '\n');
+      /* <<- strips leading tabs from the body too (buildkit does it when
+       * the instruction uses the body) */
+      dbuf_adds(&body, chomp[i] ? cand : l);
+      if (!l[0] || l[strlen(l) - 1] != '\n')
+        dbuf_addc(&body, '\n');
       free(l);
     }
     hs[i].body = dbuf_steal(&body);
