@@ -141,6 +141,85 @@ static int fail_at(struct err **e, const char *name, int line, struct err *cause
   return -1;
 }
 
+/* buildkit's ParseHeredoc on one word of the line: [fd]<<[-]WORD, WORD a
+ * single shell word; quoting any part of it turns expansion off. */
+int df_heredoc_word(const char *word, struct df_heredoc *h, bool *chomp, struct err **e) {
+  const char *p = word;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  if (p[0] != '<' || p[1] != '<')
+    return 0;
+  p += 2;
+  bool ch = *p == '-';
+  if (ch)
+    p++;
+  while (df_isspace((unsigned char)*p))
+    p++;
+  if (!*p || strchr(p, '<'))
+    return 0;
+  struct df_lex_opts o = {.escape = '\\', .skip_unset = true};
+  cleanup_strv char **words = NULL, **raw = NULL;
+  cleanup_free char *s1 = df_lex(p, &o, &words, e);
+  if (!s1)
+    return -1;
+  if (strv_len(words) != 1)
+    return 0;
+  o.raw_quotes = true;
+  cleanup_free char *s2 = df_lex(p, &o, &raw, e);
+  if (!s2)
+    return -1;
+  if (strv_len(raw) != 1)
+    return err_usage(e, "internal lexing of heredoc produced inconsistent results: %s", p);
+  size_t q1 = 0, q2 = 0;
+  for (const char *c = words[0]; *c; c++)
+    q1 += *c == '\'' || *c == '"';
+  for (const char *c = raw[0]; *c; c++)
+    q2 += *c == '\'' || *c == '"';
+  h->name = xstrdup(words[0]);
+  h->expand = q1 == q2;
+  *chomp = ch;
+  return 1;
+}
+
+int df_heredoc_markers(const char *line, struct df_heredoc **out, size_t *n, bool **chomp,
+                       struct err **e) {
+  *out = NULL;
+  *n = 0;
+  *chomp = NULL;
+  struct df_lex_opts o = {.escape = '\\', .raw_quotes = true, .raw_escapes = true};
+  cleanup_strv char **words = NULL;
+  struct err *ignored = NULL;
+  cleanup_free char *s = df_lex(line, &o, &words, &ignored);
+  if (!s) {
+    /* docker finds no heredoc in a line its lexer cannot read */
+    err_free(&ignored);
+    return 0;
+  }
+  for (size_t i = 0; words[i]; i++) {
+    struct df_heredoc h = {0};
+    bool c = false;
+    int r = df_heredoc_word(words[i], &h, &c, e);
+    if (r < 0) {
+      for (size_t j = 0; j < *n; j++)
+        free((*out)[j].name);
+      free(*out);
+      free(*chomp);
+      *out = NULL;
+      *chomp = NULL;
+      *n = 0;
+      return -1;
+    }
+    if (r == 0)
+      continue;
+    *out = xrealloc(*out, (*n + 1) * sizeof(**out));
+    *chomp = xrealloc(*chomp, (*n + 1) * sizeof(bool));
+    (*out)[*n] = h;
+    (*chomp)[*n] = c;
+    (*n)++;
+  }
+  return 0;
+}
+
 /* Bodies of the heredocs of an instruction: the lines that follow it, up
  * to each delimiter alone on a line (after its leading tabs with <<-). */
 static int read_heredocs(struct reader *r, struct df_instr *in, const char *name, struct err **e) {
@@ -291,8 +370,26 @@ static int new_stage(struct df_file *f, struct df_instr *in, const char *name, s
   return 0;
 }
 
+/* docker reads lines with a 64 KiB buffer and refuses longer ones. */
+#define MAX_LINE 65535
+
+static int check_line_lengths(const char *buf, size_t len, const char *name, struct err **e) {
+  int line = 1;
+  for (size_t pos = 0; pos < len; line++) {
+    const char *nl = memchr(buf + pos, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+    if (n > MAX_LINE)
+      return err_usage(e, "%s:%d: dockerfile line greater than max allowed size of %d", name, line,
+                       MAX_LINE);
+    pos += n + 1;
+  }
+  return 0;
+}
+
 struct df_file *df_parse(const char *buf, size_t len, const char *name, struct err **e) {
   name = base_name(name && *name ? name : "Dockerfile");
+  if (buf && check_line_lengths(buf, len, name, e) < 0)
+    return NULL;
   struct reader r = {.buf = buf ? buf : "", .len = buf ? len : 0};
   struct directives d = {.escape = '\\'};
   struct df_file *f = xcalloc(1, sizeof(*f));

@@ -592,8 +592,6 @@ static bool is_heredoc_word(const char *w) {
   return *w && !strchr(w, '<');
 }
 
-static int heredoc_word(const char *word, struct df_heredoc *h, bool *chomp, struct err **e);
-
 static int parse_copy(struct df_instr *in, const char *rest, struct err **e) {
   const char *what = kind_name(in->kind);
   if (maybe_json_list(in, rest, e) < 0)
@@ -609,7 +607,7 @@ static int parse_copy(struct df_instr *in, const char *rest, struct err **e) {
   for (size_t i = 0; !in->json && i + 1 < in->nargs; i++) {
     struct df_heredoc h = {0};
     bool chomp;
-    int r = heredoc_word(in->args[i], &h, &chomp, e);
+    int r = df_heredoc_word(in->args[i], &h, &chomp, e);
     if (r < 0)
       return -1;
     if (r > 0) {
@@ -788,83 +786,4 @@ bool df_instr_takes_heredocs(const struct df_instr *in) {
   if (in->kind == DF_ONBUILD && in->sub)
     in = in->sub;
   return (in->kind == DF_RUN || in->kind == DF_COPY || in->kind == DF_ADD) && !in->json;
-}
-
-/* buildkit's ParseHeredoc on one word of the line: [fd]<<[-]WORD, WORD a
- * single shell word; quoting any part of it turns expansion off. */
-static int heredoc_word(const char *word, struct df_heredoc *h, bool *chomp, struct err **e) {
-  const char *p = word;
-  while (*p >= '0' && *p <= '9')
-    p++;
-  if (p[0] != '<' || p[1] != '<')
-    return 0;
-  p += 2;
-  bool ch = *p == '-';
-  if (ch)
-    p++;
-  while (df_isspace((unsigned char)*p))
-    p++;
-  if (!*p || strchr(p, '<'))
-    return 0;
-  struct df_lex_opts o = {.escape = '\\', .skip_unset = true};
-  cleanup_strv char **words = NULL, **raw = NULL;
-  cleanup_free char *s1 = df_lex(p, &o, &words, e);
-  if (!s1)
-    return -1;
-  if (strv_len(words) != 1)
-    return 0;
-  o.raw_quotes = true;
-  cleanup_free char *s2 = df_lex(p, &o, &raw, e);
-  if (!s2)
-    return -1;
-  if (strv_len(raw) != 1)
-    return err_usage(e, "internal lexing of heredoc produced inconsistent results: %s", p);
-  size_t q1 = 0, q2 = 0;
-  for (const char *c = words[0]; *c; c++)
-    q1 += *c == '\'' || *c == '"';
-  for (const char *c = raw[0]; *c; c++)
-    q2 += *c == '\'' || *c == '"';
-  h->name = xstrdup(words[0]);
-  h->expand = q1 == q2;
-  *chomp = ch;
-  return 1;
-}
-
-int df_heredoc_markers(const char *line, struct df_heredoc **out, size_t *n, bool **chomp,
-                       struct err **e) {
-  *out = NULL;
-  *n = 0;
-  *chomp = NULL;
-  struct df_lex_opts o = {.escape = '\\', .raw_quotes = true, .raw_escapes = true};
-  cleanup_strv char **words = NULL;
-  struct err *ignored = NULL;
-  cleanup_free char *s = df_lex(line, &o, &words, &ignored);
-  if (!s) {
-    /* docker finds no heredoc in a line its lexer cannot read */
-    err_free(&ignored);
-    return 0;
-  }
-  for (size_t i = 0; words[i]; i++) {
-    struct df_heredoc h = {0};
-    bool c = false;
-    int r = heredoc_word(words[i], &h, &c, e);
-    if (r < 0) {
-      for (size_t j = 0; j < *n; j++)
-        free((*out)[j].name);
-      free(*out);
-      free(*chomp);
-      *out = NULL;
-      *chomp = NULL;
-      *n = 0;
-      return -1;
-    }
-    if (r == 0)
-      continue;
-    *out = xrealloc(*out, (*n + 1) * sizeof(**out));
-    *chomp = xrealloc(*chomp, (*n + 1) * sizeof(bool));
-    (*out)[*n] = h;
-    (*chomp)[*n] = c;
-    (*n)++;
-  }
-  return 0;
 }

@@ -225,23 +225,28 @@ static int compile_pattern(struct lexer *lx, const char *pat, struct pat_tok **o
   return 0;
 }
 
-/* Whether tokens t[0..n) match all of s[0..len). */
-static bool pat_match(const struct pat_tok *t, size_t n, const char *s, size_t len) {
-  while (n > 0) {
-    if (t->type == P_STAR) {
-      for (size_t k = 0; k <= len; k++)
-        if (pat_match(t + 1, n - 1, s + k, len - k))
-          return true;
-      return false;
+/* Which prefixes of s[0..len) the tokens match: r[j] for s[0..j).  A
+ * table over the string, one token at a time: no backtracking, no
+ * recursion, whatever the stars. */
+static bool *pat_prefixes(const struct pat_tok *t, size_t n, const char *s, size_t len) {
+  bool *dp = xcalloc(len + 1, sizeof(bool)), *nx = xcalloc(len + 1, sizeof(bool));
+  dp[0] = true;
+  for (size_t i = 0; i < n; i++) {
+    bool any = false;
+    for (size_t j = 0; j <= len; j++) {
+      if (t[i].type == P_STAR) {
+        any |= dp[j];
+        nx[j] = any;
+      } else {
+        nx[j] = j > 0 && dp[j - 1] && (t[i].type == P_ANY1 ? s[j - 1] != '\n' : s[j - 1] == t[i].c);
+      }
     }
-    if (len == 0 || (t->type == P_LIT && t->c != *s) || (t->type == P_ANY1 && *s == '\n'))
-      return false;
-    t++;
-    n--;
-    s++;
-    len--;
+    bool *tmp = dp;
+    dp = nx;
+    nx = tmp;
   }
-  return len == 0;
+  free(nx);
+  return dp;
 }
 
 static char *reverse(const char *s) {
@@ -271,13 +276,15 @@ static int trim_pattern(struct lexer *lx, const char *value, const char *pat, bo
   }
   cleanup_free char *v = suffix ? reverse(value) : xstrdup(value);
   size_t n = strlen(v), cut = 0;
+  bool *ends = pat_prefixes(t, nt, v, n);
   for (size_t k = 0; k <= n; k++) {
     size_t len = greedy ? n - k : k;
-    if (pat_match(t, nt, v, len)) {
+    if (ends[len]) {
       cut = len;
       break;
     }
   }
+  free(ends);
   free(t);
   if (suffix) {
     cleanup_free char *rest = reverse(v + cut);
@@ -302,12 +309,16 @@ static int replace_pattern(struct lexer *lx, const char *value, const char *pat,
   while (i <= n) {
     size_t len = 0;
     bool found = false;
-    for (size_t j = n; !done && j + 1 > i; j--) {
-      if (pat_match(t, nt, value + i, j - i)) {
-        len = j - i;
-        found = !(len == 0 && after_match);
-        break;
+    if (!done) {
+      bool *ends = pat_prefixes(t, nt, value + i, n - i);
+      for (size_t j = n - i + 1; j-- > 0;) {
+        if (ends[j]) {
+          len = j;
+          found = !(len == 0 && after_match);
+          break;
+        }
       }
+      free(ends);
     }
     if (found) {
       dbuf_adds(out, rep);

@@ -779,6 +779,40 @@ TEST(robust) {
   CHECK(parsed > 0 && failed > 0 && parsed + failed == 20000);
 }
 
+/* docker's 64 KiB line limit, and inputs built to be slow or deep */
+TEST(limits) {
+  size_t n = 65535;
+  char *big = xmalloc(n + 64);
+  memcpy(big, "FROM a\nRUN ", 11);
+  memset(big + 11, 'x', n - 4);
+  memcpy(big + 11 + n - 4, "\n", 2);
+  struct err *e = NULL;
+  struct df_file *f = df_parse(big, strlen(big), "Dockerfile", &e);
+  CHECK(f != NULL);
+  df_free(f);
+  memcpy(big + 11 + n - 4, "xx\n", 4);
+  f = df_parse(big, strlen(big), "Dockerfile", &e);
+  CHECK(f == NULL);
+  CHECK_STR(e ? e->msg : NULL,
+            "Dockerfile:2: dockerfile line greater than max allowed size of 65535");
+  err_free(&e);
+  free(big);
+
+  /* thousands of continuation lines and heredocs */
+  struct dbufx {
+    char *p;
+    size_t len;
+  } b = {xmalloc(200000), 0};
+  b.len = (size_t)snprintf(b.p, 200000, "FROM a\nRUN true");
+  for (int i = 0; i < 5000; i++)
+    b.len += (size_t)snprintf(b.p + b.len, 200000 - b.len, " \\\n && true");
+  b.len += (size_t)snprintf(b.p + b.len, 200000 - b.len, "\nRUN <<A <<B\na\nA\nb\nB\n");
+  f = df_parse(b.p, b.len, "Dockerfile", &e);
+  CHECK(f != NULL && f->stages[0].ninstrs == 3 && f->stages[0].instrs[2].line == 5003);
+  df_free(f);
+  free(b.p);
+}
+
 int main(void) {
   RUN(stages);
   RUN(stage_errors);
@@ -791,5 +825,6 @@ int main(void) {
   RUN(healthcheck_onbuild);
   RUN(simple_instructions);
   RUN(robust);
+  RUN(limits);
   return UNIT_DONE();
 }

@@ -23,6 +23,10 @@ static const char *const vars[][2] = {
     {NULL, NULL},
 };
 
+static const char *long_lookup(void *ctx, const char *name) {
+  return strcmp(name, "LONG") == 0 ? ctx : NULL;
+}
+
 static const char *lookup(void *ctx, const char *name) {
   (void)ctx;
   for (size_t i = 0; vars[i][0]; i++)
@@ -327,11 +331,34 @@ TEST(robust) {
   free(deep);
 }
 
+/* Stars against long values: a table, not backtracking (this would not
+ * finish otherwise). */
+TEST(pattern_cost) {
+  char *val = xmalloc(3001);
+  memset(val, 'a', 3000);
+  val[3000] = '\0';
+  struct err *e = NULL;
+  char *word = xasprintf("${LONG#*a*a*a*a*a*a*a*a*a*a*a*a*b}");
+  char *s = df_expand(word, '\\', long_lookup, val, &e);
+  CHECK(s != NULL && strlen(s) == 3000);
+  free(s);
+  free(word);
+  s = df_expand("${LONG%%a*a*a*a*a*a*a*a*a*a*a*a}", '\\', long_lookup, val, &e);
+  CHECK_STR(s, "");
+  free(s);
+  s = df_expand("${LONG//a*a/b}", '\\', long_lookup, val, &e);
+  CHECK_STR(s, "b");
+  free(s);
+  CHECK(e == NULL);
+  free(val);
+}
+
 int main(void) {
   RUN(expand_table);
   RUN(backtick_escape);
   RUN(no_lookup);
   RUN(expand_words);
   RUN(robust);
+  RUN(pattern_cost);
   return UNIT_DONE();
 }
