@@ -186,7 +186,8 @@ int df_heredoc_markers(const char *line, struct df_heredoc **out, size_t *n, boo
   *out = NULL;
   *n = 0;
   *chomp = NULL;
-  struct df_lex_opts o = {.escape = '\\', .raw_quotes = true, .raw_escapes = true};
+  struct df_lex_opts o = {
+      .escape = '\\', .raw_quotes = true, .raw_escapes = true, .skip_unset = true};
   cleanup_strv char **words = NULL;
   struct err *ignored = NULL;
   cleanup_free char *s = df_lex(line, &o, &words, &ignored);

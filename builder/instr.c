@@ -289,7 +289,7 @@ static int parse_json_array(struct df_instr *in, const char *rest, struct err **
   if (*rest != '[')
     return 0;
   json_error_t jerr;
-  cleanup_json json_t *j = json_loads(rest, 0, &jerr);
+  cleanup_json json_t *j = json_loads(rest, JSON_ALLOW_NUL, &jerr);
   if (!j || !json_is_array(j))
     return 0;
   size_t i;

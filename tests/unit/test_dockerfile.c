@@ -779,6 +779,86 @@ TEST(robust) {
   CHECK(parsed > 0 && failed > 0 && parsed + failed == 20000);
 }
 
+/* The heredoc forms buildkit's parser knows: names, bodies, expansion. */
+TEST(heredoc_forms) {
+  static const char text[] = "FROM alpine:3.6\n"
+                             "RUN <<EMPTY\nEMPTY\n"
+                             "RUN 3<<EMPTY2\nEMPTY2\n"
+                             "RUN \"<<NOHEREDOC\"\n"
+                             "RUN <<INDENT\n\tfoo\n\tbar\nINDENT\n"
+                             "RUN <<-UNINDENT\n\tbaz\n\tquux\nUNINDENT\n"
+                             "RUN <<-UNINDENT2\n\tbaz\n\tquux\n\tUNINDENT2\n"
+                             "RUN <<-'NOEXPAND'\n\tdon't expand $NAME\nNOEXPAND\n"
+                             "RUN <<COMMENT\n# internal comment\necho foo # trailing\nCOMMENT\n"
+                             "RUN --mount=type=cache,target=/foo <<MOUNT\necho hello\nMOUNT\n"
+                             "COPY <<EOF /quotes\n\"foo\"\n'bar'\nEOF\n"
+                             "COPY <<X <<Y /dest\nY\nX\nX\nY\n"
+                             "COPY <<file.txt /dest\nhello world\nfile.txt\n"
+                             "RUN <<eo'f'\necho foo\neof\n"
+                             "RUN <<eo\\'f\necho foo\neo'f\n"
+                             "RUN <<'e'o\\'f\necho foo\neo'f\n"
+                             "RUN <<'one two'\necho bar\none two\n"
+                             "RUN <<$EOF\n$EOF\n"
+                             "RUN <<  EOF\nEOF\n"
+                             "RUN <<  EOF  > foo\nEOF\n"
+                             "RUN [\"<<EOF\"]\n"
+                             "RUN [\"<<'EOF'\"]\n";
+  static const struct {
+    size_t n;
+    const char *name, *body;
+    bool expand;
+    const char *name2, *body2;
+  } want[] = {
+      {1, "EMPTY", "", true, NULL, NULL},
+      {1, "EMPTY2", "", true, NULL, NULL},
+      {0, NULL, NULL, false, NULL, NULL},
+      {1, "INDENT", "\tfoo\n\tbar\n", true, NULL, NULL},
+      {1, "UNINDENT", "baz\nquux\n", true, NULL, NULL},
+      {1, "UNINDENT2", "baz\nquux\n", true, NULL, NULL},
+      {1, "NOEXPAND", "don't expand $NAME\n", false, NULL, NULL},
+      {1, "COMMENT", "# internal comment\necho foo # trailing\n", true, NULL, NULL},
+      {1, "MOUNT", "echo hello\n", true, NULL, NULL},
+      {1, "EOF", "\"foo\"\n'bar'\n", true, NULL, NULL},
+      {2, "X", "Y\n", true, "Y", "X\n"},
+      {1, "file.txt", "hello world\n", true, NULL, NULL},
+      {1, "eof", "echo foo\n", false, NULL, NULL},
+      {1, "eo'f", "echo foo\n", true, NULL, NULL},
+      {1, "eo'f", "echo foo\n", false, NULL, NULL},
+      {1, "one two", "echo bar\n", false, NULL, NULL},
+      {1, "$EOF", "", true, NULL, NULL},
+      {1, "EOF", "", true, NULL, NULL},
+      {1, "EOF", "", true, NULL, NULL},
+      {0, NULL, NULL, false, NULL, NULL},
+      {0, NULL, NULL, false, NULL, NULL},
+  };
+  struct df_file *f = ok(text);
+  CHECK(f && f->stages[0].ninstrs == 1 + sizeof(want) / sizeof(want[0]));
+  for (size_t i = 0; f && i < sizeof(want) / sizeof(want[0]); i++) {
+    struct df_instr *in = last(f, i + 1);
+    if (!in || in->nheredocs != want[i].n) {
+      fprintf(stderr, "  instruction %zu: %zu heredocs\n", i + 1, in ? in->nheredocs : 0);
+      CHECK(0);
+      continue;
+    }
+    if (!want[i].n)
+      continue;
+    CHECK_STR(in->heredocs[0].name, want[i].name);
+    CHECK_STR(in->heredocs[0].body, want[i].body);
+    CHECK(in->heredocs[0].expand == want[i].expand);
+    if (want[i].n == 2) {
+      CHECK_STR(in->heredocs[1].name, want[i].name2);
+      CHECK_STR(in->heredocs[1].body, want[i].body2);
+    }
+  }
+  /* COPY names its heredoc sources by delimiter */
+  struct df_instr *in = last(f, 11);
+  CHECK(in && in->nargs == 3);
+  CHECK_STR(arg(in, 0), "X");
+  CHECK_STR(arg(in, 1), "Y");
+  CHECK_STR(arg(in, 2), "/dest");
+  df_free(f);
+}
+
 /* docker's 64 KiB line limit, and inputs built to be slow or deep */
 TEST(limits) {
   size_t n = 65535;
@@ -825,6 +905,7 @@ int main(void) {
   RUN(healthcheck_onbuild);
   RUN(simple_instructions);
   RUN(robust);
+  RUN(heredoc_forms);
   RUN(limits);
   return UNIT_DONE();
 }
