@@ -66,11 +66,16 @@ char *df_lex(const char *text, const struct df_lex_opts *o, char ***words, struc
  * no location: the caller adds "NAME:LINE: ". */
 int df_instr_parse(struct df_instr *in, const char *line, char escape, struct err **e);
 /* Whether the instruction takes heredocs (RUN COPY ADD in shell form, also
- * under ONBUILD), and the heredoc markers of its line, bodies empty. */
+ * under ONBUILD). */
 bool df_instr_takes_heredocs(const struct df_instr *in);
-int df_heredoc_markers(const char *line, struct df_heredoc **out, size_t *n, bool **chomp,
-                       struct err **e);
 void df_instr_clear(struct df_instr *in);
 void df_kv_free(struct df_kv *kv, size_t n);
+
+/* dockerfile.c: one word as a heredoc marker ([fd]<<[-]WORD): 1 and *h
+ * filled (body empty), 0 when it is not one, -1 on error. */
+int df_heredoc_word(const char *word, struct df_heredoc *h, bool *chomp, struct err **e);
+/* The heredoc markers of a line, in order, bodies empty; chomp[i] for <<-. */
+int df_heredoc_markers(const char *line, struct df_heredoc **out, size_t *n, bool **chomp,
+                       struct err **e);
 
 #endif

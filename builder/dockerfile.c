@@ -14,25 +14,30 @@ struct reader {
   int lineno;
 };
 
-/* The next line without its "\n" (nor a "\r" before it, as Go's
- * bufio.ScanLines drops it); NULL at the end. */
-static char *next_line(struct reader *r) {
+/* The next line.  Instruction lines lose their line end ("\r\n" and
+ * any run of them, as buildkit trims); heredoc body lines keep it, as
+ * buildkit copies them verbatim.  NULL at the end. */
+static char *next_line_raw(struct reader *r, bool keep_end) {
   if (r->pos >= r->len)
     return NULL;
   const char *s = r->buf + r->pos;
   const char *nl = memchr(s, '\n', r->len - r->pos);
-  size_t n = nl ? (size_t)(nl - s) : r->len - r->pos;
-  r->pos += n + (nl ? 1 : 0);
-  size_t keep = n;
-  if (keep > 0 && s[keep - 1] == '\r')
-    keep--;
-  if (r->lineno == 0 && keep >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+  size_t n = nl ? (size_t)(nl - s) + 1 : r->len - r->pos;
+  r->pos += n;
+  if (r->lineno == 0 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
     s += 3;
-    keep -= 3;
+    n -= 3;
   }
   r->lineno++;
+  if (!keep_end)
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+      n--;
   /* A NUL byte ends the line's text: nothing in a Dockerfile needs one. */
-  return xstrndup(s, keep);
+  return xstrndup(s, n);
+}
+
+static char *next_line(struct reader *r) {
+  return next_line_raw(r, false);
 }
 
 static const char *lskip(const char *s) {
@@ -117,27 +122,103 @@ static int directive_line(struct directives *d, const char *line, struct err **e
   return 0;
 }
 
-/* The escape character and blanks at the end of a line continue it:
+/* The escape character and blanks at the end of a line continue it,
+ * unless the escape is itself escaped (buildkit's `([^\\])\\[ \t]*$`):
  * returns true when the line ends the instruction, and cuts the escape. */
 static bool trim_continuation(char *line, char escape) {
-  for (char *p = line; *p; p++) {
-    if (*p != escape)
-      continue;
-    const char *q = p + 1;
-    while (*q == ' ' || *q == '\t')
-      q++;
-    if (!*q) {
-      *p = '\0';
-      return false;
-    }
-  }
-  return true;
+  size_t n = strlen(line);
+  while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+    n--;
+  if (n == 0 || line[n - 1] != escape || (n >= 2 && line[n - 2] == escape))
+    return true;
+  line[n - 1] = '\0';
+  return false;
 }
 
 static int fail_at(struct err **e, const char *name, int line, struct err *cause) {
   err_usage(e, "%s:%d: %s", name, line, cause ? cause->msg : "unknown error");
   err_free(&cause);
   return -1;
+}
+
+/* buildkit's ParseHeredoc on one word of the line: [fd]<<[-]WORD, WORD a
+ * single shell word; quoting any part of it turns expansion off. */
+int df_heredoc_word(const char *word, struct df_heredoc *h, bool *chomp, struct err **e) {
+  const char *p = word;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  if (p[0] != '<' || p[1] != '<')
+    return 0;
+  p += 2;
+  bool ch = *p == '-';
+  if (ch)
+    p++;
+  while (df_isspace((unsigned char)*p))
+    p++;
+  if (!*p || strchr(p, '<'))
+    return 0;
+  struct df_lex_opts o = {.escape = '\\', .skip_unset = true};
+  cleanup_strv char **words = NULL, **raw = NULL;
+  cleanup_free char *s1 = df_lex(p, &o, &words, e);
+  if (!s1)
+    return -1;
+  if (strv_len(words) != 1)
+    return 0;
+  o.raw_quotes = true;
+  cleanup_free char *s2 = df_lex(p, &o, &raw, e);
+  if (!s2)
+    return -1;
+  if (strv_len(raw) != 1)
+    return err_usage(e, "internal lexing of heredoc produced inconsistent results: %s", p);
+  size_t q1 = 0, q2 = 0;
+  for (const char *c = words[0]; *c; c++)
+    q1 += *c == '\'' || *c == '"';
+  for (const char *c = raw[0]; *c; c++)
+    q2 += *c == '\'' || *c == '"';
+  h->name = xstrdup(words[0]);
+  h->expand = q1 == q2;
+  *chomp = ch;
+  return 1;
+}
+
+int df_heredoc_markers(const char *line, struct df_heredoc **out, size_t *n, bool **chomp,
+                       struct err **e) {
+  *out = NULL;
+  *n = 0;
+  *chomp = NULL;
+  struct df_lex_opts o = {
+      .escape = '\\', .raw_quotes = true, .raw_escapes = true, .skip_unset = true};
+  cleanup_strv char **words = NULL;
+  struct err *ignored = NULL;
+  cleanup_free char *s = df_lex(line, &o, &words, &ignored);
+  if (!s) {
+    /* docker finds no heredoc in a line its lexer cannot read */
+    err_free(&ignored);
+    return 0;
+  }
+  for (size_t i = 0; words[i]; i++) {
+    struct df_heredoc h = {0};
+    bool c = false;
+    int r = df_heredoc_word(words[i], &h, &c, e);
+    if (r < 0) {
+      for (size_t j = 0; j < *n; j++)
+        free((*out)[j].name);
+      free(*out);
+      free(*chomp);
+      *out = NULL;
+      *chomp = NULL;
+      *n = 0;
+      return -1;
+    }
+    if (r == 0)
+      continue;
+    *out = xrealloc(*out, (*n + 1) * sizeof(**out));
+    *chomp = xrealloc(*chomp, (*n + 1) * sizeof(bool));
+    (*out)[*n] = h;
+    (*chomp)[*n] = c;
+    (*n)++;
+  }
+  return 0;
 }
 
 /* Bodies of the heredocs of an instruction: the lines that follow it, up
@@ -156,18 +237,26 @@ static int read_heredocs(struct reader *r, struct df_instr *in, const char *name
     struct dbuf body = {0};
     bool done = false;
     char *l;
-    while ((l = next_line(r)) != NULL) {
+    while ((l = next_line_raw(r, true)) != NULL) {
+      size_t end = strlen(l);
+      while (end > 0 && (l[end - 1] == '\n' || l[end - 1] == '\r'))
+        end--;
       const char *cand = l;
       if (chomp[i])
         while (*cand == '\t')
           cand++;
-      if (strcmp(cand, hs[i].name) == 0) {
+      size_t clen = cand - l <= (ptrdiff_t)end ? end - (size_t)(cand - l) : 0;
+      if (cand - l <= (ptrdiff_t)end && strlen(hs[i].name) == clen &&
+          strncmp(cand, hs[i].name, clen) == 0) {
         free(l);
         done = true;
         break;
       }
-      dbuf_adds(&body, cand);
-      dbuf_addc(&body, '\n');
+      /* <<- strips leading tabs from the body too (buildkit does it when
+       * the instruction uses the body) */
+      dbuf_adds(&body, chomp[i] ? cand : l);
+      if (!l[0] || l[strlen(l) - 1] != '\n')
+        dbuf_addc(&body, '\n');
       free(l);
     }
     hs[i].body = dbuf_steal(&body);
@@ -282,8 +371,26 @@ static int new_stage(struct df_file *f, struct df_instr *in, const char *name, s
   return 0;
 }
 
+/* docker reads lines with a 64 KiB buffer and refuses longer ones. */
+#define MAX_LINE 65535
+
+static int check_line_lengths(const char *buf, size_t len, const char *name, struct err **e) {
+  int line = 1;
+  for (size_t pos = 0; pos < len; line++) {
+    const char *nl = memchr(buf + pos, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+    if (n > MAX_LINE)
+      return err_usage(e, "%s:%d: dockerfile line greater than max allowed size of %d", name, line,
+                       MAX_LINE);
+    pos += n + 1;
+  }
+  return 0;
+}
+
 struct df_file *df_parse(const char *buf, size_t len, const char *name, struct err **e) {
   name = base_name(name && *name ? name : "Dockerfile");
+  if (buf && check_line_lengths(buf, len, name, e) < 0)
+    return NULL;
   struct reader r = {.buf = buf ? buf : "", .len = buf ? len : 0};
   struct directives d = {.escape = '\\'};
   struct df_file *f = xcalloc(1, sizeof(*f));

@@ -158,57 +158,67 @@ static bool class_match(const char **pp, unsigned char c) {
 }
 
 /* The pattern as patternmatcher's regular expression reads it, against
- * the whole of s.  elem: stop at the end of one element of both (for
- * may_reinclude), with "**" not allowed there. */
+ * the whole of s: `*` is any run without '/', `?` one character but '/',
+ * a `**` followed by more is "nothing, or anything that ends in '/'", a
+ * final `**` is anything, '\\' escapes.  Decided with a table over s,
+ * one pattern element at a time: no backtracking, whatever the stars. */
 static bool glob(const char *p, const char *s) {
-  for (;;) {
-    if (!*p)
-      return !*s;
+  size_t len = strlen(s);
+  bool *dp = xcalloc(len + 1, sizeof(bool)), *nx = xcalloc(len + 1, sizeof(bool));
+  dp[0] = true;
+  while (*p) {
+    bool any = false;
     if (p[0] == '*' && p[1] == '*') {
-      const char *q = p + 2;
-      if (*q == '/')
-        q++;
-      if (!*q)
-        return true;
-      if (glob(q, s))
-        return true;
-      for (const char *t = s; *t; t++)
-        if (*t == '/' && glob(q, t + 1))
-          return true;
-      return false;
-    }
-    if (*p == '*') {
-      for (const char *t = s;; t++) {
-        if (glob(p + 1, t))
-          return true;
-        if (!*t || *t == '/')
-          return false;
+      p += 2;
+      if (*p == '/')
+        p++;
+      bool final = !*p;
+      for (size_t j = 0; j <= len; j++) {
+        /* final: any k <= j; else k == j, or k < j with s[j-1] == '/' */
+        nx[j] = final ? (any |= dp[j]) : dp[j] || (any && s[j - 1] == '/');
+        any |= dp[j];
+      }
+    } else if (*p == '*') {
+      p++;
+      for (size_t j = 0; j <= len; j++) {
+        if (j > 0 && s[j - 1] == '/')
+          any = false;
+        any |= dp[j];
+        nx[j] = any;
+      }
+    } else {
+      const char *tok = p;
+      if (*p == '[') {
+        const char *q = p + 1;
+        (void)class_match(&q, 0);
+        p = q;
+      } else {
+        p += (*p == '\\' && p[1]) ? 2 : 1;
+      }
+      for (size_t j = 0; j <= len; j++) {
+        bool m = false;
+        if (j > 0 && dp[j - 1]) {
+          unsigned char c = (unsigned char)s[j - 1];
+          if (*tok == '?') {
+            m = c != '/';
+          } else if (*tok == '[') {
+            const char *q = tok + 1;
+            m = class_match(&q, c);
+          } else {
+            m = (unsigned char)(*tok == '\\' && tok[1] ? tok[1] : *tok) == c;
+          }
+        }
+        nx[j] = m;
       }
     }
-    if (!*s)
-      return false;
-    if (*p == '?') {
-      if (*s == '/')
-        return false;
-      p++;
-      s++;
-      continue;
-    }
-    if (*p == '[') {
-      const char *q = p + 1;
-      if (!class_match(&q, (unsigned char)*s))
-        return false;
-      p = q;
-      s++;
-      continue;
-    }
-    if (*p == '\\' && p[1])
-      p++;
-    if (*p != *s)
-      return false;
-    p++;
-    s++;
+    bool *tmp = dp;
+    dp = nx;
+    nx = tmp;
   }
+  bool r = dp[len];
+  free(dp);
+  free(nx);
+  return r;
 }
 
 static bool pattern_match(const struct pattern *pt, const char *path) {

@@ -1,6 +1,7 @@
 /* instr.c — one Dockerfile instruction: its keyword, leading --flags and
  * arguments, checked the way buildkit's parser and instructions package
  * check them, with their error texts. */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,8 +17,11 @@ struct flag_spec {
 };
 
 static const struct flag_spec from_flags[] = {{"platform", FL_STRING}, {NULL, 0}};
-static const struct flag_spec run_flags[] = {
-    {"mount", FL_STRINGS}, {"network", FL_STRING}, {"security", FL_STRING}, {NULL, 0}};
+static const struct flag_spec run_flags[] = {{"mount", FL_STRINGS},
+                                             {"network", FL_STRING},
+                                             {"security", FL_STRING},
+                                             {"device", FL_STRINGS},
+                                             {NULL, 0}};
 static const struct flag_spec copy_flags[] = {{"from", FL_STRING},
                                               {"chown", FL_STRING},
                                               {"chmod", FL_STRING},
@@ -127,7 +131,7 @@ static void push_kv(struct df_instr *in, const char *k, size_t kn, const char *v
 /* buildkit's extractBuilderFlags: the leading words that start with "--"
  * (quotes removed, backslash escapes), up to a word that does not or a
  * lone "--".  Returns where the arguments begin. */
-static const char *extract_flags(const char *s, char ***words) {
+static const char *extract_flags(const char *s, char escape, char ***words) {
   size_t i = 0;
   for (;;) {
     while (df_isspace((unsigned char)s[i]))
@@ -145,7 +149,7 @@ static const char *extract_flags(const char *s, char ***words) {
           quote = 0;
           continue;
         }
-        if (c == '\\') {
+        if (c == escape) {
           if (!s[i + 1]) {
             quote = 0;
             continue;
@@ -162,7 +166,7 @@ static const char *extract_flags(const char *s, char ***words) {
         blank_ok = true;
         continue;
       }
-      if (c == '\\') {
+      if (c == escape) {
         if (!s[i + 1])
           continue;
         c = s[++i];
@@ -181,37 +185,100 @@ static const char *extract_flags(const char *s, char ***words) {
   }
 }
 
+/* Levenshtein distance, for the "did you mean" of unknown names. */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  size_t *row = xcalloc(lb + 1, sizeof(size_t));
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best)
+        best = up + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  size_t d = row[lb];
+  free(row);
+  return d;
+}
+
+/* buildkit's suggest.Search: the closest name under distance 3. */
+static const char *closest(const char *val, const char *const *names, size_t n) {
+  const char *best = NULL;
+  size_t min = 3;
+  for (size_t i = 0; i < n; i++) {
+    size_t d = edit_distance(val, names[i]);
+    if (d < min) {
+      min = d;
+      best = names[i];
+    }
+  }
+  return best;
+}
+
 /* buildkit's BFlags.Parse: every flag known to the instruction, values
- * where they need one, no repeats except for the list flags. */
+ * where they need one, no repeats except for the list flags.  Up to a
+ * lone "--". */
 static int parse_flags(struct df_instr *in, char **words, const struct flag_spec *spec,
                        struct err **e) {
   for (size_t i = 0; words && words[i]; i++) {
+    if (strcmp(words[i], "--") == 0)
+      return 0;
     const char *arg = words[i] + 2;
     const char *eq = strchr(arg, '=');
-    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+    int nlen = (int)(eq ? (size_t)(eq - arg) : strlen(arg));
     const struct flag_spec *f = NULL;
     for (const struct flag_spec *s = spec; s->name; s++)
-      if (strlen(s->name) == nlen && strncmp(s->name, arg, nlen) == 0)
+      if (strlen(s->name) == (size_t)nlen && strncmp(s->name, arg, (size_t)nlen) == 0)
         f = s;
-    if (!f)
-      return err_usage(e, "unknown flag: %.*s", (int)nlen, arg);
+    if (!f) {
+      const char *names[16];
+      size_t n = 0;
+      for (const struct flag_spec *s = spec; s->name && n < 16; s++)
+        names[n++] = s->name;
+      cleanup_free char *name = xstrndup(arg, (size_t)nlen);
+      const char *hint = closest(name, names, n);
+      if (hint)
+        return err_usage(e, "unknown flag: --%s (did you mean %s?)", name, hint);
+      return err_usage(e, "unknown flag: --%s", name);
+    }
     if (f->type != FL_STRINGS)
       for (size_t j = 0; j < in->nflags; j++)
         if (strcmp(in->flags[j].name, f->name) == 0)
-          return err_usage(e, "duplicate flag specified: %s", f->name);
+          return err_usage(e, "duplicate flag specified: --%s", f->name);
     if (f->type == FL_BOOL) {
       if (eq && !eq[1])
-        return err_usage(e, "missing a value on flag: %s", f->name);
+        return err_usage(e, "missing a value on flag: --%s", f->name);
       if (eq && strcasecmp(eq + 1, "true") != 0 && strcasecmp(eq + 1, "false") != 0)
-        return err_usage(e, "expecting boolean value for flag %s, not: %s", f->name, eq + 1);
+        return err_usage(e, "expecting boolean value for flag --%s, not: %s", f->name, eq + 1);
     } else if (!eq) {
-      return err_usage(e, "missing a value on flag: %s", f->name);
+      return err_usage(e, "missing a value on flag: --%s", f->name);
     }
     in->flags = xrealloc(in->flags, (in->nflags + 1) * sizeof(*in->flags));
     in->flags[in->nflags++] =
         (struct df_flag){.name = xstrdup(f->name), .value = eq ? xstrdup(eq + 1) : NULL};
   }
   return 0;
+}
+
+/* ARG and STOPSIGNAL never look at their flags in docker: kept as given. */
+static void keep_flags(struct df_instr *in, char **words) {
+  for (size_t i = 0; words && words[i] && strcmp(words[i], "--") != 0; i++) {
+    const char *arg = words[i] + 2;
+    const char *eq = strchr(arg, '=');
+    in->flags = xrealloc(in->flags, (in->nflags + 1) * sizeof(*in->flags));
+    in->flags[in->nflags++] =
+        (struct df_flag){.name = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg),
+                         .value = eq ? xstrdup(eq + 1) : NULL};
+  }
 }
 
 /* A JSON array of strings: 1 (args filled), 0 (not JSON: shell form) or
@@ -222,7 +289,7 @@ static int parse_json_array(struct df_instr *in, const char *rest, struct err **
   if (*rest != '[')
     return 0;
   json_error_t jerr;
-  cleanup_json json_t *j = json_loads(rest, 0, &jerr);
+  cleanup_json json_t *j = json_loads(rest, JSON_ALLOW_NUL, &jerr);
   if (!j || !json_is_array(j))
     return 0;
   size_t i;
@@ -381,8 +448,9 @@ static int parse_arg(struct df_instr *in, const char *rest, char escape, struct 
 }
 
 /* Go's time.ParseDuration, for HEALTHCHECK's options: a sequence of
- * decimal numbers with units ns us µs ms s m h, optionally signed. */
-static int parse_go_duration(const char *s, double *out) {
+ * decimal numbers with units ns us µs ms s m h, optionally signed.  On
+ * error, the message Go gives. */
+static int parse_go_duration(const char *s, double *out, struct err **e) {
   static const struct {
     const char *u;
     double ns;
@@ -397,28 +465,34 @@ static int parse_go_duration(const char *s, double *out) {
     return 0;
   }
   if (!*p)
-    return -1;
+    return err_usage(e, "time: invalid duration \"%s\"", s);
   while (*p) {
-    char *end;
-    if (!((*p >= '0' && *p <= '9') || *p == '.'))
-      return -1;
-    errno = 0;
-    double v = strtod(p, &end);
-    if (end == p || errno)
-      return -1;
-    p = end;
-    size_t best = 0;
-    double mult = 0;
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-      size_t n = strlen(units[i].u);
-      if (strncmp(p, units[i].u, n) == 0 && n > best) {
-        best = n;
-        mult = units[i].ns;
-      }
+    const char *start = p;
+    while (*p >= '0' && *p <= '9')
+      p++;
+    bool pre = p > start;
+    if (*p == '.') {
+      p++;
+      const char *frac = p;
+      while (*p >= '0' && *p <= '9')
+        p++;
+      if (!pre && p == frac)
+        return err_usage(e, "time: invalid duration \"%s\"", s);
+    } else if (!pre) {
+      return err_usage(e, "time: invalid duration \"%s\"", s);
     }
-    if (!best)
-      return -1;
-    p += best;
+    double v = strtod(start, NULL);
+    const char *u = p;
+    while (*p && *p != '.' && !(*p >= '0' && *p <= '9'))
+      p++;
+    if (u == p)
+      return err_usage(e, "time: missing unit in duration \"%s\"", s);
+    double mult = 0;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+      if (strlen(units[i].u) == (size_t)(p - u) && strncmp(u, units[i].u, (size_t)(p - u)) == 0)
+        mult = units[i].ns;
+    if (mult == 0)
+      return err_usage(e, "time: unknown unit \"%.*s\" in duration \"%s\"", (int)(p - u), u, s);
     total += v * mult;
   }
   *out = sign * total;
@@ -441,9 +515,9 @@ static int check_health_flags(const struct df_instr *in, struct err **e) {
         return err_usage(e, "--retries cannot be negative (%lld)", r);
       continue;
     }
-    double d;
-    if (parse_go_duration(v, &d) < 0)
-      return err_usage(e, "time: invalid duration \"%s\"", v);
+    double d = 0;
+    if (parse_go_duration(v, &d, e) < 0)
+      return -1;
     if (d != 0 && d < 1e6)
       return err_usage(e, "Interval \"%s\" cannot be less than 1ms", n);
   }
@@ -473,7 +547,7 @@ static int parse_healthcheck(struct df_instr *in, const char *rest, struct err *
     return -1;
   if (in->nargs == 0)
     return err_usage(e, "Missing command after HEALTHCHECK CMD");
-  return check_health_flags(in, e);
+  return 0;
 }
 
 static bool valid_stage_name(const char *s) {
@@ -513,10 +587,10 @@ static bool is_heredoc_word(const char *w) {
   w += 2;
   if (*w == '-')
     w++;
+  while (df_isspace((unsigned char)*w))
+    w++;
   return *w && !strchr(w, '<');
 }
-
-static int heredoc_word(const char *word, struct df_heredoc *h, bool *chomp, struct err **e);
 
 static int parse_copy(struct df_instr *in, const char *rest, struct err **e) {
   const char *what = kind_name(in->kind);
@@ -533,7 +607,7 @@ static int parse_copy(struct df_instr *in, const char *rest, struct err **e) {
   for (size_t i = 0; !in->json && i + 1 < in->nargs; i++) {
     struct df_heredoc h = {0};
     bool chomp;
-    int r = heredoc_word(in->args[i], &h, &chomp, e);
+    int r = df_heredoc_word(in->args[i], &h, &chomp, e);
     if (r < 0)
       return -1;
     if (r > 0) {
@@ -550,30 +624,33 @@ static const char *skip_ws(const char *p) {
   return p;
 }
 
-int df_instr_parse(struct df_instr *in, const char *line, char escape, struct err **e) {
-  const char *p = skip_ws(line);
-  const char *kw = p;
-  while (*p && !df_isspace((unsigned char)*p))
-    p++;
-  size_t kwlen = (size_t)(p - kw);
-  size_t k = 0, nk = sizeof(keywords) / sizeof(keywords[0]);
-  while (k < nk &&
-         !(strlen(keywords[k].name) == kwlen && strncasecmp(keywords[k].name, kw, kwlen) == 0))
-    k++;
-  if (k == nk)
-    return err_usage(e, "unknown instruction: %.*s", (int)kwlen, kw);
-  in->kind = keywords[k].kind;
+/* "unknown instruction: RUNN (did you mean RUN?)", the hint in the case
+ * the word was written in, as buildkit gives it. */
+static int unknown_instruction(const char *kw, size_t kwlen, struct err **e) {
+  cleanup_free char *word = xstrndup(kw, kwlen);
+  cleanup_free char *lower = xstrdup(word);
+  bool all_lower = true, all_upper = true;
+  for (char *c = lower; *c; c++) {
+    all_lower &= !(*c >= 'A' && *c <= 'Z');
+    all_upper &= !(*c >= 'a' && *c <= 'z');
+    *c = (char)tolower((unsigned char)*c);
+  }
+  const char *names[sizeof(keywords) / sizeof(keywords[0])];
+  for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+    names[i] = keywords[i].name;
+  const char *hint = closest(lower, names, sizeof(names) / sizeof(names[0]));
+  if (!hint)
+    return err_usage(e, "unknown instruction: %s", word);
+  cleanup_free char *h = xstrdup(hint);
+  if (all_upper && !all_lower)
+    for (char *c = h; *c; c++)
+      *c = (char)toupper((unsigned char)*c);
+  return err_usage(e, "unknown instruction: %s (did you mean %s?)", word, h);
+}
+
+/* The arguments of an instruction, by kind. */
+static int parse_args(struct df_instr *in, const char *rest, char escape, struct err **e) {
   const char *what = kind_name(in->kind);
-
-  cleanup_strv char **flagwords = NULL;
-  cleanup_free char *rest = xstrdup(extract_flags(p, &flagwords));
-  /* The line was trimmed: so are the arguments. */
-  size_t n = strlen(rest);
-  while (n > 0 && df_isspace((unsigned char)rest[n - 1]))
-    rest[--n] = '\0';
-  if (parse_flags(in, flagwords, keywords[k].flags, e) < 0)
-    return -1;
-
   switch (in->kind) {
     case DF_FROM: return parse_from(in, rest, e);
     case DF_RUN:
@@ -587,12 +664,10 @@ int df_instr_parse(struct df_instr *in, const char *line, char escape, struct er
     case DF_SHELL:
       if (maybe_json(in, rest, e) < 0)
         return -1;
-      if (!*rest)
+      if (in->nargs == 0)
         return err_usage(e, "SHELL requires at least one argument");
       if (!in->json)
         return err_usage(e, "SHELL requires the arguments to be in JSON form");
-      if (in->nargs == 0)
-        return err_usage(e, "SHELL requires at least one argument");
       return 0;
     case DF_ENV: return parse_name_val(in, rest, escape, "ENV", e);
     case DF_LABEL: return parse_name_val(in, rest, escape, "LABEL", e);
@@ -615,9 +690,18 @@ int df_instr_parse(struct df_instr *in, const char *line, char escape, struct er
         return -1;
       if (in->nargs == 0)
         return err_usage(e, "VOLUME requires at least one argument");
-      for (size_t i = 0; i < in->nargs; i++)
-        if (!*in->args[i])
+      for (size_t i = 0; i < in->nargs; i++) {
+        char *v = in->args[i], *b = v;
+        while (df_isspace((unsigned char)*b))
+          b++;
+        size_t n = strlen(b);
+        while (n > 0 && df_isspace((unsigned char)b[n - 1]))
+          n--;
+        memmove(v, b, n);
+        v[n] = '\0';
+        if (!*v)
           return err_usage(e, "VOLUME specified can not be an empty string");
+      }
       return 0;
     case DF_COPY:
     case DF_ADD: return parse_copy(in, rest, e);
@@ -635,9 +719,11 @@ int df_instr_parse(struct df_instr *in, const char *line, char escape, struct er
           (tlen == 10 && strncasecmp(rest, "maintainer", 10) == 0)) {
         cleanup_free char *up = xstrndup(rest, tlen);
         for (char *c = up; *c; c++)
-          *c = (*c >= 'a' && *c <= 'z') ? (char)(*c - 'a' + 'A') : *c;
+          *c = (char)toupper((unsigned char)*c);
         return err_usage(e, "%s isn't allowed as an ONBUILD trigger", up);
       }
+      /* docker checks the trigger only when an image is built FROM this
+     * one; checking it now reports the mistake where it was made */
       in->sub = xcalloc(1, sizeof(*in->sub));
       in->sub->line = in->line;
       in->sub->text = xstrdup(rest);
@@ -647,85 +733,57 @@ int df_instr_parse(struct df_instr *in, const char *line, char escape, struct er
   return 0;
 }
 
+int df_instr_parse(struct df_instr *in, const char *line, char escape, struct err **e) {
+  const char *p = skip_ws(line);
+  const char *kw = p;
+  while (*p && !df_isspace((unsigned char)*p))
+    p++;
+  size_t kwlen = (size_t)(p - kw);
+  size_t k = 0, nk = sizeof(keywords) / sizeof(keywords[0]);
+  while (k < nk &&
+         !(strlen(keywords[k].name) == kwlen && strncasecmp(keywords[k].name, kw, kwlen) == 0))
+    k++;
+  if (k == nk)
+    return unknown_instruction(kw, kwlen, e);
+  in->kind = keywords[k].kind;
+
+  cleanup_strv char **flagwords = NULL;
+  cleanup_free char *rest = xstrdup(skip_ws(extract_flags(p, escape, &flagwords)));
+  /* The line was trimmed: so are the arguments. */
+  size_t n = strlen(rest);
+  while (n > 0 && df_isspace((unsigned char)rest[n - 1]))
+    rest[--n] = '\0';
+
+  switch (in->kind) {
+    case DF_ARG:
+    case DF_STOPSIGNAL: keep_flags(in, flagwords); return parse_args(in, rest, escape, e);
+    case DF_FROM:
+    case DF_COPY:
+    case DF_ADD:
+    case DF_WORKDIR:
+    case DF_MAINTAINER:
+    case DF_USER:
+    case DF_EXPOSE:
+    case DF_VOLUME:
+    case DF_ONBUILD:
+    case DF_HEALTHCHECK:
+      /* these check their arguments before their flags */
+      if (parse_args(in, rest, escape, e) < 0 ||
+          parse_flags(in, flagwords, keywords[k].flags, e) < 0)
+        return -1;
+      if (in->kind == DF_HEALTHCHECK &&
+          !(in->nargs == 1 && strcmp(in->args[0], "NONE") == 0 && !in->json))
+        return check_health_flags(in, e);
+      return 0;
+    default:
+      if (parse_flags(in, flagwords, keywords[k].flags, e) < 0)
+        return -1;
+      return parse_args(in, rest, escape, e);
+  }
+}
+
 bool df_instr_takes_heredocs(const struct df_instr *in) {
   if (in->kind == DF_ONBUILD && in->sub)
     in = in->sub;
   return (in->kind == DF_RUN || in->kind == DF_COPY || in->kind == DF_ADD) && !in->json;
-}
-
-/* buildkit's ParseHeredoc on one word of the line: [fd]<<[-]WORD, WORD a
- * single shell word; quoting any part of it turns expansion off. */
-static int heredoc_word(const char *word, struct df_heredoc *h, bool *chomp, struct err **e) {
-  const char *p = word;
-  while (*p >= '0' && *p <= '9')
-    p++;
-  if (p[0] != '<' || p[1] != '<')
-    return 0;
-  p += 2;
-  bool ch = *p == '-';
-  if (ch)
-    p++;
-  if (!*p || strchr(p, '<'))
-    return 0;
-  struct df_lex_opts o = {.escape = '\\', .skip_unset = true};
-  cleanup_strv char **words = NULL, **raw = NULL;
-  cleanup_free char *s1 = df_lex(p, &o, &words, e);
-  if (!s1)
-    return -1;
-  if (strv_len(words) != 1)
-    return 0;
-  o.raw_quotes = true;
-  cleanup_free char *s2 = df_lex(p, &o, &raw, e);
-  if (!s2)
-    return -1;
-  if (strv_len(raw) != 1)
-    return err_usage(e, "internal lexing of heredoc produced inconsistent results: %s", p);
-  size_t q1 = 0, q2 = 0;
-  for (const char *c = words[0]; *c; c++)
-    q1 += *c == '\'' || *c == '"';
-  for (const char *c = raw[0]; *c; c++)
-    q2 += *c == '\'' || *c == '"';
-  h->name = xstrdup(words[0]);
-  h->expand = q1 == q2;
-  *chomp = ch;
-  return 1;
-}
-
-int df_heredoc_markers(const char *line, struct df_heredoc **out, size_t *n, bool **chomp,
-                       struct err **e) {
-  *out = NULL;
-  *n = 0;
-  *chomp = NULL;
-  struct df_lex_opts o = {.escape = '\\', .raw_quotes = true, .raw_escapes = true};
-  cleanup_strv char **words = NULL;
-  struct err *ignored = NULL;
-  cleanup_free char *s = df_lex(line, &o, &words, &ignored);
-  if (!s) {
-    /* docker finds no heredoc in a line its lexer cannot read */
-    err_free(&ignored);
-    return 0;
-  }
-  for (size_t i = 0; words[i]; i++) {
-    struct df_heredoc h = {0};
-    bool c = false;
-    int r = heredoc_word(words[i], &h, &c, e);
-    if (r < 0) {
-      for (size_t j = 0; j < *n; j++)
-        free((*out)[j].name);
-      free(*out);
-      free(*chomp);
-      *out = NULL;
-      *chomp = NULL;
-      *n = 0;
-      return -1;
-    }
-    if (r == 0)
-      continue;
-    *out = xrealloc(*out, (*n + 1) * sizeof(**out));
-    *chomp = xrealloc(*chomp, (*n + 1) * sizeof(bool));
-    (*out)[*n] = h;
-    (*chomp)[*n] = c;
-    (*n)++;
-  }
-  return 0;
 }

@@ -8,7 +8,6 @@
  * vanishes from a word list, "$" before a non-name character stays "$",
  * and in double quotes only `"`, `$` and the escape character are escaped
  * (a backslash before anything else stays). */
-#include <fnmatch.h>
 #include <stdio.h>
 
 #include "df_int.h"
@@ -22,6 +21,7 @@ struct lexer {
   size_t pos;
   const struct df_lex_opts *o;
   int depth;
+  bool raw_escapes; /* the option, or true while reading a pattern */
   struct err **e;
 };
 
@@ -121,23 +121,25 @@ static int double_quote(struct lexer *lx, struct dbuf *out) {
     }
     next(lx);
     if (c == (unsigned char)lx->o->escape) {
-      if (lx->o->raw_escapes)
+      if (lx->raw_escapes)
         dbuf_addc(out, (char)c);
       int p = peek(lx);
       if (p < 0)
         continue; /* a lone escape at the end is dropped */
-      if (p == '"' || p == '$' || p == (unsigned char)lx->o->escape) {
+      /* (with raw escapes an escape before anything else is kept twice,
+       * as buildkit does) */
+      if (p == '"' || p == '$' || p == (unsigned char)lx->o->escape)
         c = next(lx);
-      } else if (lx->o->raw_escapes) {
-        continue; /* already kept */
-      }
     }
     dbuf_addc(out, (char)c);
   }
 }
 
+/* Letters, digits and '_'; bytes of multibyte UTF-8 characters count as
+ * letters (Go's unicode.IsLetter accepts most of them). */
 static bool is_name_char(int c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c >= 0x80;
 }
 static bool is_special_param(int c) {
   return c == '@' || c == '*' || c == '#' || c == '?' || c == '-' || c == '$' || c == '!' ||
@@ -163,73 +165,178 @@ static char *process_name(struct lexer *lx) {
   return dbuf_steal(&n);
 }
 
-/* The word after a modifier, up to the closing '}' (or the '/' of
- * ${v/pat/rep}), expanded. */
-static int modifier_word(struct lexer *lx, int stop2, char **word, int *stopped) {
+/* The word after a modifier, up to the stop character, expanded; raw
+ * keeps the escape characters (patterns need them). */
+static int modifier_word(struct lexer *lx, int stop, bool raw, char **word, const char *missing) {
   struct dbuf w = {0};
   int st = 0;
-  if (stop_on(lx, '}', stop2, &w, NULL, &st) < 0) {
+  bool saved = lx->raw_escapes;
+  lx->raw_escapes = raw;
+  int r = stop_on(lx, stop, -1, &w, NULL, &st);
+  lx->raw_escapes = saved;
+  if (r < 0) {
     free(w.p);
     if (peek(lx) < 0) {
       err_free(lx->e);
-      return err_usage(lx->e, "syntax error: missing '}'");
+      return err_usage(lx->e, "%s", missing);
     }
     return -1;
   }
   *word = dbuf_steal(&w);
-  if (stopped)
-    *stopped = st;
   return 0;
 }
 
-/* ${v#pat} ${v##pat} ${v%pat} ${v%%pat}: the shortest or longest match of
- * a shell pattern removed from the start or the end. */
-static char *trim_pattern(const char *value, const char *pat, bool suffix, bool longest) {
-  size_t n = strlen(value);
-  cleanup_free char *tmp = NULL;
-  for (size_t k = 0; k <= n; k++) {
-    size_t len = longest ? n - k : k;
-    if (suffix) {
-      if (fnmatch(pat, value + n - len, 0) == 0)
-        return xstrndup(value, n - len);
+/* A pattern of ${v#p} ${v%p} ${v/p/r} as buildkit reads it: `*` any
+ * string, `?` any character, '\' escapes `*` `?` '\' (and is dropped
+ * before `}` and `/`); no bracket classes. */
+struct pat_tok {
+  char c;
+  enum { P_LIT, P_ANY1, P_STAR } type;
+};
+
+static int compile_pattern(struct lexer *lx, const char *pat, struct pat_tok **out, size_t *n) {
+  size_t len = strlen(pat), k = 0;
+  struct pat_tok *t = xcalloc(len + 1, sizeof(*t));
+  for (size_t i = 0; i < len; i++) {
+    char c = pat[i];
+    if (c == '*') {
+      t[k++].type = P_STAR;
+    } else if (c == '?') {
+      t[k++].type = P_ANY1;
+    } else if (c == '\\') {
+      char nx = pat[i + 1];
+      if (nx == '}' || nx == '/')
+        continue;
+      if (nx != '*' && nx != '?' && nx != '\\') {
+        free(t);
+        return err_usage(lx->e, "invalid pattern (%s) in substitution: invalid escape '\\%c'", pat,
+                         nx ? nx : '?');
+      }
+      t[k].type = P_LIT;
+      t[k++].c = nx;
+      i++;
     } else {
-      free(tmp);
-      tmp = xstrndup(value, len);
-      if (fnmatch(pat, tmp, 0) == 0)
-        return xstrdup(value + len);
+      t[k].type = P_LIT;
+      t[k++].c = c;
     }
   }
-  return xstrdup(value);
+  *out = t;
+  *n = k;
+  return 0;
 }
 
-/* ${v/pat/rep} ${v//pat/rep}: the longest match at the leftmost place. */
-static char *replace_pattern(const char *value, const char *pat, const char *rep, bool all) {
-  struct dbuf out = {0};
+/* Which prefixes of s[0..len) the tokens match: r[j] for s[0..j).  A
+ * table over the string, one token at a time: no backtracking, no
+ * recursion, whatever the stars. */
+static bool *pat_prefixes(const struct pat_tok *t, size_t n, const char *s, size_t len) {
+  bool *dp = xcalloc(len + 1, sizeof(bool)), *nx = xcalloc(len + 1, sizeof(bool));
+  dp[0] = true;
+  for (size_t i = 0; i < n; i++) {
+    bool any = false;
+    for (size_t j = 0; j <= len; j++) {
+      if (t[i].type == P_STAR) {
+        any |= dp[j];
+        nx[j] = any;
+      } else {
+        nx[j] = j > 0 && dp[j - 1] && (t[i].type == P_ANY1 ? s[j - 1] != '\n' : s[j - 1] == t[i].c);
+      }
+    }
+    bool *tmp = dp;
+    dp = nx;
+    nx = tmp;
+  }
+  free(nx);
+  return dp;
+}
+
+static char *reverse(const char *s) {
+  size_t n = strlen(s);
+  char *r = xmalloc(n + 1);
+  for (size_t i = 0; i < n; i++)
+    r[i] = s[n - 1 - i];
+  r[n] = '\0';
+  return r;
+}
+
+/* ${v#p} ${v##p} ${v%p} ${v%%p}: the shortest (or, greedy, longest)
+ * prefix or suffix that the pattern matches, removed. */
+static int trim_pattern(struct lexer *lx, const char *value, const char *pat, bool suffix,
+                        bool greedy, struct dbuf *out) {
+  struct pat_tok *t;
+  size_t nt;
+  if (compile_pattern(lx, pat, &t, &nt) < 0)
+    return -1;
+  if (suffix) {
+    /* as buildkit does: reverse both, then it is a prefix */
+    for (size_t i = 0, j = nt; i < j--; i++) {
+      struct pat_tok tmp = t[i];
+      t[i] = t[j];
+      t[j] = tmp;
+    }
+  }
+  cleanup_free char *v = suffix ? reverse(value) : xstrdup(value);
+  size_t n = strlen(v), cut = 0;
+  bool *ends = pat_prefixes(t, nt, v, n);
+  for (size_t k = 0; k <= n; k++) {
+    size_t len = greedy ? n - k : k;
+    if (ends[len]) {
+      cut = len;
+      break;
+    }
+  }
+  free(ends);
+  free(t);
+  if (suffix) {
+    cleanup_free char *rest = reverse(v + cut);
+    dbuf_adds(out, rest);
+  } else {
+    dbuf_adds(out, v + cut);
+  }
+  return 0;
+}
+
+/* ${v/p/r} ${v//p/r}: the first (or every) leftmost longest match
+ * replaced; an empty match next to the previous match does not count. */
+static int replace_pattern(struct lexer *lx, const char *value, const char *pat, const char *rep,
+                           bool all, struct dbuf *out) {
+  struct pat_tok *t;
+  size_t nt;
+  if (compile_pattern(lx, pat, &t, &nt) < 0)
+    return -1;
   size_t n = strlen(value), i = 0;
-  bool done = false;
-  dbuf_adds(&out, "");
-  while (i < n) {
-    size_t best = 0;
+  bool done = false, after_match = false;
+  dbuf_adds(out, "");
+  while (i <= n) {
+    size_t len = 0;
     bool found = false;
-    if (!done && *pat) {
-      for (size_t j = n; j > i; j--) {
-        cleanup_free char *cand = xstrndup(value + i, j - i);
-        if (fnmatch(pat, cand, 0) == 0) {
-          best = j - i;
-          found = true;
+    if (!done) {
+      bool *ends = pat_prefixes(t, nt, value + i, n - i);
+      for (size_t j = n - i + 1; j-- > 0;) {
+        if (ends[j]) {
+          len = j;
+          found = !(len == 0 && after_match);
           break;
         }
       }
+      free(ends);
     }
     if (found) {
-      dbuf_adds(&out, rep);
-      i += best;
+      dbuf_adds(out, rep);
       done = !all;
+      after_match = len > 0;
+      if (len > 0) {
+        i += len;
+        continue;
+      }
     } else {
-      dbuf_addc(&out, value[i++]);
+      after_match = false;
     }
+    if (i < n)
+      dbuf_addc(out, value[i]);
+    i++;
   }
-  return dbuf_steal(&out);
+  free(t);
+  return 0;
 }
 
 static int dollar_braced(struct lexer *lx, struct dbuf *out) {
@@ -245,92 +352,79 @@ static int dollar_braced(struct lexer *lx, struct dbuf *out) {
   if (!value)
     value = "";
   int ch = next(lx);
+  char chs[3] = {(char)ch, 0, 0};
   cleanup_free char *word = NULL;
+  if (ch < 0)
+    return err_usage(lx->e, "syntax error: missing '}'");
+  if (ch == '}') {
+    if (!set && lx->o->skip_unset) {
+      dbuf_adds(out, "${");
+      dbuf_adds(out, name);
+      dbuf_adds(out, "}");
+    } else {
+      dbuf_adds(out, value);
+    }
+    return 0;
+  }
+  if (ch == '/') {
+    bool all = peek(lx) == '/';
+    if (all)
+      next(lx);
+    cleanup_free char *rep = NULL;
+    if (modifier_word(lx, '/', true, &word, "syntax error: missing '/' in ${}") < 0 ||
+        modifier_word(lx, '}', true, &rep, "syntax error: missing '}'") < 0)
+      return -1;
+    if (!set && lx->o->skip_unset) {
+      cleanup_free char *s = xasprintf("${%s/%s/%s}", name, word, rep);
+      dbuf_adds(out, s);
+      return 0;
+    }
+    return replace_pattern(lx, value, word, rep, all, out);
+  }
+  bool null_unset = false;
+  if (ch == ':') {
+    null_unset = true;
+    ch = next(lx);
+    if (ch < 0)
+      return err_usage(lx->e, "syntax error: missing '}'");
+    chs[1] = (char)ch;
+  }
+  if (ch != '+' && ch != '-' && ch != '?' && ch != '#' && ch != '%') {
+    if (!null_unset)
+      return err_usage(lx->e, "unsupported modifier (%s) in substitution", chs);
+    /* buildkit reads the word first, then refuses the modifier */
+    if (modifier_word(lx, '}', false, &word, "syntax error: missing '}'") < 0)
+      return -1;
+    return err_usage(lx->e, "unsupported modifier (%s) in substitution", chs);
+  }
+  bool pattern = ch == '#' || ch == '%';
+  if (null_unset && pattern)
+    return err_usage(lx->e, "unsupported modifier (%s) in substitution", chs);
+  if (modifier_word(lx, '}', pattern, &word, "syntax error: missing '}'") < 0)
+    return -1;
+  if (!set && lx->o->skip_unset) {
+    cleanup_free char *s = xasprintf("${%s%s%s}", name, chs, word);
+    dbuf_adds(out, s);
+    return 0;
+  }
+  bool unset = !set || (null_unset && !*value);
   switch (ch) {
-    case -1: return err_usage(lx->e, "syntax error: missing '}'");
-    case '}':
-      if (!set && lx->o->skip_unset) {
-        dbuf_adds(out, "${");
-        dbuf_adds(out, name);
-        dbuf_adds(out, "}");
-      } else {
-        dbuf_adds(out, value);
-      }
+    case '-': dbuf_adds(out, unset ? word : value); return 0;
+    case '+': dbuf_adds(out, unset ? "" : word); return 0;
+    case '?':
+      if (!set)
+        return err_usage(lx->e, "%s: %s", name, *word ? word : "is not allowed to be unset");
+      if (unset)
+        return err_usage(lx->e, "%s: %s", name, *word ? word : "is not allowed to be empty");
+      dbuf_adds(out, value);
       return 0;
-    case ':':
-    case '-':
-    case '+':
-    case '?': {
-      int mod = ch;
-      bool colon = ch == ':';
-      if (colon) {
-        mod = next(lx);
-        if (mod < 0)
-          return err_usage(lx->e, "syntax error: missing '}'");
-      }
-      if (modifier_word(lx, -1, &word, NULL) < 0)
-        return -1;
-      if (!set && lx->o->skip_unset) {
-        cleanup_free char *s = xasprintf("${%s%s%c%s}", name, colon ? ":" : "", mod, word);
-        dbuf_adds(out, s);
-        return 0;
-      }
-      /* With ':' an empty value counts as unset, as in sh. */
-      bool present = colon ? *value != '\0' : set;
-      switch (mod) {
-        case '-': dbuf_adds(out, present ? value : word); return 0;
-        case '+': dbuf_adds(out, present ? word : ""); return 0;
-        case '?':
-          if (!set)
-            return err_usage(lx->e, "%s: %s", name, *word ? word : "is not allowed to be unset");
-          if (!present)
-            return err_usage(lx->e, "%s: %s", name, *word ? word : "is not allowed to be empty");
-          dbuf_adds(out, value);
-          return 0;
-        default: return err_usage(lx->e, "unsupported modifier (%c) in substitution", mod);
-      }
+    default: {
+      const char *pat = word;
+      bool greedy = *pat == ch;
+      if (greedy)
+        pat++;
+      return trim_pattern(lx, value, pat, ch == '%', greedy, out);
     }
-    case '#':
-    case '%': {
-      bool longest = peek(lx) == ch;
-      if (longest)
-        next(lx);
-      if (modifier_word(lx, -1, &word, NULL) < 0)
-        return -1;
-      if (!set && lx->o->skip_unset) {
-        cleanup_free char *s =
-            xasprintf("${%s%c%s%s}", name, ch, longest ? (ch == '#' ? "#" : "%") : "", word);
-        dbuf_adds(out, s);
-        return 0;
-      }
-      cleanup_free char *r = trim_pattern(value, word, ch == '%', longest);
-      dbuf_adds(out, r);
-      return 0;
-    }
-    case '/': {
-      bool all = peek(lx) == '/';
-      if (all)
-        next(lx);
-      int stopped = 0;
-      if (modifier_word(lx, '/', &word, &stopped) < 0)
-        return -1;
-      cleanup_free char *rep = NULL;
-      if (stopped == '/') {
-        if (modifier_word(lx, -1, &rep, NULL) < 0)
-          return -1;
-      } else {
-        rep = xstrdup("");
-      }
-      if (!set && lx->o->skip_unset) {
-        cleanup_free char *s = xasprintf("${%s/%s%s/%s}", name, all ? "/" : "", word, rep);
-        dbuf_adds(out, s);
-        return 0;
-      }
-      cleanup_free char *r = replace_pattern(value, word, rep, all);
-      dbuf_adds(out, r);
-      return 0;
-    }
-    default: return err_usage(lx->e, "unsupported modifier (%c) in substitution", ch);
   }
 }
 
@@ -370,6 +464,17 @@ static int stop_on(struct lexer *lx, int stop1, int stop2, struct dbuf *out, str
       *stopped = c;
       return 0;
     }
+    if (c == '<' && lx->s[lx->pos + 1] == '<') {
+      /* "<<" and the blanks after it stay in one word: `<< EOF` is a
+       * heredoc marker too */
+      size_t start = lx->pos;
+      lx->pos += 2;
+      while (lx->s[lx->pos] == ' ' || lx->s[lx->pos] == '\t' || lx->s[lx->pos] == '\r')
+        lx->pos++;
+      dbuf_addn(out, lx->s + start, lx->pos - start);
+      wacc_raw(wa, lx->s + start, lx->pos - start);
+      continue;
+    }
     if (c == '\'' || c == '"' || c == '$') {
       struct dbuf tmp = {0};
       int r = c == '\''  ? single_quote(lx, &tmp)
@@ -392,7 +497,7 @@ static int stop_on(struct lexer *lx, int stop1, int stop2, struct dbuf *out, str
     }
     next(lx);
     if (c == (unsigned char)lx->o->escape) {
-      if (lx->o->raw_escapes) {
+      if (lx->raw_escapes) {
         wacc_raw(wa, (const char *)&lx->s[lx->pos - 1], 1);
         dbuf_addc(out, (char)c);
       }
@@ -412,7 +517,7 @@ static int stop_on(struct lexer *lx, int stop1, int stop2, struct dbuf *out, str
 }
 
 char *df_lex(const char *text, const struct df_lex_opts *o, char ***words, struct err **e) {
-  struct lexer lx = {.s = text, .o = o, .e = e};
+  struct lexer lx = {.s = text, .o = o, .raw_escapes = o->raw_escapes, .e = e};
   struct dbuf out = {0};
   struct wacc wa = {0};
   int stopped = 0;

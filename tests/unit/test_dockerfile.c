@@ -109,8 +109,12 @@ TEST(stage_errors) {
   CHECK_FAIL("", "Dockerfile: file with no instructions");
   CHECK_FAIL("# just a comment\n\n   \n", "Dockerfile: file with no instructions");
   CHECK_FAIL("ARG a=1\n", "Dockerfile: dockerfile contains no stages to build");
-  CHECK_FAIL("FROM a\nRUNN make\n", "Dockerfile:2: unknown instruction: RUNN");
-  CHECK_FAIL("FROM a\n\n\n  frum x\n", "Dockerfile:4: unknown instruction: frum");
+  CHECK_FAIL("FROM a\nRUNN make\n", "Dockerfile:2: unknown instruction: RUNN (did you mean RUN?)");
+  CHECK_FAIL("FROM a\n\n\n  frum x\n",
+             "Dockerfile:4: unknown instruction: frum (did you mean from?)");
+  CHECK_FAIL("FROM a\nCopyy x y\n",
+             "Dockerfile:2: unknown instruction: Copyy (did you mean copy?)");
+  CHECK_FAIL("FROM a\nBOGUSWORD x\n", "Dockerfile:2: unknown instruction: BOGUSWORD");
   CHECK_FAIL("FROM a --platform=x\n", "Dockerfile:1: FROM requires either one or three arguments");
   struct df_file *f = ok("FROM a AS b_c.d-e9\n");
   CHECK(f && strcmp(f->stages[0].name, "b_c.d-e9") == 0);
@@ -119,7 +123,7 @@ TEST(stage_errors) {
   struct err *e = NULL;
   f = df_parse("FROM a\nRUNN x\n", 14, "/src/app/app.dockerfile", &e);
   CHECK(f == NULL);
-  CHECK_STR(e ? e->msg : NULL, "app.dockerfile:2: unknown instruction: RUNN");
+  CHECK_STR(e ? e->msg : NULL, "app.dockerfile:2: unknown instruction: RUNN (did you mean RUN?)");
   err_free(&e);
   /* buf need not be NUL-terminated: len is the end */
   f = df_parse("FROM a\nRUNN x", 6, "Dockerfile", &e);
@@ -135,10 +139,19 @@ TEST(directives) {
   CHECK_STR(arg(last(f, 1), 1), "c:\\");
   CHECK_STR(arg(last(f, 2), 0), "dir c:\\");
   df_free(f);
-  /* and without it, the backslashes join the lines */
+  /* without it, a backslash continues the line, unless escaped itself */
   f = ok("FROM microsoft/nanoserver\nCOPY testfile.txt c:\\\\\nRUN dir c:\\\n");
+  CHECK(f && f->stages[0].ninstrs == 3);
+  CHECK_STR(arg(last(f, 1), 1), "c:\\\\");
+  CHECK_STR(last(f, 2) ? last(f, 2)->text : NULL, "RUN dir c:");
+  df_free(f);
+  f = ok("FROM a\nCOPY testfile.txt c:\\\nRUN dir c:\n");
   CHECK(f && f->stages[0].ninstrs == 2);
-  CHECK_STR(last(f, 1) ? last(f, 1)->text : NULL, "COPY testfile.txt c:\\RUN dir c:");
+  CHECK_STR(last(f, 1) ? last(f, 1)->text : NULL, "COPY testfile.txt c:RUN dir c:");
+  df_free(f);
+  f = ok("FROM a\nRUN a \\\n\\\nb\n");
+  CHECK(f && f->stages[0].ninstrs == 2);
+  CHECK_STR(arg(last(f, 1), 0), "a b");
   df_free(f);
   /* backtick continues lines under escape=` */
   f = ok("# escape=`\nFROM a\nRUN echo `\n  hello\n");
@@ -379,17 +392,43 @@ TEST(flags) {
   CHECK(last(f, 6) && last(f, 6)->nflags == 2);
   df_free(f);
 
-  CHECK_FAIL("FROM a\n\n\n\n\n\nRUN --foo make\n", "Dockerfile:7: unknown flag: foo");
-  CHECK_FAIL("FROM a\nADD --from=b x y\n", "Dockerfile:2: unknown flag: from");
-  CHECK_FAIL("FROM a\nENV --x=1 a=b\n", "Dockerfile:2: unknown flag: x");
-  CHECK_FAIL("FROM --plat=x a\n", "Dockerfile:1: unknown flag: plat");
+  CHECK_FAIL("FROM a\n\n\n\n\n\nRUN --foo make\n", "Dockerfile:7: unknown flag: --foo");
+  CHECK_FAIL("FROM a\nADD --from=b x y\n", "Dockerfile:2: unknown flag: --from");
+  CHECK_FAIL("FROM a\nENV --x=1 a=b\n", "Dockerfile:2: unknown flag: --x");
+  CHECK_FAIL("FROM --plat=x a\n", "Dockerfile:1: unknown flag: --plat");
   CHECK_FAIL("FROM a\nCOPY --from=a --from=b x y\n",
-             "Dockerfile:2: duplicate flag specified: from");
-  CHECK_FAIL("FROM a\nCOPY --from x y\n", "Dockerfile:2: missing a value on flag: from");
-  CHECK_FAIL("FROM a\nCOPY --link= x y\n", "Dockerfile:2: missing a value on flag: link");
+             "Dockerfile:2: duplicate flag specified: --from");
+  CHECK_FAIL("FROM a\nCOPY --from x y\n", "Dockerfile:2: missing a value on flag: --from");
+  CHECK_FAIL("FROM a\nCOPY --link= x y\n", "Dockerfile:2: missing a value on flag: --link");
   CHECK_FAIL("FROM a\nCOPY --link=maybe x y\n",
-             "Dockerfile:2: expecting boolean value for flag link, not: maybe");
-  CHECK_FAIL("FROM a\nWORKDIR --x=1 /a\n", "Dockerfile:2: unknown flag: x");
+             "Dockerfile:2: expecting boolean value for flag --link, not: maybe");
+  CHECK_FAIL("FROM a\nWORKDIR --x=1 /a\n", "Dockerfile:2: unknown flag: --x");
+  CHECK_FAIL("FROM a\nCOPY --fromm=b x y\n",
+             "Dockerfile:2: unknown flag: --fromm (did you mean from?)");
+  CHECK_FAIL("FROM a\nRUN --netwrk=none x\n",
+             "Dockerfile:2: unknown flag: --netwrk (did you mean network?)");
+  /* COPY and FROM check their arguments before their flags, RUN after */
+  CHECK_FAIL("FROM a\nCOPY --bogus x\n",
+             "Dockerfile:2: COPY requires at least two arguments, but only one was provided. "
+             "Destination could not be determined");
+  CHECK_FAIL("FROM a\nRUN --bogus\n", "Dockerfile:2: unknown flag: --bogus");
+  /* "--" ends the flags; ARG and STOPSIGNAL keep whatever they are given */
+  f = ok("FROM a\nRUN --network=none -- --help\nARG --x=1 a\nSTOPSIGNAL --y SIGTERM\n");
+  CHECK(f != NULL);
+  in = last(f, 1);
+  CHECK(in && in->nflags == 1);
+  CHECK_STR(arg(in, 0), "--help");
+  in = last(f, 2);
+  CHECK_STR(flag(in, "x"), "1");
+  CHECK_STR(in && in->nkv ? in->kv[0].key : NULL, "a");
+  in = last(f, 3);
+  CHECK_STR(flag(in, "y"), "(none)");
+  CHECK_STR(arg(in, 0), "SIGTERM");
+  df_free(f);
+  /* with escape=` the backtick escapes in flag values */
+  f = ok("# escape=`\nFROM a\nRUN --mount=type=bind,source=a`,b x\n");
+  CHECK_STR(flag(last(f, 1), "mount"), "type=bind,source=a,b");
+  df_free(f);
 }
 
 TEST(heredocs) {
@@ -487,7 +526,7 @@ TEST(heredocs) {
   CHECK(in && in->kind == DF_RUN && in->nheredocs == 0);
   in = last(f, 12);
   CHECK(in && in->nheredocs == 1);
-  CHECK_STR(in && in->nheredocs ? in->heredocs[0].body : NULL, "crlf\n");
+  CHECK_STR(in && in->nheredocs ? in->heredocs[0].body : NULL, "crlf\r\n");
   in = last(f, 13);
   CHECK(in && in->nheredocs == 1 && in->line == 43);
   CHECK_STR(in && in->nheredocs ? in->heredocs[0].body : NULL, "EOF \n");
@@ -552,21 +591,26 @@ TEST(healthcheck_onbuild) {
   CHECK_FAIL("FROM a\nHEALTHCHECK --interval=abc CMD x\n",
              "Dockerfile:2: time: invalid duration \"abc\"");
   CHECK_FAIL("FROM a\nHEALTHCHECK --timeout=5 CMD x\n",
-             "Dockerfile:2: time: invalid duration \"5\"");
+             "Dockerfile:2: time: missing unit in duration \"5\"");
   CHECK_FAIL("FROM a\nHEALTHCHECK --interval=10us CMD x\n",
              "Dockerfile:2: Interval \"interval\" cannot be less than 1ms");
   CHECK_FAIL("FROM a\nHEALTHCHECK --retries=-1 CMD x\n",
              "Dockerfile:2: --retries cannot be negative (-1)");
   CHECK_FAIL("FROM a\nHEALTHCHECK --retries=x CMD x\n",
              "Dockerfile:2: strconv.ParseInt: parsing \"x\": invalid syntax");
-  CHECK_FAIL("FROM a\nHEALTHCHECK --every=1s CMD x\n", "Dockerfile:2: unknown flag: every");
+  CHECK_FAIL("FROM a\nHEALTHCHECK --every=1s CMD x\n", "Dockerfile:2: unknown flag: --every");
   CHECK_FAIL("FROM a\nONBUILD\n", "Dockerfile:2: ONBUILD requires at least one argument");
   CHECK_FAIL("FROM a\nONBUILD ONBUILD RUN x\n",
              "Dockerfile:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   CHECK_FAIL("FROM a\nONBUILD from x\n", "Dockerfile:2: FROM isn't allowed as an ONBUILD trigger");
   CHECK_FAIL("FROM a\nONBUILD MAINTAINER x\n",
              "Dockerfile:2: MAINTAINER isn't allowed as an ONBUILD trigger");
-  CHECK_FAIL("FROM a\nONBUILD RUNN x\n", "Dockerfile:2: unknown instruction: RUNN");
+  CHECK_FAIL("FROM a\nONBUILD RUNN x\n",
+             "Dockerfile:2: unknown instruction: RUNN (did you mean RUN?)");
+  CHECK_FAIL("FROM a\nHEALTHCHECK --timeout=5parsecs CMD x\n",
+             "Dockerfile:2: time: unknown unit \"parsecs\" in duration \"5parsecs\"");
+  CHECK_FAIL("FROM a\nHEALTHCHECK --timeout=.s CMD x\n",
+             "Dockerfile:2: time: invalid duration \".s\"");
   CHECK_FAIL("FROM a\nONBUILD COPY x\n",
              "Dockerfile:2: COPY requires at least two arguments, but only one was provided. "
              "Destination could not be determined");
@@ -735,6 +779,120 @@ TEST(robust) {
   CHECK(parsed > 0 && failed > 0 && parsed + failed == 20000);
 }
 
+/* The heredoc forms buildkit's parser knows: names, bodies, expansion. */
+TEST(heredoc_forms) {
+  static const char text[] = "FROM alpine:3.6\n"
+                             "RUN <<EMPTY\nEMPTY\n"
+                             "RUN 3<<EMPTY2\nEMPTY2\n"
+                             "RUN \"<<NOHEREDOC\"\n"
+                             "RUN <<INDENT\n\tfoo\n\tbar\nINDENT\n"
+                             "RUN <<-UNINDENT\n\tbaz\n\tquux\nUNINDENT\n"
+                             "RUN <<-UNINDENT2\n\tbaz\n\tquux\n\tUNINDENT2\n"
+                             "RUN <<-'NOEXPAND'\n\tdon't expand $NAME\nNOEXPAND\n"
+                             "RUN <<COMMENT\n# internal comment\necho foo # trailing\nCOMMENT\n"
+                             "RUN --mount=type=cache,target=/foo <<MOUNT\necho hello\nMOUNT\n"
+                             "COPY <<EOF /quotes\n\"foo\"\n'bar'\nEOF\n"
+                             "COPY <<X <<Y /dest\nY\nX\nX\nY\n"
+                             "COPY <<file.txt /dest\nhello world\nfile.txt\n"
+                             "RUN <<eo'f'\necho foo\neof\n"
+                             "RUN <<eo\\'f\necho foo\neo'f\n"
+                             "RUN <<'e'o\\'f\necho foo\neo'f\n"
+                             "RUN <<'one two'\necho bar\none two\n"
+                             "RUN <<$EOF\n$EOF\n"
+                             "RUN <<  EOF\nEOF\n"
+                             "RUN <<  EOF  > foo\nEOF\n"
+                             "RUN [\"<<EOF\"]\n"
+                             "RUN [\"<<'EOF'\"]\n";
+  static const struct {
+    size_t n;
+    const char *name, *body;
+    bool expand;
+    const char *name2, *body2;
+  } want[] = {
+      {1, "EMPTY", "", true, NULL, NULL},
+      {1, "EMPTY2", "", true, NULL, NULL},
+      {0, NULL, NULL, false, NULL, NULL},
+      {1, "INDENT", "\tfoo\n\tbar\n", true, NULL, NULL},
+      {1, "UNINDENT", "baz\nquux\n", true, NULL, NULL},
+      {1, "UNINDENT2", "baz\nquux\n", true, NULL, NULL},
+      {1, "NOEXPAND", "don't expand $NAME\n", false, NULL, NULL},
+      {1, "COMMENT", "# internal comment\necho foo # trailing\n", true, NULL, NULL},
+      {1, "MOUNT", "echo hello\n", true, NULL, NULL},
+      {1, "EOF", "\"foo\"\n'bar'\n", true, NULL, NULL},
+      {2, "X", "Y\n", true, "Y", "X\n"},
+      {1, "file.txt", "hello world\n", true, NULL, NULL},
+      {1, "eof", "echo foo\n", false, NULL, NULL},
+      {1, "eo'f", "echo foo\n", true, NULL, NULL},
+      {1, "eo'f", "echo foo\n", false, NULL, NULL},
+      {1, "one two", "echo bar\n", false, NULL, NULL},
+      {1, "$EOF", "", true, NULL, NULL},
+      {1, "EOF", "", true, NULL, NULL},
+      {1, "EOF", "", true, NULL, NULL},
+      {0, NULL, NULL, false, NULL, NULL},
+      {0, NULL, NULL, false, NULL, NULL},
+  };
+  struct df_file *f = ok(text);
+  CHECK(f && f->stages[0].ninstrs == 1 + sizeof(want) / sizeof(want[0]));
+  for (size_t i = 0; f && i < sizeof(want) / sizeof(want[0]); i++) {
+    struct df_instr *in = last(f, i + 1);
+    if (!in || in->nheredocs != want[i].n) {
+      fprintf(stderr, "  instruction %zu: %zu heredocs\n", i + 1, in ? in->nheredocs : 0);
+      CHECK(0);
+      continue;
+    }
+    if (!want[i].n)
+      continue;
+    CHECK_STR(in->heredocs[0].name, want[i].name);
+    CHECK_STR(in->heredocs[0].body, want[i].body);
+    CHECK(in->heredocs[0].expand == want[i].expand);
+    if (want[i].n == 2) {
+      CHECK_STR(in->heredocs[1].name, want[i].name2);
+      CHECK_STR(in->heredocs[1].body, want[i].body2);
+    }
+  }
+  /* COPY names its heredoc sources by delimiter */
+  struct df_instr *in = last(f, 11);
+  CHECK(in && in->nargs == 3);
+  CHECK_STR(arg(in, 0), "X");
+  CHECK_STR(arg(in, 1), "Y");
+  CHECK_STR(arg(in, 2), "/dest");
+  df_free(f);
+}
+
+/* docker's 64 KiB line limit, and inputs built to be slow or deep */
+TEST(limits) {
+  size_t n = 65535;
+  char *big = xmalloc(n + 64);
+  memcpy(big, "FROM a\nRUN ", 11);
+  memset(big + 11, 'x', n - 4);
+  memcpy(big + 11 + n - 4, "\n", 2);
+  struct err *e = NULL;
+  struct df_file *f = df_parse(big, strlen(big), "Dockerfile", &e);
+  CHECK(f != NULL);
+  df_free(f);
+  memcpy(big + 11 + n - 4, "xx\n", 4);
+  f = df_parse(big, strlen(big), "Dockerfile", &e);
+  CHECK(f == NULL);
+  CHECK_STR(e ? e->msg : NULL,
+            "Dockerfile:2: dockerfile line greater than max allowed size of 65535");
+  err_free(&e);
+  free(big);
+
+  /* thousands of continuation lines and heredocs */
+  struct dbufx {
+    char *p;
+    size_t len;
+  } b = {xmalloc(200000), 0};
+  b.len = (size_t)snprintf(b.p, 200000, "FROM a\nRUN true");
+  for (int i = 0; i < 5000; i++)
+    b.len += (size_t)snprintf(b.p + b.len, 200000 - b.len, " \\\n && true");
+  b.len += (size_t)snprintf(b.p + b.len, 200000 - b.len, "\nRUN <<A <<B\na\nA\nb\nB\n");
+  f = df_parse(b.p, b.len, "Dockerfile", &e);
+  CHECK(f != NULL && f->stages[0].ninstrs == 3 && f->stages[0].instrs[2].line == 5003);
+  df_free(f);
+  free(b.p);
+}
+
 int main(void) {
   RUN(stages);
   RUN(stage_errors);
@@ -747,5 +905,7 @@ int main(void) {
   RUN(healthcheck_onbuild);
   RUN(simple_instructions);
   RUN(robust);
+  RUN(heredoc_forms);
+  RUN(limits);
   return UNIT_DONE();
 }

@@ -285,6 +285,24 @@ TEST(robust) {
   CHECK(parsed > 0 && failed > 0);
 }
 
+/* Stars against long paths: a table, not backtracking (this would not
+ * finish otherwise). */
+TEST(pattern_cost) {
+  char *path = xmalloc(4001);
+  memset(path, 'a', 4000);
+  path[4000] = '\0';
+  struct df_ignore *ig = parse("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n**/**/**/**/**/**/**/c\n");
+  CHECK(ig && !df_ignore_match(ig, path));
+  for (int i = 1; i < 4000; i += 7)
+    path[i] = '/';
+  CHECK(ig && !df_ignore_match(ig, path));
+  path[3999] = 'c';
+  path[3998] = '/';
+  CHECK(ig && df_ignore_match(ig, path));
+  df_ignore_free(ig);
+  free(path);
+}
+
 int main(void) {
   RUN(single_patterns);
   RUN(comments_and_blanks);
@@ -292,5 +310,6 @@ int main(void) {
   RUN(may_reinclude);
   RUN(errors);
   RUN(robust);
+  RUN(pattern_cost);
   return UNIT_DONE();
 }

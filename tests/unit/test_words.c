@@ -18,8 +18,14 @@ static const char *const vars[][2] = {
     {"FILE", "archive.tar.gz"},
     {"PATHV", "/usr/local/bin"},
     {"1", "one"},
+    {"leading", "  ab c"},
+    {"trailing", "ab c   "},
     {NULL, NULL},
 };
+
+static const char *long_lookup(void *ctx, const char *name) {
+  return strcmp(name, "LONG") == 0 ? ctx : NULL;
+}
 
 static const char *lookup(void *ctx, const char *name) {
   (void)ctx;
@@ -84,7 +90,8 @@ static const struct {
     {"he${NULL:-def}", "hedef", NULL},
     {"he${NULL-def}", "he", NULL},
     {"he${XXX-def}", "hedef", NULL},
-    {"he${XXX:YYY}", NULL, "unsupported modifier (Y) in substitution"},
+    {"he${XXX:YYY}", NULL, "unsupported modifier (:Y) in substitution"},
+    {"he${XXX YYY}", NULL, "unsupported modifier ( ) in substitution"},
     {"he${XXX?}", NULL, "XXX: is not allowed to be unset"},
     {"he${XXX:?}", NULL, "XXX: is not allowed to be unset"},
     {"he${XXX:?must be set}", NULL, "XXX: must be set"},
@@ -111,7 +118,43 @@ static const struct {
     {"he${", NULL, "missing '}'"},
     {"he${PWD:-x", NULL, "missing '}'"},
     {"he${PWD:-\"x}", NULL, "missing '}'"},
-    {"he${PWD:=000}xx", NULL, "unsupported modifier (=) in substitution"},
+    {"he${PWD:=000}xx", NULL, "unsupported modifier (:=) in substitution"},
+    {"he${PWD:#x}", NULL, "unsupported modifier (:#) in substitution"},
+    {"he${PWD:%x}", NULL, "unsupported modifier (:%) in substitution"},
+    {"${aaa}}", "}", NULL},
+    {"${aaa:-bbb}}", "bbb}", NULL},
+    {"${aaa:-bbb {foo}", "bbb {foo", NULL},
+    {"${aaa:-bbb ${foo}", NULL, "missing '}'"},
+    {"${aaa:-${bbb:-ccc}}", "ccc", NULL},
+    {"${:}", NULL, "bad substitution"},
+    {"${:+bbb}", NULL, "bad substitution"},
+    {"${999:-bbb}aaa", "bbbaaa", NULL},
+    {"$999aaa", "aaa", NULL},
+    {"$001aaa", "aaa", NULL},
+    {"${001:+bbb}aaa", "aaa", NULL},
+    {"$@@@", "@@", NULL},
+    {"${@:-bbb}aaa", "bbbaaa", NULL},
+    {"${$:-bbb}", "bbb", NULL},
+    {"\xec\x95\x88'\xeb\x85\x95", NULL, "matching single-quote"},
+    {"\xec\x95\x88\xeb\x85\x95\\t", "\xec\x95\x88\xeb\x85\x95t", NULL},
+    {"\xec\x95\x88\xeb\x85\x95${XXX:-${PWD:-yyy}}xx", "\xec\x95\x88\xeb\x85\x95/homexx", NULL},
+    {"${FILE%.*}", "archive.tar", NULL},
+    {"${FILE#*}", "archive.tar.gz", NULL},
+    {"${FILE##*}", "", NULL},
+    {"${FILE%%*}", "", NULL},
+    {"${FILE#ar?h}", "ive.tar.gz", NULL},
+    {"${FILE#[a]}", "archive.tar.gz", NULL},
+    {"${STAR#\\*}", "", NULL},
+    {"${FILE#\\a}", NULL, "invalid pattern (\\a) in substitution: invalid escape '\\a'"},
+    {"${XXX#a}", "", NULL},
+    {"${FILE%.gz", NULL, "missing '}'"},
+    {"${PATHV/local}", NULL, "missing '/' in ${}"},
+    {"${PATHV/*/x}", "x", NULL},
+    {"${PATHV//?/x}", "xxxxxxxxxxxxxx", NULL},
+    {"${PATHV/usr/}", "//local/bin", NULL},
+    {"${PATHV/bin/$SHELL}", "/usr/local/bash", NULL},
+    {"${PATHV/nope/x}", "/usr/local/bin", NULL},
+    {"${XXX/a/b}", "", NULL},
     {"he${PWD:+${PWD}:}xx", "he/home:xx", NULL},
     {"he${XXX:-\\$PWD:}xx", "he$PWD:xx", NULL},
     {"he${XXX:-\\${PWD}z}xx", "he${PWDz}xx", NULL},
@@ -216,6 +259,14 @@ static const struct {
     {"", ""},
     {"80/tcp 443/udp ${PORT:-8080}", "[80/tcp][443/udp][8080]"},
     {"/data \"/my dir\"", "[/data][/my dir]"},
+    {"hello${leading}def", "[hello][ab][cdef]"},
+    {"hello\"${leading}\" def", "[hello  ab c][def]"},
+    {"hello${trailing}d", "[helloab][c][d]"},
+    {"hello\"${trailing}\"d", "[helloab c   d]"},
+    {"hello\\\" there", "[hello\"][there]"},
+    {"hello\"\\\\there\"", "[hello\\there]"},
+    {"hello'\\\\there'", "[hello\\\\there]"},
+    {"cat << EOF", "[cat][<< EOF]"},
     {"'unterminated", NULL},
     {"${oops", NULL},
 };
@@ -280,11 +331,34 @@ TEST(robust) {
   free(deep);
 }
 
+/* Stars against long values: a table, not backtracking (this would not
+ * finish otherwise). */
+TEST(pattern_cost) {
+  char *val = xmalloc(3001);
+  memset(val, 'a', 3000);
+  val[3000] = '\0';
+  struct err *e = NULL;
+  char *word = xasprintf("${LONG#*a*a*a*a*a*a*a*a*a*a*a*a*b}");
+  char *s = df_expand(word, '\\', long_lookup, val, &e);
+  CHECK(s != NULL && strlen(s) == 3000);
+  free(s);
+  free(word);
+  s = df_expand("${LONG%%a*a*a*a*a*a*a*a*a*a*a*a}", '\\', long_lookup, val, &e);
+  CHECK_STR(s, "");
+  free(s);
+  s = df_expand("${LONG//a*a/b}", '\\', long_lookup, val, &e);
+  CHECK_STR(s, "b");
+  free(s);
+  CHECK(e == NULL);
+  free(val);
+}
+
 int main(void) {
   RUN(expand_table);
   RUN(backtick_escape);
   RUN(no_lookup);
   RUN(expand_words);
   RUN(robust);
+  RUN(pattern_cost);
   return UNIT_DONE();
 }
