@@ -71,6 +71,7 @@ struct build {
   struct context *ctx; /* the context, walked on first use */
   int step;            /* #N of the progress lines */
   char *tmp;           /* $CAIRN_ROOT/build-tmp/<random> */
+  int tmp_lock;        /* the flock on <tmp>.lock */
   int tmp_seq;
   char *author; /* MAINTAINER, for the next commit */
 };
@@ -93,6 +94,12 @@ int tool_run(struct build *b, const char *const *argv, const char *in, size_t in
 void tool_res_free(struct tool_res *r);
 /* Like tool_run with the output parsed as JSON. */
 json_t *tool_json(struct build *b, const char *const *argv, const char *in, struct err **e);
+/* The build's scratch dir $ROOT/build-tmp/<random>, locked by
+ * <random>.lock while the build runs; removed (mounts under it too). */
+int build_tmp_create(struct build *b, struct err **e);
+void build_tmp_remove(struct build *b);
+/* Remove the scratch dirs of builds that died (their lock is free). */
+int build_tmp_sweep(const char *root, struct err **e);
 /* A fresh scratch directory under b->tmp. */
 char *build_tmpdir(struct build *b, const char *what, struct err **e);
 

@@ -18,7 +18,7 @@
 #include "fs.h"
 #include "json.h"
 #include "mem.h"
-#include "netns.h"
+#include "netnsfile.h"
 
 /* The command: the JSON form as is; the shell form through the stage's
  * shell.  Heredocs go to the shell with the line that names them, so the

@@ -130,7 +130,7 @@ static int do_build(struct build_opts *o, struct err **e) {
   if (text == NULL)
     return err_wrap(e, "Dockerfile");
   cleanup_free char *copy = xstrdup(strcmp(dfpath, "-") == 0 ? "Dockerfile" : dfpath);
-  struct build b = {.o = o, .df_name = xstrdup(basename(copy))};
+  struct build b = {.o = o, .df_name = xstrdup(basename(copy)), .tmp_lock = -1};
   int r = 0;
   b.df = df_parse(text, len, b.df_name, e);
   if (b.df == NULL)
@@ -146,10 +146,10 @@ static int do_build(struct build_opts *o, struct err **e) {
       json_object_set_new(b.build_args, k, json_string(v));
   }
   if (r == 0) {
-    char rid[65];
-    random_id(rid);
-    b.tmp = xasprintf("%s/build-tmp/%.16s", o->root, rid);
-    r = mkdir_p(b.tmp, 0700, e);
+    struct err *ie = NULL; /* leftovers of killed builds: only tidying */
+    build_tmp_sweep(o->root, &ie);
+    err_free(&ie);
+    r = build_tmp_create(&b, e);
   }
   if (r == 0)
     r = build_run(&b, e);
@@ -157,11 +157,7 @@ static int do_build(struct build_opts *o, struct err **e) {
     r = finish(&b, e);
   if (r == 0 && o->quiet)
     printf("%s\n", b.stages[b.target].img.id);
-  if (b.tmp != NULL) {
-    struct err *ie = NULL;
-    rm_rf(b.tmp, &ie);
-    err_free(&ie);
-  }
+  build_tmp_remove(&b);
   for (size_t i = 0; i < b.nstages; i++) {
     bimage_free(&b.stages[i].img);
     json_decref(b.stages[i].args);
@@ -192,7 +188,7 @@ static int do_prune(const char *root, int argc, char **argv, struct err **e) {
     return err_usage(e, "prune: unknown argument '%s'", argv[i]);
   }
   uint64_t freed = 0;
-  if (cache_prune(root, &freed, e) < 0)
+  if (build_tmp_sweep(root, e) < 0 || cache_prune(root, &freed, e) < 0)
     return -1;
   cleanup_free char *sz = fmt_size((double)freed);
   printf("Total:\t%s\n", sz);

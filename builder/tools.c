@@ -1,17 +1,21 @@
 /* tools.c — running cairn-image, cairn-spec, cairn-net and the runtime,
  * scratch directories, and the progress lines. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"
+#include "fmt.h"
 #include "fs.h"
 #include "json.h"
+#include "lock.h"
 #include "mem.h"
 #include "spawn.h"
 
@@ -130,4 +134,79 @@ void progress(struct build *b, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+}
+
+/* ---- scratch dirs of builds that died ---- */
+
+/* Unmount every mount at or under dir, deepest first. */
+static void umount_under(const char *dir) {
+  cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return;
+  char **found = NULL;
+  char line[4096];
+  size_t dl = strlen(dir);
+  while (fgets(line, sizeof(line), f) != NULL) {
+    char mp[4096];
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+      continue;
+    if (strncmp(mp, dir, dl) == 0 && (mp[dl] == '/' || mp[dl] == '\0'))
+      strv_push(&found, mp);
+  }
+  for (size_t i = strv_len(found); i > 0; i--)
+    umount2(found[i - 1], MNT_DETACH);
+  strv_free(found);
+}
+
+int build_tmp_sweep(const char *root, struct err **e) {
+  cleanup_free char *dir = xasprintf("%s/build-tmp", root);
+  cleanup_dir DIR *d = opendir(dir);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : err_set(e, errno, "open '%s'", dir);
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    size_t n = strlen(de->d_name);
+    if (n < 6 || strcmp(de->d_name + n - 5, ".lock") != 0)
+      continue;
+    cleanup_free char *lock = path_join(dir, de->d_name);
+    struct err *busy = NULL;
+    int fd = lock_try(lock, 0, &busy);
+    if (fd < 0) { /* a build that runs */
+      err_free(&busy);
+      continue;
+    }
+    cleanup_free char *scratch = xstrndup(lock, strlen(lock) - 5);
+    umount_under(scratch);
+    struct err *ie = NULL;
+    if (rm_rf(scratch, &ie) == 0)
+      unlink(lock);
+    err_free(&ie);
+    lock_release(fd);
+  }
+  return 0;
+}
+
+int build_tmp_create(struct build *b, struct err **e) {
+  char rid[65];
+  random_id(rid);
+  b->tmp = xasprintf("%s/build-tmp/%.16s", b->o->root, rid);
+  cleanup_free char *lock = xasprintf("%s.lock", b->tmp);
+  /* held until we exit: a sweep by another build leaves ours alone */
+  if ((b->tmp_lock = lock_acquire(lock, 0, e)) < 0)
+    return -1;
+  return mkdir_p(b->tmp, 0700, e);
+}
+
+void build_tmp_remove(struct build *b) {
+  if (b->tmp == NULL)
+    return;
+  umount_under(b->tmp);
+  struct err *ie = NULL;
+  rm_rf(b->tmp, &ie);
+  err_free(&ie);
+  cleanup_free char *lock = xasprintf("%s.lock", b->tmp);
+  unlink(lock);
+  if (b->tmp_lock >= 0)
+    lock_release(b->tmp_lock);
+  b->tmp_lock = -1;
 }

@@ -1,6 +1,6 @@
 /* netns.c — a container's network namespace, bound to a file under
  * $RUN/netns (lib/netns.c does the work; cairn-build uses it too). */
-#include "netns.h"
+#include "netnsfile.h"
 #include "cairn.h"
 
 int netns_create(const char *path, struct err **e) {

@@ -1,4 +1,4 @@
-/* netns.c — a network namespace bound to a file (cairn run, cairn-build RUN).
+/* netnsfile.c — a network namespace bound to a file (cairn run, cairn-build RUN).
  *
  * A namespace lives as long as something refers to it; a bind mount of
  * /proc/PID/ns/net onto a file keeps it with no process in it, so CNI
@@ -21,7 +21,7 @@
 #include "fs.h"
 #include "lock.h"
 #include "mem.h"
-#include "netns.h"
+#include "netnsfile.h"
 
 static int is_mount_root(const char *dir) {
   struct statx stx;

@@ -1,9 +1,9 @@
-/* netns.h — network namespaces that outlive their processes: a bind mount
+/* netnsfile.h — network namespaces that outlive their processes: a bind mount
  * of /proc/PID/ns/net onto a file under RUN_DIR/netns, so CNI plugins can
  * wire one before a container starts and after it ends.  Used by cairn
  * (containers) and cairn-build (RUN steps). */
-#ifndef CAIRN_NETNS_H
-#define CAIRN_NETNS_H
+#ifndef CAIRN_NETNSFILE_H
+#define CAIRN_NETNSFILE_H
 
 #include "err.h"
 
