@@ -117,3 +117,28 @@ CMD ["cat", "/both"]'
   assert_success
   grep -q '^#5 DONE' <<<"$stderr" # the last image was pruned: made again
 }
+
+@test "cairn-build: what a killed build left (scratch dirs, mounts) is swept; a running build's is not" {
+  dockerfile 'FROM busybox
+RUN true'
+  # a dead build: its lock is free, a mount is still there
+  mkdir -p "$CAIRN_ROOT/build-tmp/deadbeef/step0/rootfs" "$T/src"
+  : >"$CAIRN_ROOT/build-tmp/deadbeef.lock"
+  mount --bind "$T/src" "$CAIRN_ROOT/build-tmp/deadbeef/step0/rootfs"
+  # a live one: its lock is held
+  mkdir -p "$CAIRN_ROOT/build-tmp/live"
+  exec 8>"$CAIRN_ROOT/build-tmp/live.lock"
+  flock 8
+  run_logged cairn-build prune
+  assert_success
+  [ ! -e "$CAIRN_ROOT/build-tmp/deadbeef" ] && [ ! -e "$CAIRN_ROOT/build-tmp/deadbeef.lock" ]
+  ! grep -q "$CAIRN_ROOT/build-tmp/deadbeef" /proc/self/mountinfo
+  [ -d "$CAIRN_ROOT/build-tmp/live" ]
+  exec 8>&-
+  # a build sweeps too
+  mkdir -p "$CAIRN_ROOT/build-tmp/dead2" && : >"$CAIRN_ROOT/build-tmp/dead2.lock"
+  run_logged build "$CTX"
+  assert_success
+  [ ! -e "$CAIRN_ROOT/build-tmp/dead2" ]
+  [ ! -e "$CAIRN_ROOT/build-tmp/live" ]
+}
