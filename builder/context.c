@@ -158,7 +158,7 @@ static void add(struct walk *w, const char *rel, mode_t mode, const char *hash) 
   struct ctx_file *f = &w->v[w->n++];
   f->path = xstrdup(rel);
   f->mode = mode;
-  memcpy(f->hash, hash, DIGEST_STR_LEN + 1);
+  snprintf(f->hash, sizeof(f->hash), "%s", hash); /* "" for dirs */
 }
 
 static int walk_dir(struct walk *w, int dfd, const char *prefix, bool excluded_dir,
