@@ -8,7 +8,9 @@
 # their own store, no network for RUN (--network none), and an OCI
 # runtime (cairn-build: cairn-runtime; buildah: --isolation oci --runtime
 # runc, since crun fails on this host's hybrid cgroups).
-#   cold          --no-cache builds (the base image already in the store)
+#   cold          --no-cache builds (the base image already in the store);
+#                 cairn-build with its default gzip layers and with zstd
+#                 (buildah keeps layers uncompressed until a push)
 #   fully cached  a rebuild with nothing changed
 # Timings by hyperfine ($RUNS runs each).  This is not a test: nothing
 # fails on a slow figure.
@@ -79,6 +81,7 @@ echo
 echo "== cold (--no-cache)"
 hyperfine --runs "$RUNS" --warmup 1 -N \
   -n cairn-build "$CAIRN --no-cache $CTX" \
+  -n "cairn-build --compression zstd" "$CAIRN --no-cache --compression zstd $CTX" \
   -n "buildah bud" "$BUILDAH --no-cache $CTX"
 echo
 echo "== fully cached rebuild"

@@ -32,7 +32,8 @@ struct build_opts {
   const char *runtime;  /* name or path */
   const char *platform; /* only linux/<host arch> is accepted */
   const char *iidfile;
-  const char *output; /* --output type=oci|docker,dest=FILE */
+  const char *compression; /* of new layers: gzip (default), zstd, none */
+  const char *output;      /* --output type=oci|docker,dest=FILE */
   bool no_cache, pull, quiet;
   int run_status;         /* the failing RUN's exit status */
   const char *root, *run; /* CAIRN_ROOT, CAIRN_RUN */

@@ -85,10 +85,14 @@ int image_commit(struct build *b, const struct bimage *parent, const char *upper
     upper = empty;
   }
   cleanup_free char *ctext = json_dumps(cc, JSON_COMPACT | JSON_SORT_KEYS);
-  const char *argv[16];
+  const char *argv[18];
   size_t n = 0;
   argv[n++] = "cairn-image";
   argv[n++] = "commit";
+  if (b->o->compression != NULL) {
+    argv[n++] = "--compression";
+    argv[n++] = b->o->compression;
+  }
   if (tar != NULL) {
     argv[n++] = "--tar";
     argv[n++] = tar;

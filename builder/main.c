@@ -38,6 +38,7 @@ static const char usage_text[] =
     "      --iidfile FILE       write the image id to FILE\n"
     "  -o, --output SPEC        type=docker|oci,dest=FILE: also write an archive\n"
     "      --runtime RT         the OCI runtime for RUN (name or path; default cairn-runtime)\n"
+    "      --compression C      of the new layers: gzip (default), zstd (faster), none\n"
     "      --root DIR           CAIRN_ROOT (default /var/lib/cairn)\n\n"
     "Builds are reproducible: layer times and the config's dates are SOURCE_DATE_EPOCH\n"
     "(default 0), so the same Dockerfile and context give the same image id.\n";
@@ -211,6 +212,7 @@ int main(int argc, char **argv) {
                                        {"output", required_argument, NULL, 'o'},
                                        {"runtime", required_argument, NULL, 'R'},
                                        {"root", required_argument, NULL, 'r'},
+                                       {"compression", required_argument, NULL, 'Z'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
   struct build_opts o = {.network = "default"};
@@ -252,6 +254,14 @@ int main(int argc, char **argv) {
       case 'o': o.output = optarg; break;
       case 'R': o.runtime = optarg; break;
       case 'r': o.root = optarg; break;
+      case 'Z':
+        if (strcmp(optarg, "gzip") != 0 && strcmp(optarg, "zstd") != 0 &&
+            strcmp(optarg, "none") != 0) {
+          err_usage(&e, "--compression: expected gzip, zstd or none, not '%s'", optarg);
+          goto out;
+        }
+        o.compression = optarg;
+        break;
       case 'h': fputs(usage_text, stdout); return 0;
       default: err_usage(&e, "see 'cairn-build --help'"); goto out;
     }

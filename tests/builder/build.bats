@@ -180,3 +180,22 @@ RUN echo via-runc > /r'
   rootfs_of rc "$T/b"
   [ "$(cat "$T/b/rootfs/r")" = via-runc ]
 }
+
+@test "cairn-build: --compression zstd and none make layers of that media type" {
+  dockerfile 'FROM busybox
+RUN echo z > /z'
+  for c in zstd none; do
+    run_logged build --no-cache --compression "$c" -t "comp-$c" "$CTX"
+    assert_success
+    m=$(cairn-image inspect "comp-$c" | jq -r '.[0].Descriptor.digest' | cut -d: -f2)
+    mt=$(jq -r '.layers[-1].mediaType' "$CAIRN_ROOT/store/blobs/sha256/$m")
+    case $c in
+      zstd) [ "$mt" = application/vnd.oci.image.layer.v1.tar+zstd ] ;;
+      none) [ "$mt" = application/vnd.oci.image.layer.v1.tar ] ;;
+    esac
+    rm -rf "$T/b" && rootfs_of "comp-$c" "$T/b"
+    [ "$(cat "$T/b/rootfs/z")" = z ]
+  done
+  run_logged build --compression lz4 "$CTX"
+  [ "$status" -eq 2 ]
+}
