@@ -53,6 +53,7 @@ static const struct command container_cmds[] = {
     {"rename", cmd_rename, "rename a container", 1},
     {"prune", cmd_prune, "remove all stopped containers", 1},
     {"cleanup", cmd_cleanup, NULL, 1},
+    {"stats", cmd_stats, "display a live stream of containers' resource usage", 1},
 };
 
 /* Images: handed to cairn-image. */
