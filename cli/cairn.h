@@ -216,6 +216,8 @@ int cmd_volume(int argc, char **argv, struct err **e);
 int cmd_network(int argc, char **argv, struct err **e);
 int cmd_prune(int argc, char **argv, struct err **e);
 int cmd_stats(int argc, char **argv, struct err **e);
+int cmd_commit(int argc, char **argv, struct err **e);
+int cmd_diff(int argc, char **argv, struct err **e);
 /* image commands: passed to cairn-image */
 int cmd_images(int argc, char **argv, struct err **e);
 int cmd_pull(int argc, char **argv, struct err **e);
