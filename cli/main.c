@@ -55,6 +55,7 @@ static const struct command container_cmds[] = {
     {"cleanup", cmd_cleanup, NULL, 1},
     {"commit", cmd_commit, "create a new image from a container's changes", 1},
     {"diff", cmd_diff, "inspect changes to files on a container's filesystem", 1},
+    {"update", cmd_update, "update configuration of one or more containers", 1},
     {"stats", cmd_stats, "display a live stream of containers' resource usage", 1},
 };
 
