@@ -210,5 +210,33 @@ int cmd_diff(int argc, char **argv, struct err **e) {
   if (upper == NULL)
     return -1;
   const char *av[] = {"cairn-image", "diff", "--parent", json_get_str(c, "imageId"), upper, NULL};
-  return tool_run(av, NULL, 0, NULL, 0, e);
+  struct tool_out o = {0};
+  if (tool_run(av, NULL, 0, &o, 0, e) < 0)
+    return -1;
+  /* The runtime makes the targets of cairn's own bind mounts (hosts,
+   * hostname, resolv.conf) in the upper dir when the image lacks them;
+   * writes to them land in the container's dir, never there, so they are
+   * no change of the container's (docker keeps them in a layer of its own
+   * and does not list them either).  /etc itself counts as changed only
+   * when something else in it is. */
+  static const char *const stubs[] = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", NULL};
+  bool etc_other = false;
+  cleanup_strv char **keep = NULL;
+  char *save = NULL;
+  for (char *l = strtok_r(o.out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    const char *path = strlen(l) > 2 ? l + 2 : l;
+    bool stub = false;
+    for (size_t i = 0; stubs[i]; i++)
+      stub = stub || strcmp(path, stubs[i]) == 0;
+    if (stub && l[0] != 'D')
+      continue;
+    if (strncmp(path, "/etc/", 5) == 0)
+      etc_other = true;
+    strv_push(&keep, l);
+  }
+  tool_out_free(&o);
+  for (size_t i = 0; keep && keep[i]; i++)
+    if (strcmp(keep[i], "C /etc") != 0 || etc_other)
+      printf("%s\n", keep[i]);
+  return 0;
 }

@@ -16,6 +16,11 @@ load helpers
   refute_line --partial '/bin'
   # sorted by path, as docker prints it
   assert_equal "$(printf '%s\n' "${lines[@]}" | sort -k2)" "$output"
+  # a running container's bind-mount targets are no change of its own
+  cairn run -d --name d2 busybox sh -c 'touch /tmp/x; sleep 300' >/dev/null
+  retry 50 0.1 cairn exec d2 test -e /tmp/x
+  run_logged cairn diff d2
+  assert_output "$(printf 'C /tmp\nA /tmp/x')"
   run_logged cairn diff nosuch
   assert_failure
   [[ $stderr == *nosuch* ]]
