@@ -43,11 +43,7 @@ int fetch_manifest(struct registry *r, const char *what, const char *want, struc
   cleanup_free char *url = xasprintf("/v2/%s/manifests/%s", r->repo, what);
   struct err *first = NULL;
   for (size_t ep = 0; ep < r->neps; ep++) {
-    if (ep != r->ep) { /* another endpoint: its own credentials dance */
-      free(r->auth_header);
-      r->auth_header = NULL;
-      r->ep = ep;
-    }
+    registry_use_endpoint(r, ep);
     struct http_resp p;
     struct http_req q = {.method = "GET", .url = url, .headers = accept_manifests, .body_fd = -1};
     struct err *le = NULL;
@@ -108,6 +104,28 @@ void manifest_doc_free(struct manifest_doc *m) {
   memset(m, 0, sizeof(*m));
 }
 
+/* What the registry's tag points at now, from a HEAD (no body to fetch
+ * and, on Docker Hub, no pull counted), as docker checks a present image.
+ * NULL when it cannot tell: then the caller does the full GET, which
+ * reports any error properly. */
+static char *head_manifest(struct registry *r, const char *tag) {
+  cleanup_free char *url = xasprintf("/v2/%s/manifests/%s", r->repo, tag);
+  for (size_t ep = 0; ep < r->neps; ep++) {
+    registry_use_endpoint(r, ep);
+    struct http_resp p;
+    struct http_req q = {.method = "HEAD", .url = url, .headers = accept_manifests, .body_fd = -1};
+    struct err *le = NULL;
+    int rc = registry_do(r, &q, &p, &le);
+    err_free(&le);
+    char *d = rc == 0 && p.status == 200 && digest_valid(p.digest) ? xstrdup(p.digest) : NULL;
+    int mirror = r->eps[ep].mirror;
+    http_resp_free(&p);
+    if (d != NULL || !mirror)
+      return d;
+  }
+  return NULL;
+}
+
 /* All of img's blobs and layer dirs are in the store. */
 static int complete(const struct store *s, const struct image *img) {
   if (!store_has_blob(s, img->manifest_digest) || !store_has_blob(s, img->config_digest))
@@ -166,7 +184,7 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
   cleanup_json json_t *cfg = NULL;
   const struct manifest_doc *man = &top;
   cleanup_json json_t *desc = NULL, *index = NULL;
-  int fresh = 0;
+  int fresh = 0, uptodate = 0;
   if (rc < 0)
     goto out;
   /* By digest and already here: nothing to ask the registry. */
@@ -176,6 +194,30 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
       goto have;
     err_free(&ie);
     image_free(&img);
+  }
+  /* A tag already here: one HEAD tells whether the registry still points
+   * it at the manifest we have.  (A --platform pull always asks in full:
+   * the stored manifest may be another platform's.) */
+  if (ref.digest == NULL && o->platform == NULL) {
+    struct err *ie = NULL;
+    struct image_ref cur = {0};
+    if ((index = store_index_load(s, &ie)) != NULL &&
+        store_resolve(s, index, refstr, &cur, &ie) == 0 && cur.name != NULL &&
+        strcmp(cur.name, refstr) == 0 && image_load(s, cur.manifest, NULL, &img, &ie) == 0 &&
+        complete(s, &img)) {
+      cleanup_free char *now = head_manifest(&r, what);
+      if (now != NULL && strcmp(now, cur.manifest) == 0) {
+        image_ref_free(&cur);
+        uptodate = 1;
+        goto have;
+      }
+    }
+    err_free(&ie);
+    image_ref_free(&cur);
+    image_free(&img);
+    memset(&img, 0, sizeof(img));
+    json_decref(index);
+    index = NULL;
   }
   if ((rc = fetch_manifest(&r, what, ref.digest, &top, e)) < 0)
     goto out;
@@ -225,6 +267,8 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
       goto out;
   }
 have:
+  if (uptodate) /* the ref already names this manifest: nothing to write */
+    goto done;
   desc = json_pack("{s:s,s:s,s:I}", "mediaType", img.manifest_type, "digest", img.manifest_digest,
                    "size", (json_int_t)(man->body ? man->len : 0));
   if (man->body == NULL) { /* found locally by digest */
@@ -251,6 +295,7 @@ have:
   err_free(&ne);
   if ((rc = store_set_ref(s, refstr, desc, e)) < 0)
     goto out;
+done:
   progress_msg(pg, "Digest: %s", top.body ? top.digest : img.manifest_digest);
   progress_msg(pg, "Status: %s for %s", fresh ? "Downloaded newer image" : "Image is up to date",
                familiar);
@@ -329,7 +374,6 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
   int lk = store_gc_lock(s, 0, e);
   if (lk < 0)
     return -1;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   po.progress = progress_new(mode, stderr);
   json_t *result = NULL;
   int r = pull_image(s, argv[optind], &po, &result, e);
@@ -340,6 +384,5 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
     puts(text);
   }
   json_decref(result);
-  curl_global_cleanup();
   return r;
 }

@@ -240,7 +240,6 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   }
   image_ref_free(&ir);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   struct registry r;
   struct progress *pg = progress_new(quiet ? PROGRESS_NONE : mode, stderr);
   struct push p = {s, &r, pg, index, chunk};
@@ -292,7 +291,6 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
   registry_close(&r);
   image_free(&img);
   ref_free(&rf);
-  curl_global_cleanup();
   return rc;
 }
 
@@ -321,7 +319,6 @@ int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   struct ref rf;
   if (ref_parse(argv[optind], &rf, e) < 0)
     return err_wrap(e, "tags '%s'", argv[optind]);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   struct registry r;
   int rc = registry_open(&r, rf.domain, rf.path, "pull", e);
   cleanup_json json_t *all = json_array();
@@ -373,6 +370,5 @@ int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   }
   registry_close(&r);
   ref_free(&rf);
-  curl_global_cleanup();
   return rc;
 }

@@ -91,10 +91,6 @@ int registry_open(struct registry *r, const char *domain, const char *repo, cons
   add_ep(r, strcmp(domain, "docker.io") == 0 ? "registry-1.docker.io" : domain, insecure, 0);
   if (creds_lookup(domain, &r->creds, e) < 0)
     return err_wrap(e, "credentials for '%s'", domain);
-  r->share = curl_share_init();
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   return 0;
 }
 
@@ -112,7 +108,20 @@ void registry_close(struct registry *r) {
   free(r->auth_header);
   if (r->share != NULL)
     curl_share_cleanup(r->share);
+  free(r->challenge);
   memset(r, 0, sizeof(*r));
+}
+
+void registry_use_endpoint(struct registry *r, size_t ep) {
+  if (ep == r->ep)
+    return;
+  if (r->auth_header != NULL)
+    explicit_bzero(r->auth_header, strlen(r->auth_header));
+  free(r->auth_header);
+  free(r->challenge);
+  r->auth_header = r->challenge = NULL;
+  r->auth_gen++;
+  r->ep = ep;
 }
 
 const char *registry_base(const struct registry *r) {
@@ -130,6 +139,12 @@ void http_resp_free(struct http_resp *p) {
 }
 
 CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **headers) {
+  if (r->share == NULL) { /* made at the first request: no curl until then */
+    r->share = curl_share_init();
+    curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
   CURL *c = curl_easy_init();
   if (c == NULL)
     abort(); /* out of memory */
@@ -304,6 +319,7 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
     explicit_bzero(pair, strlen(pair));
     free(r->auth_header);
     r->auth_header = xasprintf("Authorization: Basic %s", enc);
+    r->auth_gen++;
     return 0;
   }
   if (strncasecmp(challenge, "Bearer", 6) != 0)
@@ -351,6 +367,7 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
     } else {
       free(r->auth_header);
       r->auth_header = xasprintf("Authorization: Bearer %s", tok);
+      r->auth_gen++;
       ret = 0;
     }
     err_free(&je);
@@ -417,6 +434,8 @@ int registry_do(struct registry *r, const struct http_req *q, struct http_resp *
       return err_set(e, 0, "%s: %s", where, errbuf[0] ? errbuf : curl_easy_strerror(rc));
     if (p->status != 401 || attempt > 0 || p->www_auth == NULL)
       return 0;
+    free(r->challenge);
+    r->challenge = xstrdup(p->www_auth);
     cleanup_free char *ch = xstrdup(p->www_auth);
     int a = authenticate(r, ch, e);
     if (a < 0)
@@ -424,6 +443,15 @@ int registry_do(struct registry *r, const struct http_req *q, struct http_resp *
     if (a > 0)
       return 0; /* nothing to answer with: the caller reports the 401 */
   }
+}
+
+int registry_reauth(struct registry *r, unsigned seen_gen, struct err **e) {
+  if (r->auth_gen != seen_gen)
+    return 0; /* renewed meanwhile: retry with what we have now */
+  if (r->challenge == NULL)
+    return 1;
+  cleanup_free char *ch = xstrdup(r->challenge);
+  return authenticate(r, ch, e);
 }
 
 int registry_error(const struct http_resp *p, struct err **e, const char *fmt, ...) {
