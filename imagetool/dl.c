@@ -265,15 +265,26 @@ CURLMcode curl_multi_setopt(CURLM *m, CURLMoption o, ...) {
   return r;
 }
 
-/* Only CURLSHOPT_SHARE and _UNSHARE are used: an int (a lock data kind). */
+/* SHARE and UNSHARE take an int (a lock data kind); LOCKFUNC and
+ * UNLOCKFUNC a function, USERDATA a pointer. */
 typedef CURLSHcode (*share_setopt_fn)(CURLSH *, CURLSHoption, ...);
 CURLSHcode curl_share_setopt(CURLSH *s, CURLSHoption o, ...) {
   LOOKUP(share_setopt_fn, "curl_share_setopt")
   va_list ap;
   va_start(ap, o);
-  int v = va_arg(ap, int);
+  CURLSHcode r;
+  if (o == CURLSHOPT_LOCKFUNC || o == CURLSHOPT_UNLOCKFUNC) {
+    void (*v)(void) = va_arg(ap, void (*)(void));
+    r = fn_(s, o, v);
+  } else if (o == CURLSHOPT_USERDATA) {
+    void *v = va_arg(ap, void *);
+    r = fn_(s, o, v);
+  } else {
+    int v = va_arg(ap, int);
+    r = fn_(s, o, v);
+  }
   va_end(ap);
-  return fn_(s, o, v);
+  return r;
 }
 
 /* Every CURLINFO takes one pointer. */

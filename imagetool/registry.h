@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -41,6 +42,11 @@ struct registry {
   CURLSH *share;     /* connections and DNS shared by every handle */
   char *challenge;   /* the last WWW-Authenticate answered, to renew a token */
   unsigned auth_gen; /* bumped whenever auth_header changes */
+  /* Requests may run in several threads at once (push): mu (recursive)
+   * guards the credentials and the share handle's creation; share_mu are
+   * the locks libcurl asks for around the data the share holds. */
+  pthread_mutex_t mu;
+  pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 };
 
 /* Set up a client for repo at domain; actions is "pull" or "pull,push".
@@ -85,7 +91,9 @@ struct http_resp {
 void http_resp_free(struct http_resp *p);
 
 /* One request, with the credentials known so far; a 401 with a challenge
- * fetches a token (or uses Basic) and retries once.  Transport failures
+ * fetches a token (or uses Basic) and retries once; so does a 401 after
+ * earlier successes, when a token expired.  Safe to call from several
+ * threads at once: one of them renews the token, the others reuse it.  Transport failures
  * are errors; HTTP statuses are the caller's to judge. */
 int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p, struct err **e);
 
