@@ -126,6 +126,22 @@ static char *head_manifest(struct registry *r, const char *tag) {
   return NULL;
 }
 
+/* The image is for the platform asked (any, when none was). */
+static int platform_matches(const char *want, const struct image *img) {
+  if (want == NULL)
+    return 1;
+  struct platform p;
+  struct err *ig = NULL;
+  if (platform_parse(want, &p, &ig) < 0) {
+    err_free(&ig);
+    return 0;
+  }
+  const char *os = json_get_str(img->config, "os"), *arch = json_get_str(img->config, "architecture");
+  const char *var = json_get_str(img->config, "variant");
+  return os && arch && strcmp(os, p.os) == 0 && strcmp(arch, p.arch) == 0 &&
+         (p.variant[0] == '\0' || (var && strcmp(var, p.variant) == 0));
+}
+
 /* All of img's blobs and layer dirs are in the store. */
 static int complete(const struct store *s, const struct image *img) {
   if (!store_has_blob(s, img->manifest_digest) || !store_has_blob(s, img->config_digest))
@@ -177,16 +193,15 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
   struct progress *pg = o->progress;
   progress_msg(pg, "%s: Pulling from %s", what, ref.path);
   struct registry r;
-  int rc = registry_open(&r, ref.domain, ref.path, "pull", e);
+  int opened = 0, rc = 0;
   struct manifest_doc top = {0}, sub = {0};
   struct image img = {0};
   cleanup_free char *cfg_text = NULL;
   cleanup_json json_t *cfg = NULL;
   const struct manifest_doc *man = &top;
   cleanup_json json_t *desc = NULL, *index = NULL;
+  cleanup_free char *have_manifest = NULL; /* a tag already here, complete */
   int fresh = 0, uptodate = 0;
-  if (rc < 0)
-    goto out;
   /* By digest and already here: nothing to ask the registry. */
   if (ref.digest != NULL && store_has_blob(s, ref.digest)) {
     struct err *ie = NULL;
@@ -194,30 +209,48 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
       goto have;
     err_free(&ie);
     image_free(&img);
+    memset(&img, 0, sizeof(img));
   }
-  /* A tag already here: one HEAD tells whether the registry still points
-   * it at the manifest we have.  (A --platform pull always asks in full:
-   * the stored manifest may be another platform's.) */
-  if (ref.digest == NULL && o->platform == NULL) {
+  if (ref.digest == NULL) {
     struct err *ie = NULL;
     struct image_ref cur = {0};
     if ((index = store_index_load(s, &ie)) != NULL &&
         store_resolve(s, index, refstr, &cur, &ie) == 0 && cur.name != NULL &&
         strcmp(cur.name, refstr) == 0 && image_load(s, cur.manifest, NULL, &img, &ie) == 0 &&
-        complete(s, &img)) {
-      cleanup_free char *now = head_manifest(&r, what);
-      if (now != NULL && strcmp(now, cur.manifest) == 0) {
-        image_ref_free(&cur);
-        uptodate = 1;
-        goto have;
-      }
-    }
+        complete(s, &img) && platform_matches(o->platform, &img))
+      have_manifest = xstrdup(cur.manifest);
     err_free(&ie);
     image_ref_free(&cur);
-    image_free(&img);
-    memset(&img, 0, sizeof(img));
+    if (have_manifest != NULL && o->policy != POLICY_ALWAYS) {
+      uptodate = 1; /* --policy missing|never: what we have will do */
+      goto have;
+    }
+    if (have_manifest == NULL) { /* img stays loaded for the HEAD below */
+      image_free(&img);
+      memset(&img, 0, sizeof(img));
+    }
     json_decref(index);
     index = NULL;
+  }
+  if (o->policy == POLICY_NEVER) {
+    rc = err_setc(e, ERR_NOTFOUND, 0, "%s: not in the store, and --policy never", refstr);
+    goto out;
+  }
+  if ((rc = registry_open(&r, ref.domain, ref.path, "pull", e)) < 0)
+    goto out;
+  opened = 1;
+  /* A tag already here: one HEAD tells whether the registry still points
+   * it at the manifest we have, as docker checks.  (A multi-platform tag
+   * points at its index, never equal to the platform manifest we keep: it
+   * takes the full path below, which downloads no layer either.) */
+  if (have_manifest != NULL) {
+    cleanup_free char *now = head_manifest(&r, what);
+    if (now != NULL && strcmp(now, have_manifest) == 0) {
+      uptodate = 1;
+      goto have;
+    }
+    image_free(&img);
+    memset(&img, 0, sizeof(img));
   }
   if ((rc = fetch_manifest(&r, what, ref.digest, &top, e)) < 0)
     goto out;
@@ -306,7 +339,8 @@ out:
   manifest_doc_free(&top);
   manifest_doc_free(&sub);
   image_free(&img);
-  registry_close(&r);
+  if (opened)
+    registry_close(&r);
   ref_free(&ref);
   return rc;
 }
@@ -317,9 +351,10 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
                                        {"progress", required_argument, NULL, 'P'},
                                        {"max-concurrent-downloads", required_argument, NULL, 'c'},
                                        {"max-layer-size", required_argument, NULL, 'm'},
+                                       {"policy", required_argument, NULL, 'y'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
-  struct pull_opts po = {.parallel = 3};
+  struct pull_opts po = {.parallel = 3, .policy = POLICY_ALWAYS};
   const char *progress = "auto";
   int quiet = 0, o;
   if (layer_max_from_env(&po.max_size, e) < 0)
@@ -341,6 +376,16 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
         if (parse_max_size(optarg, &po.max_size, e) < 0)
           return -1;
         break;
+      case 'y':
+        if (strcmp(optarg, "always") == 0)
+          po.policy = POLICY_ALWAYS;
+        else if (strcmp(optarg, "missing") == 0)
+          po.policy = POLICY_MISSING;
+        else if (strcmp(optarg, "never") == 0)
+          po.policy = POLICY_NEVER;
+        else
+          return err_usage(e, "--policy: expected always, missing or never, not '%s'", optarg);
+        break;
       case 'h':
         fputs("Usage: cairn-image pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
               "Pull an image from a registry.  Progress on stderr; the result on stdout as\n"
@@ -350,7 +395,10 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
               "  -q, --quiet                        no progress\n"
               "      --progress auto|tty|plain|json how to show progress (default auto)\n"
               "      --max-concurrent-downloads N   parallel layer downloads (default 3)\n"
-              "      --max-layer-size SIZE          refuse layers bigger than this uncompressed\n",
+              "      --max-layer-size SIZE          refuse layers bigger than this uncompressed\n"
+              "      --policy always|missing|never  always: ask the registry whether a tag\n"
+              "                                     moved (default, as docker); missing: only\n"
+              "                                     when not here; never: only the store\n",
               stdout);
         return 0;
       default: return err_usage(e, "pull: see 'cairn-image pull --help'");

@@ -161,6 +161,31 @@ EOF
   [ ! -s "$T/fake.log" ]
 }
 
+@test "transport: --policy missing and never answer from the store, without the network" {
+  fake_start
+  run_logged cairn-image pull -q --policy missing "$FAKE/library/busybox:latest"
+  assert_success
+  grep -q '^GET /v2/library/busybox/blobs/' "$T/fake.log"
+  local digest
+  digest="$(echo "$output" | jq -r .digest)"
+  : >"$T/fake.log"
+  run_logged cairn-image pull --policy missing "$FAKE/library/busybox:latest"
+  assert_success
+  [ "$(echo "$output" | jq -r .digest)" = "$digest" ]
+  [[ $stderr == *"Status: Image is up to date for $FAKE/library/busybox:latest"* ]]
+  run_logged cairn-image pull -q --policy never "$FAKE/library/busybox:latest"
+  assert_success
+  [ "$(echo "$output" | jq -r .digest)" = "$digest" ]
+  [ ! -s "$T/fake.log" ]
+  run_logged cairn-image pull -q --policy never "$FAKE/library/other:1"
+  assert_failure 1
+  assert_equal "$stderr" "cairn-image: $FAKE/library/other:1: not in the store, and --policy never"
+  [ ! -s "$T/fake.log" ]
+  run_logged cairn-image pull --policy sometimes "$FAKE/library/busybox:latest"
+  assert_failure 2
+  assert_equal "$stderr" "cairn-image: --policy: expected always, missing or never, not 'sometimes'"
+}
+
 @test "transport: a connection cut mid-blob is resumed with a Range request" {
   fake_start --cut-after 100000
   run_logged cairn-image pull --progress=json "$FAKE/library/busybox:latest"
