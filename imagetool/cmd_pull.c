@@ -136,7 +136,8 @@ static int platform_matches(const char *want, const struct image *img) {
     err_free(&ig);
     return 0;
   }
-  const char *os = json_get_str(img->config, "os"), *arch = json_get_str(img->config, "architecture");
+  const char *os = json_get_str(img->config, "os"),
+             *arch = json_get_str(img->config, "architecture");
   const char *var = json_get_str(img->config, "variant");
   return os && arch && strcmp(os, p.os) == 0 && strcmp(arch, p.arch) == 0 &&
          (p.variant[0] == '\0' || (var && strcmp(var, p.variant) == 0));

@@ -34,8 +34,8 @@ struct job {
   struct sha256_ctx *sha;
   uint64_t got;
   int retries;
-  int reauths;       /* credentials renewed for this layer after a 401 */
-  unsigned auth_gen; /* the registry's auth_gen this transfer went out with */
+  int reauths;         /* credentials renewed for this layer after a 401 */
+  unsigned auth_gen;   /* the registry's auth_gen this transfer went out with */
   uint64_t range_from; /* this transfer asked for bytes from here on */
   int first_data;      /* no byte of this transfer's body seen yet */
   int bad;             /* its bytes or content were proven wrong: no resuming them */
