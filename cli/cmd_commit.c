@@ -54,8 +54,8 @@ static char *upper_dir(const char *id, struct err **e) {
 /* The image config fields a container carries over (the OCI image spec's
  * "config" keys), from container.json's docker-shaped Config. */
 static json_t *image_config_of(const json_t *c) {
-  static const char *const keys[] = {"User",       "ExposedPorts", "Env",    "Entrypoint", "Cmd",
-                                     "Volumes",    "WorkingDir",   "Labels", "StopSignal", NULL};
+  static const char *const keys[] = {"User",    "ExposedPorts", "Env",    "Entrypoint", "Cmd",
+                                     "Volumes", "WorkingDir",   "Labels", "StopSignal", NULL};
   json_t *cfg = json_get_obj(c, "config");
   json_t *out = json_object();
   for (size_t i = 0; keys[i]; i++) {
@@ -90,11 +90,10 @@ static int parse_bool(const char *s, bool *out) {
 
 /* cairn-image commit of upper; prints the new image's id. */
 static int commit_upper(const json_t *c, const char *upper, const char *cfgtext, const char *tag,
-                        const char *message, const char *author, char **changes,
-                        struct err **e) {
+                        const char *message, const char *author, char **changes, struct err **e) {
   cleanup_strv char **av = NULL;
   const char *head[] = {"cairn-image", "commit", upper, "--parent", json_get_str(c, "imageId"),
-                        "--config", "-"};
+                        "--config",    "-"};
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
     strv_push(&av, head[i]);
   if (tag != NULL) {
@@ -126,12 +125,10 @@ static int commit_upper(const json_t *c, const char *upper, const char *cfgtext,
 }
 
 int cmd_commit(int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"author", required_argument, NULL, 'a'},
-                                       {"change", required_argument, NULL, 'c'},
-                                       {"message", required_argument, NULL, 'm'},
-                                       {"pause", optional_argument, NULL, 'P'},
-                                       {"help", no_argument, NULL, 'H'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"author", required_argument, NULL, 'a'},  {"change", required_argument, NULL, 'c'},
+      {"message", required_argument, NULL, 'm'}, {"pause", optional_argument, NULL, 'P'},
+      {"help", no_argument, NULL, 'H'},          {NULL, 0, NULL, 0}};
   const char *author = NULL, *message = NULL;
   bool pause = true;
   cleanup_strv char **changes = NULL;

@@ -218,8 +218,8 @@ static int by_created(const void *a, const void *b) {
 struct pfilter {
   char *key, *val;
   struct timespec ref;
-  long lo, hi;     /* publish/expose: the port range */
-  char proto[8];   /* publish/expose */
+  long lo, hi;   /* publish/expose: the port range */
+  char proto[8]; /* publish/expose */
 };
 
 static int ts_cmp(const struct timespec *a, const struct timespec *b) {
@@ -335,10 +335,9 @@ static bool one_of(const char *v, const char *const *set) {
 
 /* Check one -f value and fill pf; errors read as docker's. */
 static int parse_filter(const char *f, struct pfilter *pf, struct err **e) {
-  static const char *const keys[] = {"status",  "name",    "id",     "exited",    "network",
-                                     "ancestor", "label",  "before", "since",     "health",
-                                     "volume",  "publish", "expose", "is-task",   "isolation",
-                                     NULL};
+  static const char *const keys[] = {
+      "status", "name",   "id",     "exited",  "network", "ancestor", "label",     "before",
+      "since",  "health", "volume", "publish", "expose",  "is-task",  "isolation", NULL};
   static const char *const statuses[] = {"created", "restarting", "running", "removing",
                                          "paused",  "exited",     "dead",    NULL};
   static const char *const healths[] = {"starting", "healthy", "unhealthy", "none", NULL};

@@ -200,9 +200,8 @@ static json_t *row_of(const struct ctr *k, unsigned long long memtotal, long ncp
   cleanup_free char *pids = xasprintf("%llu", s->pids);
   /* keys sorted, as docker's `--format json` prints them */
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "BlockIO", blkio, "CPUPerc",
-                   cpus, "Container", k->shown, "ID", k->id,
-                   "MemPerc", mems, "MemUsage", musage, "Name", k->name, "NetIO", netio, "PIDs",
-                   pids);
+                   cpus, "Container", k->shown, "ID", k->id, "MemPerc", mems, "MemUsage", musage,
+                   "Name", k->name, "NetIO", netio, "PIDs", pids);
 }
 
 static void ctrs_free(struct ctr *v, size_t n) {
@@ -256,9 +255,9 @@ static int by_name(const void *a, const void *b) {
 
 int cmd_stats(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {
-      {"all", no_argument, NULL, 'a'},          {"no-stream", no_argument, NULL, 's'},
-      {"no-trunc", no_argument, NULL, 'T'},     {"format", required_argument, NULL, 'F'},
-      {"help", no_argument, NULL, 'H'},         {NULL, 0, NULL, 0}};
+      {"all", no_argument, NULL, 'a'},      {"no-stream", no_argument, NULL, 's'},
+      {"no-trunc", no_argument, NULL, 'T'}, {"format", required_argument, NULL, 'F'},
+      {"help", no_argument, NULL, 'H'},     {NULL, 0, NULL, 0}};
   bool all = false, stream = true, trunc = true;
   const char *format = NULL;
   int ch;
@@ -271,8 +270,7 @@ int cmd_stats(int argc, char **argv, struct err **e) {
       case 'T': trunc = false; break;
       case 'F': format = optarg; break;
       case 'H': return usage_print(stats_help);
-      default:
-        return err_usage(e, "unknown flag: %s (see 'cairn stats --help')", argv[optind - 1]);
+      default: return err_usage(e, "unknown flag: %s (see 'cairn stats --help')", argv[optind - 1]);
     }
   }
   static const char dflt[] = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t"
@@ -308,11 +306,16 @@ int cmd_stats(int argc, char **argv, struct err **e) {
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   if (ncpu < 1)
     ncpu = 1;
-  static const struct table_col cols[] = {
-      {"Container", "CONTAINER"}, {"ID", "CONTAINER ID"},         {"Name", "NAME"},
-      {"CPUPerc", "CPU %"},       {"MemUsage", "MEM USAGE / LIMIT"}, {"MemPerc", "MEM %"},
-      {"NetIO", "NET I/O"},       {"BlockIO", "BLOCK I/O"},       {"PIDs", "PIDS"},
-      {NULL, NULL}};
+  static const struct table_col cols[] = {{"Container", "CONTAINER"},
+                                          {"ID", "CONTAINER ID"},
+                                          {"Name", "NAME"},
+                                          {"CPUPerc", "CPU %"},
+                                          {"MemUsage", "MEM USAGE / LIMIT"},
+                                          {"MemPerc", "MEM %"},
+                                          {"NetIO", "NET I/O"},
+                                          {"BlockIO", "BLOCK I/O"},
+                                          {"PIDs", "PIDS"},
+                                          {NULL, NULL}};
   int rc = 0;
   for (bool first = true;; first = false) {
     if (!named) {

@@ -41,8 +41,8 @@ static const char update_help[] =
 /* What to change: a linux.resources fragment (runtime-spec names) and
  * the restart policy. */
 struct update {
-  json_t *res;   /* {"memory":{…},"cpu":{…},"pids":{…}} */
-  double cpus;   /* --cpus, for HostConfig.NanoCpus; 0 when not given */
+  json_t *res; /* {"memory":{…},"cpu":{…},"pids":{…}} */
+  double cpus; /* --cpus, for HostConfig.NanoCpus; 0 when not given */
   bool mem_set, swap_set;
   int64_t mem;
   const char *restart;
@@ -328,7 +328,7 @@ void hostconfig_resources(json_t *hc, const char *id) {
   json_object_set_new(hc, "CpusetCpus", json_string(json_get_str(cpu, "cpus") ?: ""));
   json_object_set_new(hc, "CpusetMems", json_string(json_get_str(cpu, "mems") ?: ""));
   json_t *pl = json_object_get(json_get_obj(res, "pids"), "limit");
-  json_object_set_new(hc, "PidsLimit", pl && json_integer_value(pl) > 0 ? json_incref(pl)
-                                                                        : json_null());
+  json_object_set_new(hc, "PidsLimit",
+                      pl && json_integer_value(pl) > 0 ? json_incref(pl) : json_null());
 #undef NUM
 }

@@ -46,7 +46,7 @@ struct shim_opts {
   int log_max_files;
   struct restart_policy restart;
   int64_t runtime_timeout_ns; /* a runtime call taking longer is killed; 0: none */
-  char *on_exit; /* run with /bin/sh -c when the shim is done */
+  char *on_exit;              /* run with /bin/sh -c when the shim is done */
   struct health_cfg health;
   unsigned char detach_keys[16];
   size_t n_detach_keys;
