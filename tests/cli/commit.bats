@@ -40,7 +40,7 @@ load helpers
   assert_success
   assert_output committed-data
   cairn image inspect snap:v1 >"$T/img.json"
-  assert_equal "$(jq -r '.[0] | "\(.Id) \(.Author)"' "$T/img.json")" "$id Tess <t@example.com>"
+  assert_equal "$(jq -r '.[0] | "\(.Id) \(.Author) \(.Comment)"' "$T/img.json")" "$id Tess <t@example.com> add data"
   assert_equal "$(cairn-image config snap:v1 | jq -r '.history[-1].comment')" "add data"
   # the container's command became the image's
   assert_equal "$(jq -c '.[0].Config.Cmd' "$T/img.json")" \
