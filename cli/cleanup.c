@@ -80,6 +80,10 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
   }
   json_t *att = json_get_obj(c, "attached");
   if (att != NULL) {
+    if (net_extra_detach(c, json_get_str(att, "netns"), &w) < 0) {
+      warn(&w);
+      failed = 1;
+    }
     const char *argv[] = {
         "cairn-net", "del", json_get_str(att, "network"), id, json_get_str(att, "netns"), NULL};
     struct tool_out o = {0};

@@ -1,6 +1,5 @@
 /* cmd_volume.c — `cairn volume` (named volumes: $CAIRN_ROOT/volumes/NAME/
- * _data, docker's "local" driver) and `cairn network` (cairn-net's
- * create/ls/inspect/rm, passed through). */
+ * _data, docker's "local" driver). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -227,38 +226,4 @@ int cmd_volume(int argc, char **argv, struct err **e) {
   if (strcmp(sub, "prune") == 0)
     return volume_rm(argc - 1, argv + 1, true, e);
   return err_usage(e, "'volume %s' is not a cairn command (see 'cairn volume --help')", sub);
-}
-
-/* cairn network X: cairn-net X, output and exit code unchanged. */
-int cmd_network(int argc, char **argv, struct err **e) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-    printf("Usage: cairn network COMMAND\n\n"
-           "Manage networks (cairn-net's create, ls, inspect, rm).\n");
-    return argc < 2 ? err_usage(e, "\"cairn network\" requires a command") : 0;
-  }
-  static const char *const subs[] = {"create", "ls", "inspect", "rm"};
-  const char *sub = strcmp(argv[1], "list") == 0     ? "ls"
-                    : strcmp(argv[1], "remove") == 0 ? "rm"
-                                                     : argv[1];
-  bool ok = false;
-  for (size_t i = 0; i < sizeof subs / sizeof subs[0] && !ok; i++)
-    ok = strcmp(sub, subs[i]) == 0;
-  if (!ok)
-    return err_usage(e, "'network %s' is not a cairn command (see 'cairn network --help')",
-                     argv[1]);
-  cleanup_free char *path = tool_path("cairn-net", e);
-  if (path == NULL)
-    return -1;
-  char **av = xcalloc((size_t)argc + 1, sizeof *av);
-  av[0] = path;
-  av[1] = (char *)sub;
-  for (int i = 2; i < argc; i++)
-    av[i] = argv[i];
-  const char *shown[] = {"cairn-net", sub, NULL};
-  debug_cmd(shown);
-  fflush(stdout);
-  execv(path, av);
-  int saved = errno;
-  free(av);
-  return err_set(e, saved, "exec '%s'", path);
 }
