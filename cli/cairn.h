@@ -179,7 +179,10 @@ void net_inspect_extras(const json_t *c, json_t *networks);
 int ctr_net_connect(const char *id, const char *net, json_t *aliases, const char *ip,
                     struct err **e);
 int ctr_net_disconnect(const char *id, const char *net, struct err **e);
-/* cmd_network.c: docker's network inspect object of a name or id. */
+/* docker's inspect objects: cmd_inspect.c (images, through cairn-image),
+ * cmd_volume.c, cmd_network.c (a name or id). */
+json_t *image_inspect_json(const char *ref, struct err **e);
+json_t *volume_inspect_json(const char *name, struct err **e);
 json_t *network_inspect_json(const char *ref, struct err **e);
 
 /* cmd_system.c: docker's inspect output of each ref through fn (a JSON
@@ -187,6 +190,17 @@ json_t *network_inspect_json(const char *ref, struct err **e);
  * does not find is reported on stderr and makes the result 1. */
 typedef json_t *(*inspect_fn)(const char *ref, struct err **e);
 int inspect_print(const char *format, int n, char **refs, inspect_fn fn, struct err **e);
+
+/* ---- events.c: the event journal (spec/README.md) ---- */
+
+#define EVENTS_CAP (8 << 20) /* events.jsonl is rotated to .1 past this size */
+char *events_path(void);     /* $CAIRN_ROOT/events.jsonl */
+/* Append one event (attrs: its Actor.Attributes, taken; may be NULL).
+ * Never fails the caller: a journal that cannot be written is skipped. */
+void event_log(const char *type, const char *action, const char *id, json_t *attrs);
+/* A container event: image, name and labels, plus extra (taken). */
+void event_ctr(const json_t *c, const char *action, json_t *extra);
+void event_ctr_id(const char *id, const char *action, json_t *extra);
 
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
@@ -255,6 +269,16 @@ int cmd_export(int argc, char **argv, struct err **e);
 int cmd_volume(int argc, char **argv, struct err **e);
 int cmd_network(int argc, char **argv, struct err **e);
 int cmd_prune(int argc, char **argv, struct err **e);
+/* cmd_registry.c, cmd_system.c, cmd_events.c */
+int cmd_push(int argc, char **argv, struct err **e);
+int cmd_rmi(int argc, char **argv, struct err **e);
+int cmd_tag(int argc, char **argv, struct err **e);
+int cmd_search(int argc, char **argv, struct err **e);
+int cmd_image_prune(int argc, char **argv, struct err **e);
+int cmd_info(int argc, char **argv, struct err **e);
+int cmd_version(int argc, char **argv, struct err **e);
+int cmd_system(int argc, char **argv, struct err **e);
+int cmd_events(int argc, char **argv, struct err **e);
 /* image commands: passed to cairn-image */
 int cmd_images(int argc, char **argv, struct err **e);
 int cmd_pull(int argc, char **argv, struct err **e);

@@ -362,6 +362,7 @@ static int net_create(int argc, char **argv, struct err **e) {
       err_free(&re);
     return -1;
   }
+  event_log("network", "create", id, json_pack("{s:s,s:s}", "name", name, "type", "bridge"));
   printf("%s\n", id);
   return 0;
 }
@@ -577,6 +578,8 @@ static int net_remove(const json_t *n, struct err **e) {
   cleanup_free char *meta = net_meta_path(name);
   if (unlink(meta) < 0 && errno != ENOENT)
     return err_set(e, errno, "remove '%s'", meta);
+  event_log("network", "destroy", json_get_str(n, "Id"),
+            json_pack("{s:s,s:s}", "name", name, "type", json_get_str(n, "Driver")));
   return 0;
 }
 
@@ -705,7 +708,12 @@ static int net_connect(int argc, char **argv, bool connect, struct err **e) {
   cleanup_free char *id = NULL;
   if (ctr_resolve(argv[optind + 1], &id, e) < 0)
     return -1;
-  return connect ? ctr_net_connect(id, net, aliases, ip, e) : ctr_net_disconnect(id, net, e);
+  int rc = connect ? ctr_net_connect(id, net, aliases, ip, e) : ctr_net_disconnect(id, net, e);
+  if (rc == 0)
+    event_log("network", verb, json_get_str(n, "Id"),
+              json_pack("{s:s,s:s,s:s}", "container", id, "name", net, "type",
+                        json_get_str(n, "Driver")));
+  return rc;
 }
 
 int cmd_network(int argc, char **argv, struct err **e) {

@@ -71,6 +71,14 @@ static json_t *volume_json(const char *name) {
                    "Labels", "Mountpoint", data, "Name", name, "Options", "Scope", "local");
 }
 
+json_t *volume_inspect_json(const char *name, struct err **e) {
+  if (!volume_name_valid(name) || !volume_exists(name)) {
+    err_setc(e, ERR_NOTFOUND, 0, "no such volume: %s", name);
+    return NULL;
+  }
+  return volume_json(name);
+}
+
 static int volume_create(int argc, char **argv, struct err **e) {
   const char *name = NULL;
   for (int i = 1; i < argc; i++) {
@@ -91,6 +99,7 @@ static int volume_create(int argc, char **argv, struct err **e) {
   cleanup_free char *d = volume_dir(name);
   if (mkdir_p(d, 0755, e) < 0)
     return -1;
+  event_log("volume", "create", name, json_pack("{s:s}", "driver", "local"));
   printf("%s\n", name);
   return 0;
 }
@@ -199,6 +208,7 @@ static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
       rc = 1;
       continue;
     }
+    event_log("volume", "destroy", n, json_pack("{s:s}", "driver", "local"));
     if (prune && !header)
       printf("Deleted Volumes:\n");
     header = true;

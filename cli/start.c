@@ -358,6 +358,8 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
   int rc = start_steps(c, &u, at, e);
   if (rc == 0)
     rc = ctr_save(c, e);
+  if (rc == 0)
+    event_ctr(c, "start", NULL);
   if (rc < 0) {
     struct err *xe = NULL;
     if (u.net && net_extra_detach(c, u.nspath, &xe) < 0)
