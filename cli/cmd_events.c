@@ -74,12 +74,18 @@ static int parse_duration(const char *s, int64_t *ns) {
 
 /* docker's time forms for --since/--until, as nanoseconds since 1970. */
 static int parse_when(const char *s, int64_t *ns, struct err **e) {
-  char *end;
-  errno = 0;
-  double secs = strtod(s, &end);
-  if (*s != '\0' && *end == '\0' && errno == 0 && s[0] != '-') {
-    *ns = (int64_t)(secs * 1e9);
-    return 0;
+  /* a Unix time, "SECONDS[.FRACTION]", read exactly to the nanosecond */
+  size_t ip = strspn(s, "0123456789");
+  if (ip > 0 && ip <= 12 && (s[ip] == '\0' || (s[ip] == '.' && s[ip + 1] != '\0'))) {
+    const char *frac = s[ip] == '.' ? s + ip + 1 : "";
+    size_t fl = strspn(frac, "0123456789");
+    if (frac[fl] == '\0' && fl <= 9) {
+      int64_t sec = strtoll(s, NULL, 10), nsec = 0;
+      for (size_t i = 0; i < 9; i++)
+        nsec = nsec * 10 + (i < fl ? frac[i] - '0' : 0);
+      *ns = sec * 1000000000 + nsec;
+      return 0;
+    }
   }
   int64_t d;
   if (parse_duration(s, &d) == 0) {
@@ -302,7 +308,7 @@ int cmd_events(int argc, char **argv, struct err **e) {
   bool since_set = false;
   cleanup_strv char **filters = NULL;
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
     switch (ch) {

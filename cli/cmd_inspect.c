@@ -73,7 +73,7 @@ int cmd_inspect(int argc, char **argv, struct err **e) {
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL, *type = NULL;
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
     switch (ch) {
@@ -116,10 +116,6 @@ static int exec_image(const char *sub, int argc, char **argv, struct err **e) {
   int saved = errno;
   free(av);
   return err_set(e, saved, "exec '%s'", path);
-}
-
-int cmd_images(int argc, char **argv, struct err **e) {
-  return exec_image("ls", argc, argv, e);
 }
 
 int cmd_image_pass(int argc, char **argv, struct err **e) {

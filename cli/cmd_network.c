@@ -285,7 +285,7 @@ static int net_create(int argc, char **argv, struct err **e) {
   cleanup_json json_t *labels = json_object();
   cleanup_json json_t *options = json_object();
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "d:o:", opts, NULL)) != -1) {
     switch (ch) {
@@ -443,7 +443,7 @@ static int net_ls(int argc, char **argv, struct err **e) {
   bool quiet = false, trunc = true;
   cleanup_strv char **filters = NULL;
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "f:q", opts, NULL)) != -1) {
     switch (ch) {
@@ -529,7 +529,7 @@ static int net_inspect(int argc, char **argv, struct err **e) {
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL;
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "f:v", opts, NULL)) != -1) {
     if (ch == 'f')
@@ -676,7 +676,7 @@ static int net_connect(int argc, char **argv, bool connect, struct err **e) {
   cleanup_json json_t *aliases = json_array();
   const char *verb = connect ? "connect" : "disconnect";
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, connect ? "" : "f", opts, NULL)) != -1) {
     if (ch == 'a' && connect && *optarg != '\0')

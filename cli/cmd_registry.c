@@ -26,7 +26,7 @@ int cmd_push(int argc, char **argv, struct err **e) {
                                        {NULL, 0, NULL, 0}};
   bool quiet = false;
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
     switch (ch) {
@@ -103,7 +103,7 @@ int cmd_search(int argc, char **argv, struct err **e) {
   long limit = 25;
   cleanup_strv char **filters = NULL;
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
     switch (ch) {

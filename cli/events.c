@@ -3,7 +3,7 @@
  * changes a container, image, volume or network (spec/README.md).
  *
  * A line is written with one write(2) on an O_APPEND descriptor, so lines
- * of concurrent writers never interleave.  Past EVENTS_CAP bytes the file
+ * of concurrent writers never interleave.  Past EVENTS_CAP bytes (cairn.json "eventsMaxSize") the file
  * is renamed to events.jsonl.1 (the previous .1 goes), under
  * events.lock; readers follow the rename by the inode.  A journal that
  * cannot be written never fails the command that had the event. */
@@ -26,9 +26,17 @@ char *events_path(void) {
   return xasprintf("%s/events.jsonl", C.root);
 }
 
+/* cairn.json "eventsMaxSize" (bytes) or EVENTS_CAP. */
+static off_t events_cap(void) {
+  json_t *v = json_object_get(C.conf, "eventsMaxSize");
+  return json_is_integer(v) && json_integer_value(v) > 0 ? (off_t)json_integer_value(v)
+                                                          : EVENTS_CAP;
+}
+
 static void rotate_if_big(const char *path) {
   struct stat st;
-  if (stat(path, &st) < 0 || st.st_size < EVENTS_CAP)
+  off_t cap = events_cap();
+  if (stat(path, &st) < 0 || st.st_size < cap)
     return;
   cleanup_free char *lockp = xasprintf("%s/events.lock", C.root);
   struct err *e = NULL;
@@ -38,7 +46,7 @@ static void rotate_if_big(const char *path) {
     return;
   }
   /* another writer may have rotated meanwhile */
-  if (stat(path, &st) == 0 && st.st_size >= EVENTS_CAP) {
+  if (stat(path, &st) == 0 && st.st_size >= cap) {
     cleanup_free char *old = xasprintf("%s.1", path);
     if (rename(path, old) < 0 && C.debug)
       fprintf(stderr, "cairn: rotate '%s': %s\n", path, strerror(errno));
