@@ -128,25 +128,10 @@ int cmd_image_pass(int argc, char **argv, struct err **e) {
 static const char pull_help[] = "Usage: cairn pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
                                 "Download an image from a registry.\n\n"
                                 "Options:\n"
-                                "  -q, --quiet   suppress verbose output\n";
+                                "  -a, --all-tags   every tag of the repository\n"
+                                "  -q, --quiet      suppress verbose output\n";
 
-int cmd_pull(int argc, char **argv, struct err **e) {
-  bool quiet = false;
-  const char *ref = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0)
-      return usage_print(pull_help);
-    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-      quiet = true;
-    else if (argv[i][0] == '-')
-      return err_usage(e, "unknown flag: %s (see 'cairn pull --help')", argv[i]);
-    else if (ref == NULL)
-      ref = argv[i];
-    else
-      return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
-  }
-  if (ref == NULL)
-    return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+static int pull_one(const char *ref, bool quiet, struct err **e) {
   const char *av[] = {"cairn-image", "pull", ref, quiet ? "-q" : NULL, NULL};
   struct tool_out o = {0};
   if (tool_run(av, NULL, 0, &o, 1, e) < 0)
@@ -159,4 +144,44 @@ int cmd_pull(int argc, char **argv, struct err **e) {
   printf("%s\n", name ? name : ref);
   event_log("image", "pull", name ? name : ref, json_pack("{s:s}", "name", name ? name : ref));
   return 0;
+}
+
+int cmd_pull(int argc, char **argv, struct err **e) {
+  bool quiet = false, all = false;
+  const char *ref = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0)
+      return usage_print(pull_help);
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+      quiet = true;
+    else if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all-tags") == 0)
+      all = true;
+    else if (argv[i][0] == '-')
+      return err_usage(e, "unknown flag: %s (see 'cairn pull --help')", argv[i]);
+    else if (ref == NULL)
+      ref = argv[i];
+    else
+      return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+  }
+  if (ref == NULL)
+    return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+  if (!all)
+    return pull_one(ref, quiet, e);
+  /* -a: every tag of the repository, as the registry lists them */
+  const char *slash = strrchr(ref, '/');
+  if (strchr(ref, '@') != NULL || strchr(slash ? slash : ref, ':') != NULL)
+    return err_usage(e, "tag can't be used with --all-tags/-a");
+  const char *tv[] = {"cairn-image", "tags", ref, NULL};
+  struct tool_out o = {0};
+  if (tool_run(tv, NULL, 0, &o, 0, e) < 0)
+    return -1;
+  int rc = 0;
+  char *save = NULL;
+  for (char *t = strtok_r(o.out, "\n", &save); t != NULL && rc == 0;
+       t = strtok_r(NULL, "\n", &save)) {
+    cleanup_free char *one = xasprintf("%s:%s", ref, t);
+    rc = pull_one(one, quiet, e);
+  }
+  tool_out_free(&o);
+  return rc;
 }
