@@ -125,3 +125,14 @@ has_line() { grep -qxF "$2" "$1"; }
   run_logged cairn events --since 1h --until 0s -f type=network --format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}'
   assert_output "$(printf 'create evnet <no value>\nconnect evnet %s\ndisconnect evnet %s\ndestroy evnet <no value>' "$(cid n1)" "$(cid n1)")"
 }
+
+@test "cairn events: every journal line follows spec/schema/event.schema.json" {
+  cairn volume create sv >/dev/null
+  cairn run --rm --name sch --label a=b busybox true
+  cairn tag busybox sch:1
+  cairn rmi sch:1 >/dev/null
+  [ "$(wc -l <"$CAIRN_ROOT/events.jsonl")" -ge 7 ]
+  while IFS= read -r line; do
+    assert_json_schema "$CAIRN_SRC/spec/schema/event.schema.json" <<<"$line"
+  done <"$CAIRN_ROOT/events.jsonl"
+}
