@@ -105,11 +105,10 @@ static int parse_when(const char *s, int64_t *ns, struct err **e) {
     *ns = (int64_t)timegm(&tm) * 1000000000;
     return 0;
   }
-  return err_usage(e, "invalid time '%s': use RFC 3339, a Unix time or a duration such as 10m",
-                   s);
+  return err_usage(e, "invalid time '%s': use RFC 3339, a Unix time or a duration such as 10m", s);
 }
 
-static const char *const filter_keys[] = {"type",  "event",   "container", "image",
+static const char *const filter_keys[] = {"type",   "event",   "container", "image",
                                           "volume", "network", "label"};
 
 static bool filter_one(const json_t *ev, const char *key, const char *v) {
@@ -124,8 +123,7 @@ static bool filter_one(const json_t *ev, const char *key, const char *v) {
     return strcmp(type, v) == 0;
   if (strcmp(key, "event") == 0)
     return strcmp(json_get_str(ev, "Action") ?: "", v) == 0;
-  if (strcmp(key, "container") == 0 || strcmp(key, "volume") == 0 ||
-      strcmp(key, "network") == 0)
+  if (strcmp(key, "container") == 0 || strcmp(key, "volume") == 0 || strcmp(key, "network") == 0)
     return strcmp(type, key) == 0 && by_id;
   if (strcmp(key, "image") == 0) {
     const char *img = json_get_str(attrs, "image");

@@ -82,8 +82,8 @@ static const char *created_of(const json_t *all, const char *ref) {
     cleanup_free char *rt =
         xasprintf("%s:%s", json_get_str(im, "Repository") ?: "", json_get_str(im, "Tag") ?: "");
     if (strcmp(rt, ref) == 0 || strcmp(json_get_str(im, "Repository") ?: "", ref) == 0 ||
-        (strlen(ref) >= 4 && strncmp(hex, ref, strlen(ref)) == 0) ||
-        (id && strcmp(id, ref) == 0) || strcmp(json_get_str(im, "Ref") ?: "", ref) == 0)
+        (strlen(ref) >= 4 && strncmp(hex, ref, strlen(ref)) == 0) || (id && strcmp(id, ref) == 0) ||
+        strcmp(json_get_str(im, "Ref") ?: "", ref) == 0)
       return json_get_str(im, "Created");
   }
   return NULL;
@@ -139,7 +139,8 @@ int cmd_images(int argc, char **argv, struct err **e) {
       case 'n': trunc = false; break;
       case 'q': quiet = true; break;
       case 'H': return usage_print(images_help);
-      default: return err_usage(e, "unknown flag: %s (see 'cairn images --help')", argv[optind - 1]);
+      default:
+        return err_usage(e, "unknown flag: %s (see 'cairn images --help')", argv[optind - 1]);
     }
   }
   if (argc - optind > 1)
@@ -177,13 +178,13 @@ int cmd_images(int argc, char **argv, struct err **e) {
     err_free(&pe);
     cleanup_free char *size = fmt_size((double)json_integer_value(json_object_get(im, "Size")));
     const char *dg = json_get_str(im, "Digest");
-    json_array_append_new(
-        rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Containers", "N/A",
-                        "CreatedAt", created, "CreatedSince", since, "Digest",
-                        dg && *dg ? dg : "<none>", "ID", shown, "Repository",
-                        json_get_str(im, "Repository") ?: "<none>", "SharedSize", "N/A", "Size",
-                        size, "Tag", json_get_str(im, "Tag") ?: "<none>", "UniqueSize", "N/A",
-                        "VirtualSize", size));
+    json_array_append_new(rows,
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Containers",
+                                    "N/A", "CreatedAt", created, "CreatedSince", since, "Digest",
+                                    dg && *dg ? dg : "<none>", "ID", shown, "Repository",
+                                    json_get_str(im, "Repository") ?: "<none>", "SharedSize", "N/A",
+                                    "Size", size, "Tag", json_get_str(im, "Tag") ?: "<none>",
+                                    "UniqueSize", "N/A", "VirtualSize", size));
   }
   if (quiet)
     return 0;
@@ -191,11 +192,18 @@ int cmd_images(int argc, char **argv, struct err **e) {
     format = digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t"
                        "{{.Size}}"
                      : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
-  static const struct table_col cols[] = {
-      {"Repository", "REPOSITORY"}, {"Tag", "TAG"},           {"Digest", "DIGEST"},
-      {"ID", "IMAGE ID"},           {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
-      {"Size", "SIZE"},             {"SharedSize", "SHARED SIZE"}, {"UniqueSize", "UNIQUE SIZE"},
-      {"VirtualSize", "VIRTUAL SIZE"}, {"Containers", "CONTAINERS"}, {NULL, NULL}};
+  static const struct table_col cols[] = {{"Repository", "REPOSITORY"},
+                                          {"Tag", "TAG"},
+                                          {"Digest", "DIGEST"},
+                                          {"ID", "IMAGE ID"},
+                                          {"CreatedSince", "CREATED"},
+                                          {"CreatedAt", "CREATED AT"},
+                                          {"Size", "SIZE"},
+                                          {"SharedSize", "SHARED SIZE"},
+                                          {"UniqueSize", "UNIQUE SIZE"},
+                                          {"VirtualSize", "VIRTUAL SIZE"},
+                                          {"Containers", "CONTAINERS"},
+                                          {NULL, NULL}};
   cleanup_free char *out = NULL;
   size_t len = 0;
   if (table_format(format, rows, cols, NULL, &out, &len, e) < 0)

@@ -126,14 +126,15 @@ static json_t *net_object(const char *name, const json_t *conf) {
     json_array_append_new(cfg, one);
   }
   cleanup_free char *cpath = xasprintf("%s/net.d/%s.conflist", C.root, name);
-  cleanup_free char *created = json_get_str(meta, "created") ? xstrdup(json_get_str(meta, "created"))
-                                                             : when_of(conf ? cpath : C.root);
-  json_t *opts = json_get_obj(meta, "options") ? json_deep_copy(json_get_obj(meta, "options"))
-                                               : json_object();
+  cleanup_free char *created = json_get_str(meta, "created")
+                                   ? xstrdup(json_get_str(meta, "created"))
+                                   : when_of(conf ? cpath : C.root);
+  json_t *opts =
+      json_get_obj(meta, "options") ? json_deep_copy(json_get_obj(meta, "options")) : json_object();
   if (bridge != NULL)
     json_object_set_new(opts, "com.docker.network.bridge.name", json_string(bridge));
-  json_t *labels = json_get_obj(meta, "labels") ? json_deep_copy(json_get_obj(meta, "labels"))
-                                                : json_object();
+  json_t *labels =
+      json_get_obj(meta, "labels") ? json_deep_copy(json_get_obj(meta, "labels")) : json_object();
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:{},s:o},s:b,s:b,s:b,s:{s:s},s:b,s:{},s:o,"
                    "s:o}",
                    "Name", name, "Id", id, "Created", created, "Scope", "local", "Driver", driver,
@@ -144,7 +145,8 @@ static json_t *net_object(const char *name, const json_t *conf) {
 }
 
 static int by_name(const void *a, const void *b) {
-  return strcmp(json_get_str(*(json_t *const *)a, "Name"), json_get_str(*(json_t *const *)b, "Name"));
+  return strcmp(json_get_str(*(json_t *const *)a, "Name"),
+                json_get_str(*(json_t *const *)b, "Name"));
 }
 
 /* Every network, sorted by name: cairn-net's and docker's host and none. */
@@ -279,8 +281,7 @@ static int net_create(int argc, char **argv, struct err **e) {
       {"opt", required_argument, NULL, 'o'},     {"attachable", no_argument, NULL, 'a'},
       {"bridge", required_argument, NULL, 'b'},  {"nft-table", required_argument, NULL, 't'},
       {"help", no_argument, NULL, 'H'},          {NULL, 0, NULL, 0}};
-  const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *table = NULL,
-             *mtu = NULL;
+  const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *table = NULL, *mtu = NULL;
   bool internal = false;
   cleanup_json json_t *labels = json_object();
   cleanup_json json_t *options = json_object();
@@ -331,7 +332,7 @@ static int net_create(int argc, char **argv, struct err **e) {
   const char *head[] = {"cairn-net", "create", name};
   for (size_t i = 0; i < 3; i++)
     strv_push(&av, head[i]);
-  const char *flags[][2] = {{"--subnet", subnet}, {"--gateway", gw},    {"--ip-range", range},
+  const char *flags[][2] = {{"--subnet", subnet}, {"--gateway", gw},      {"--ip-range", range},
                             {"--bridge", bridge}, {"--nft-table", table}, {"--mtu", mtu}};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
     if (flags[i][1] != NULL) {
@@ -349,8 +350,8 @@ static int net_create(int argc, char **argv, struct err **e) {
   char id[65];
   random_id(id);
   cleanup_free char *now = fmt_now();
-  cleanup_json json_t *meta = json_pack("{s:s,s:s,s:s,s:O,s:O}", "name", name, "id", id,
-                                        "created", now, "labels", labels, "options", options);
+  cleanup_json json_t *meta = json_pack("{s:s,s:s,s:s,s:O,s:O}", "name", name, "id", id, "created",
+                                        now, "labels", labels, "options", options);
   if (range != NULL)
     json_object_set_new(meta, "ipRange", json_string(range));
   cleanup_free char *dir = xasprintf("%s/networks", C.root);
@@ -481,13 +482,13 @@ static int net_ls(int argc, char **argv, struct err **e) {
       continue;
     }
     cleanup_free char *labels = labels_text(json_get_obj(n, "Labels"));
-    json_array_append_new(
-        rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O}", "ID", shown, "Name",
-                        json_get_str(n, "Name"), "Driver", json_get_str(n, "Driver"), "Scope",
-                        "local", "IPv6", "false", "Internal",
-                        json_is_true(json_object_get(n, "Internal")) ? "true" : "false",
-                        "Labels", labels, "CreatedAt", json_get_str(n, "Created"), "_labels",
-                        json_object_get(n, "Labels")));
+    json_array_append_new(rows,
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O}", "ID", shown, "Name",
+                                    json_get_str(n, "Name"), "Driver", json_get_str(n, "Driver"),
+                                    "Scope", "local", "IPv6", "false", "Internal",
+                                    json_is_true(json_object_get(n, "Internal")) ? "true" : "false",
+                                    "Labels", labels, "CreatedAt", json_get_str(n, "Created"),
+                                    "_labels", json_object_get(n, "Labels")));
   }
   if (quiet)
     return 0;
@@ -497,10 +498,11 @@ static int net_ls(int argc, char **argv, struct err **e) {
   if (strcmp(format, "json") == 0) {
     json_array_foreach(rows, i, n) json_object_del(n, "_labels");
   }
-  static const struct table_col cols[] = {
-      {"ID", "NETWORK ID"}, {"Name", "NAME"},         {"Driver", "DRIVER"},
-      {"Scope", "SCOPE"},   {"IPv6", "IPV6"},         {"Internal", "INTERNAL"},
-      {"Labels", "LABELS"}, {"CreatedAt", "CREATED AT"}, {NULL, NULL}};
+  static const struct table_col cols[] = {{"ID", "NETWORK ID"}, {"Name", "NAME"},
+                                          {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+                                          {"IPv6", "IPV6"},     {"Internal", "INTERNAL"},
+                                          {"Labels", "LABELS"}, {"CreatedAt", "CREATED AT"},
+                                          {NULL, NULL}};
   static const struct tmpl_method methods[] = {{"Label", 1, label_method}, {NULL, 0, NULL}};
   struct tmpl_opts to = {.methods = methods};
   cleanup_free char *out = NULL;

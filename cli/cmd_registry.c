@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cairn.h"
-#include "spawn.h"
 #include "json.h"
 #include "mem.h"
+#include "spawn.h"
 #include "table.h"
 
 static const char push_help[] = "Usage: cairn push [OPTIONS] NAME[:TAG]\n\n"
@@ -93,12 +93,10 @@ static bool search_keep(char **filters) {
 }
 
 int cmd_search(int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"filter", required_argument, NULL, 'f'},
-                                       {"format", required_argument, NULL, 'F'},
-                                       {"limit", required_argument, NULL, 'l'},
-                                       {"no-trunc", no_argument, NULL, 'n'},
-                                       {"help", no_argument, NULL, 'H'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+      {"limit", required_argument, NULL, 'l'},  {"no-trunc", no_argument, NULL, 'n'},
+      {"help", no_argument, NULL, 'H'},         {NULL, 0, NULL, 0}};
   const char *format = NULL;
   long limit = 25;
   cleanup_strv char **filters = NULL;
@@ -139,9 +137,8 @@ int cmd_search(int argc, char **argv, struct err **e) {
     }
   }
   if (host == NULL)
-    return err_usage(e,
-                     "search needs a registry that serves a catalog: give REGISTRY/TERM "
-                     "(Docker Hub's search is not available)");
+    return err_usage(e, "search needs a registry that serves a catalog: give REGISTRY/TERM "
+                        "(Docker Hub's search is not available)");
   const char *av[] = {"cairn-image", "catalog", host, NULL};
   struct tool_out o = {0};
   if (tool_run(av, NULL, 0, &o, 0, e) < 0)
@@ -153,19 +150,15 @@ int cmd_search(int argc, char **argv, struct err **e) {
     if (strstr(l, term) == NULL || !search_keep(filters))
       continue;
     cleanup_free char *name = xasprintf("%s/%s", host, l);
-    json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:s,s:s}", "Name", name, "Description",
-                                          "", "StarCount", 0, "IsOfficial", "", "IsAutomated",
-                                          ""));
+    json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:s,s:s}", "Name", name, "Description", "",
+                                          "StarCount", 0, "IsOfficial", "", "IsAutomated", ""));
   }
   tool_out_free(&o);
   if (format == NULL || *format == '\0' || strcmp(format, "table") == 0)
     format = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}";
-  static const struct table_col cols[] = {{"Name", "NAME"},
-                                          {"Description", "DESCRIPTION"},
-                                          {"StarCount", "STARS"},
-                                          {"IsOfficial", "OFFICIAL"},
-                                          {"IsAutomated", "AUTOMATED"},
-                                          {NULL, NULL}};
+  static const struct table_col cols[] = {
+      {"Name", "NAME"},           {"Description", "DESCRIPTION"}, {"StarCount", "STARS"},
+      {"IsOfficial", "OFFICIAL"}, {"IsAutomated", "AUTOMATED"},   {NULL, NULL}};
   cleanup_free char *out = NULL;
   size_t len = 0;
   if (table_format(format, rows, cols, NULL, &out, &len, e) < 0)

@@ -183,11 +183,11 @@ static json_t *df_rows(json_t *imgs, json_t *ctrs, char **vols, json_t **detail)
     cleanup_free char *shortid = xstrndup(hex, 12);
     cleanup_free char *szs = fmt_size((double)sz);
     cleanup_free char *created = ago(json_get_str(im, "Created"));
-    json_array_append_new(dimg, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
-                                          json_get_str(im, "Repository") ?: "<none>", "Tag",
-                                          json_get_str(im, "Tag") ?: "<none>", "ID", shortid,
-                                          "CreatedAt", created, "Size",
-                                          szs, "Containers", (json_int_t)users));
+    json_array_append_new(dimg,
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
+                                    json_get_str(im, "Repository") ?: "<none>", "Tag",
+                                    json_get_str(im, "Tag") ?: "<none>", "ID", shortid, "CreatedAt",
+                                    created, "Size", szs, "Containers", (json_int_t)users));
   }
   json_decref(seen);
   cleanup_free char *a = fmt_size((double)isz);
@@ -215,15 +215,15 @@ static json_t *df_rows(json_t *imgs, json_t *ctrs, char **vols, json_t **detail)
     cleanup_free char *shortid = xstrndup(id, 12);
     cleanup_free char *szs = fmt_size((double)sz);
     cleanup_free char *created = ago(json_get_str(c, "created"));
-    json_array_append_new(
-        dctr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "ID", shortid, "Image",
-                        json_get_str(c, "image") ?: "", "Size", szs, "CreatedAt", created, "Status", status, "Names",
-                        json_get_str(c, "name") ?: ""));
+    json_array_append_new(dctr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "ID", shortid, "Image",
+                                          json_get_str(c, "image") ?: "", "Size", szs, "CreatedAt",
+                                          created, "Status", status, "Names",
+                                          json_get_str(c, "name") ?: ""));
   }
   cleanup_free char *ca = fmt_size((double)csz);
   cleanup_free char *cb = pct(creclaim, csz, true);
-  json_array_append_new(rows, json_pack("{s:s,s:I,s:I,s:s,s:s}", "Type", "Containers",
-                                        "TotalCount", (json_int_t)json_array_size(ctrs), "Active",
+  json_array_append_new(rows, json_pack("{s:s,s:I,s:I,s:s,s:s}", "Type", "Containers", "TotalCount",
+                                        (json_int_t)json_array_size(ctrs), "Active",
                                         (json_int_t)cactive, "Size", ca, "Reclaimable", cb));
   long long vsz = 0, vreclaim = 0;
   long vactive = 0;
@@ -237,17 +237,17 @@ static json_t *df_rows(json_t *imgs, json_t *ctrs, char **vols, json_t **detail)
     else
       vreclaim += sz;
     cleanup_free char *szs = fmt_size((double)sz);
-    json_array_append_new(dvol, json_pack("{s:s,s:I,s:s}", "Name", vols[k], "Links",
-                                          (json_int_t)links, "Size", szs));
+    json_array_append_new(
+        dvol, json_pack("{s:s,s:I,s:s}", "Name", vols[k], "Links", (json_int_t)links, "Size", szs));
   }
   cleanup_free char *va = fmt_size((double)vsz);
   cleanup_free char *vb = pct(vreclaim, vsz, true);
   json_array_append_new(rows, json_pack("{s:s,s:I,s:I,s:s,s:s}", "Type", "Local Volumes",
                                         "TotalCount", (json_int_t)strv_len(vols), "Active",
                                         (json_int_t)vactive, "Size", va, "Reclaimable", vb));
-  json_array_append_new(rows, json_pack("{s:s,s:i,s:i,s:s,s:s}", "Type", "Build Cache",
-                                        "TotalCount", 0, "Active", 0, "Size", "0B", "Reclaimable",
-                                        "0B"));
+  json_array_append_new(rows,
+                        json_pack("{s:s,s:i,s:i,s:s,s:s}", "Type", "Build Cache", "TotalCount", 0,
+                                  "Active", 0, "Size", "0B", "Reclaimable", "0B"));
   *detail = json_pack("{s:o,s:o,s:o}", "Images", dimg, "Containers", dctr, "Volumes", dvol);
   return rows;
 }
@@ -289,19 +289,23 @@ static int system_df(int argc, char **argv, struct err **e) {
   cleanup_json json_t *detail = NULL;
   cleanup_json json_t *rows = df_rows(imgs, ctrs, vols, &detail);
   if (!verbose) {
-    static const struct table_col cols[] = {{"Type", "TYPE"},     {"TotalCount", "TOTAL"},
-                                            {"Active", "ACTIVE"}, {"Size", "SIZE"},
-                                            {"Reclaimable", "RECLAIMABLE"}, {NULL, NULL}};
+    static const struct table_col cols[] = {
+        {"Type", "TYPE"}, {"TotalCount", "TOTAL"},        {"Active", "ACTIVE"},
+        {"Size", "SIZE"}, {"Reclaimable", "RECLAIMABLE"}, {NULL, NULL}};
     if (format == NULL || *format == '\0' || strcmp(format, "table") == 0)
       format = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}";
     return print_table(format, rows, cols, e);
   }
-  static const struct table_col icols[] = {
-      {"Repository", "REPOSITORY"}, {"Tag", "TAG"},   {"ID", "IMAGE ID"}, {"CreatedAt", "CREATED"},
-      {"Size", "SIZE"}, {"Containers", "CONTAINERS"}, {NULL, NULL}};
+  static const struct table_col icols[] = {{"Repository", "REPOSITORY"},
+                                           {"Tag", "TAG"},
+                                           {"ID", "IMAGE ID"},
+                                           {"CreatedAt", "CREATED"},
+                                           {"Size", "SIZE"},
+                                           {"Containers", "CONTAINERS"},
+                                           {NULL, NULL}};
   static const struct table_col ccols[] = {
-      {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},   {"Size", "SIZE"}, {"CreatedAt", "CREATED"},
-      {"Status", "STATUS"},   {"Names", "NAMES"},   {NULL, NULL}};
+      {"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Size", "SIZE"}, {"CreatedAt", "CREATED"},
+      {"Status", "STATUS"},   {"Names", "NAMES"}, {NULL, NULL}};
   static const struct table_col vcols[] = {
       {"Name", "VOLUME NAME"}, {"Links", "LINKS"}, {"Size", "SIZE"}, {NULL, NULL}};
   printf("Images space usage:\n\n");
@@ -402,8 +406,7 @@ static int system_prune(int argc, char **argv, struct err **e) {
       "WARNING! This will remove:\n  - all stopped containers\n"
       "  - all networks not used by at least one container\n%s  - %s\n",
       vols ? "  - all anonymous and named volumes not used by at least one container\n" : "",
-      all ? "all images without at least one container associated to them"
-          : "all dangling images");
+      all ? "all images without at least one container associated to them" : "all dangling images");
   if (!confirm(warning, force))
     return 0;
   long long before = usage_bytes();
@@ -489,8 +492,8 @@ static char *tool_version(const char *path) {
 
 static json_t *version_json(void) {
   json_t *tools = json_array();
-  static const char *const names[] = {"cairn-image", "cairn-spec", "cairn-net",
-                                      "cairn-shim",  "cairn-build"};
+  static const char *const names[] = {"cairn-image", "cairn-spec", "cairn-net", "cairn-shim",
+                                      "cairn-build"};
   for (size_t i = 0; i <= sizeof names / sizeof names[0]; i++) {
     bool rt = i == sizeof names / sizeof names[0];
     struct err *e = NULL;
@@ -620,9 +623,9 @@ static json_t *info_json(struct err **e) {
       "ContainersPaused", (json_int_t)paused, "ContainersStopped", (json_int_t)stopped, "Images",
       (json_int_t)json_object_size(ids), "ServerVersion", CAIRN_VERSION, "Driver", "overlay",
       "LoggingDriver", "json-file", "CgroupDriver", "cgroupfs", "CgroupVersion",
-      cgv == 2 ? "2" : "1", "NEventsListener", 0, "Runtimes", runtimes, "DefaultRuntime",
-      C.runtime, "KernelVersion", u.release, "OperatingSystem", os, "OSType", "linux",
-      "Architecture", u.machine, "NCPU", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
+      cgv == 2 ? "2" : "1", "NEventsListener", 0, "Runtimes", runtimes, "DefaultRuntime", C.runtime,
+      "KernelVersion", u.release, "OperatingSystem", os, "OSType", "linux", "Architecture",
+      u.machine, "NCPU", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
       (json_int_t)pages * psz, "Name", u.nodename, "DockerRootDir", C.root, "CairnRunDir", C.run,
       "Debug", C.debug != 0);
 }
@@ -657,7 +660,8 @@ int cmd_info(int argc, char **argv, struct err **e) {
     printf("%s\n", out);
     return 0;
   }
-  cleanup_free char *mem = fmt_bytes_binary((double)json_integer_value(json_object_get(j, "MemTotal")));
+  cleanup_free char *mem =
+      fmt_bytes_binary((double)json_integer_value(json_object_get(j, "MemTotal")));
   printf("Client: cairn\n Version:    %s\n Debug Mode: %s\n\n", CAIRN_VERSION,
          C.debug ? "true" : "false");
   printf("Server:\n Containers: %lld\n  Running: %lld\n  Paused: %lld\n  Stopped: %lld\n"

@@ -30,7 +30,7 @@ char *events_path(void) {
 static off_t events_cap(void) {
   json_t *v = json_object_get(C.conf, "eventsMaxSize");
   return json_is_integer(v) && json_integer_value(v) > 0 ? (off_t)json_integer_value(v)
-                                                          : EVENTS_CAP;
+                                                         : EVENTS_CAP;
 }
 
 static void rotate_if_big(const char *path) {

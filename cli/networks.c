@@ -87,9 +87,9 @@ json_t *ctr_networks(const json_t *c) {
       continue;
     json_t *m = json_deep_copy(s);
     json_object_set(m, "name", json_object_get(x, "name"));
-    json_object_set_new(m, "aliases", json_get_arr(x, "aliases")
-                                          ? json_deep_copy(json_get_arr(x, "aliases"))
-                                          : json_array());
+    json_object_set_new(m, "aliases",
+                        json_get_arr(x, "aliases") ? json_deep_copy(json_get_arr(x, "aliases"))
+                                                   : json_array());
     json_object_set_new(m, "primary", json_false());
     json_array_append_new(out, m);
   }
@@ -135,13 +135,8 @@ json_t *net_settings_of(const json_t *r) {
 
 int net_extra_add(const json_t *c, json_t *x, const char *nspath, struct err **e) {
   cleanup_strv char **argv = NULL;
-  const char *head[] = {"cairn-net",
-                        "add",
-                        json_get_str(x, "name"),
-                        json_get_str(c, "id"),
-                        nspath,
-                        "--ifname",
-                        json_get_str(x, "ifname")};
+  const char *head[] = {"cairn-net", "add",      json_get_str(x, "name"),  json_get_str(c, "id"),
+                        nspath,      "--ifname", json_get_str(x, "ifname")};
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
     strv_push(&argv, head[i]);
   if (json_get_str(x, "ip") != NULL) {
@@ -164,7 +159,7 @@ int net_extra_add(const json_t *c, json_t *x, const char *nspath, struct err **e
 }
 
 int net_extra_del(const json_t *c, json_t *x, const char *nspath, struct err **e) {
-  const char *argv[] = {"cairn-net", "del", json_get_str(x, "name"), json_get_str(c, "id"),
+  const char *argv[] = {"cairn-net", "del",      json_get_str(x, "name"),   json_get_str(c, "id"),
                         nspath,      "--ifname", json_get_str(x, "ifname"), NULL};
   struct tool_out o = {0};
   int rc = tool_run(argv, NULL, 0, &o, 0, e);
@@ -183,8 +178,7 @@ int net_extra_attach(json_t *c, const char *nspath, struct err **e) {
         if (net_extra_del(c, json_array_get(xs, i), nspath, &de) < 0)
           err_free(&de);
       }
-      return err_wrap(e, "connect to network '%s'",
-                      json_get_str(json_array_get(xs, i), "name"));
+      return err_wrap(e, "connect to network '%s'", json_get_str(json_array_get(xs, i), "name"));
     }
   }
   return 0;
@@ -220,8 +214,8 @@ void net_inspect_extras(const json_t *c, json_t *networks) {
   json_array_foreach(json_get_arr(c, "extraNetworks"), i, x) {
     const char *name = json_get_str(x, "name");
     json_t *s = json_get_obj(x, "settings");
-    json_t *aliases = json_get_arr(x, "aliases") ? json_deep_copy(json_get_arr(x, "aliases"))
-                                                 : json_array();
+    json_t *aliases =
+        json_get_arr(x, "aliases") ? json_deep_copy(json_get_arr(x, "aliases")) : json_array();
     json_array_append_new(aliases, json_string(shortid));
     cleanup_free char *nid = net_id(name);
     const char *ip = json_get_str(s, "IPAddress"), *gw = json_get_str(s, "Gateway"),
@@ -231,12 +225,12 @@ void net_inspect_extras(const json_t *c, json_t *networks) {
       cleanup_free char *seed = xasprintf("%s %s", json_get_str(c, "id"), name);
       sha256_buf(seed, strlen(seed), eid);
     }
-    json_object_set_new(
-        networks, name,
-        json_pack("{s:o,s:s,s:s,s:s,s:I,s:s,s:s}", "Aliases", aliases, "NetworkID", nid,
-                  "EndpointID", s ? digest_hex(eid) : "", "Gateway", gw ? gw : "", "IPPrefixLen",
-                  (json_int_t)json_integer_value(json_object_get(s, "IPPrefixLen")), "IPAddress",
-                  ip ? ip : "", "MacAddress", mac ? mac : ""));
+    json_object_set_new(networks, name,
+                        json_pack("{s:o,s:s,s:s,s:s,s:I,s:s,s:s}", "Aliases", aliases, "NetworkID",
+                                  nid, "EndpointID", s ? digest_hex(eid) : "", "Gateway",
+                                  gw ? gw : "", "IPPrefixLen",
+                                  (json_int_t)json_integer_value(json_object_get(s, "IPPrefixLen")),
+                                  "IPAddress", ip ? ip : "", "MacAddress", mac ? mac : ""));
   }
 }
 

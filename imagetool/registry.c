@@ -313,8 +313,8 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
   if (realm == NULL)
     return err_set(e, 0, "token challenge without a realm: %s", challenge);
   /* no repository: the catalog's scope */
-  cleanup_free char *scope = *r->repo ? xasprintf("repository:%s:%s", r->repo, r->actions)
-                                      : xstrdup("registry:catalog:*");
+  cleanup_free char *scope =
+      *r->repo ? xasprintf("repository:%s:%s", r->repo, r->actions) : xstrdup("registry:catalog:*");
   cleanup_free char *es = url_escape(scope);
   cleanup_free char *esv = service ? url_escape(service) : NULL;
   cleanup_free char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es,

@@ -240,14 +240,11 @@ static const char *host_conflict(const struct ipnet *n, char *ifname) {
 }
 
 int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"subnet", required_argument, NULL, 's'},
-                                       {"gateway", required_argument, NULL, 'g'},
-                                       {"internal", no_argument, NULL, 'i'},
-                                       {"bridge", required_argument, NULL, 'b'},
-                                       {"mtu", required_argument, NULL, 'm'},
-                                       {"nft-table", required_argument, NULL, 't'},
-                                       {"ip-range", required_argument, NULL, 'r'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"subnet", required_argument, NULL, 's'},   {"gateway", required_argument, NULL, 'g'},
+      {"internal", no_argument, NULL, 'i'},       {"bridge", required_argument, NULL, 'b'},
+      {"mtu", required_argument, NULL, 'm'},      {"nft-table", required_argument, NULL, 't'},
+      {"ip-range", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
   const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL, *iprange = NULL;
   bool internal = false;
   int mtu = 0, o;
