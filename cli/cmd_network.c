@@ -707,6 +707,9 @@ static int net_connect(int argc, char **argv, bool connect, struct err **e) {
   if (n == NULL)
     return -1;
   const char *net = json_get_str(n, "Name");
+  if (strcmp(net, "host") == 0 || strcmp(net, "none") == 0)
+    return err_usage(e, "a container cannot be %s the %s network",
+                     connect ? "connected to" : "disconnected from", net);
   cleanup_free char *id = NULL;
   if (ctr_resolve(argv[optind + 1], &id, e) < 0)
     return -1;

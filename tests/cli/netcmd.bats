@@ -220,4 +220,7 @@ mknet() {
   assert_equal "$status" 125
   run_logged cairn network disconnect cairn later
   assert_equal "$status" 125
+  run_logged cairn network connect host later
+  assert_equal "$status" 125
+  assert_equal "$stderr" "cairn: a container cannot be connected to the host network"
 }
