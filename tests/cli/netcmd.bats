@@ -156,6 +156,15 @@ mknet() {
   [[ $stderr == *"bad address 'api'"* ]]
   run_logged cairn network connect --alias cli client
   assert_equal "$status" 125
+  # an address outside the subnet: refused, nothing of it left
+  run_logged cairn network connect --ip 10.250.250.250 back client
+  assert_failure
+  run_logged cairn exec client ls /sys/class/net
+  refute_line eth1
+  assert_equal "$(cairn inspect -f '{{len .NetworkSettings.Networks}}' client)" 1
+  run_logged cairn network connect --ip 300.1.1.1 back client
+  assert_equal "$status" 125
+  assert_equal "$stderr" "cairn: invalid IPv4 address: 300.1.1.1"
   run_logged cairn network connect --alias cli back client
   assert_success
   assert_output ""
