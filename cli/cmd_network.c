@@ -704,6 +704,13 @@ static int net_connect(int argc, char **argv, bool connect, struct err **e) {
   if (all == NULL)
     return -1;
   json_t *n = net_find(all, argv[optind], e);
+  cleanup_json json_t *gone = NULL;
+  if (n == NULL && !connect) {
+    /* a network removed while a stopped container kept it: disconnect by
+     * the name it has in container.json */
+    err_free(e);
+    n = gone = json_pack("{s:s,s:s,s:s}", "Name", argv[optind], "Id", "", "Driver", "bridge");
+  }
   if (n == NULL)
     return -1;
   const char *net = json_get_str(n, "Name");

@@ -232,4 +232,18 @@ mknet() {
   run_logged cairn network connect host later
   assert_equal "$status" 125
   assert_equal "$stderr" "cairn: a container cannot be connected to the host network"
+  # a network removed while the container is stopped: start fails, whole;
+  # disconnect by name repairs it
+  cairn stop -t 0 later >/dev/null
+  cairn network rm side >/dev/null
+  run_logged cairn start later
+  assert_failure
+  [[ $stderr == *"network 'side' not found"* ]] || fail "$stderr"
+  [ -z "$(ls "$CAIRN_RUN/netns")" ] || fail "a netns is left"
+  run_logged cairn network disconnect side later
+  assert_success
+  run_logged cairn start later
+  assert_success
+  run_logged cairn exec later ls /sys/class/net
+  refute_line eth1
 }
