@@ -150,3 +150,25 @@ spare_image() {
   assert_equal "$status" 125
   assert_equal "$stderr" 'cairn: "bogus" is not a valid value for --type'
 }
+
+@test "cairn volume ls: docker's table, -f dangling/name/driver/label, --format" {
+  cairn volume create busy-vol >/dev/null
+  cairn volume create idle-vol >/dev/null
+  cairn create --name holder -v busy-vol:/data busybox true >/dev/null
+  run_logged cairn volume ls
+  assert_line --index 0 --regexp '^DRIVER +VOLUME NAME$'
+  assert_line --index 1 --regexp '^local +busy-vol$'
+  run_logged cairn volume ls -q -f dangling=true
+  assert_output idle-vol
+  run_logged cairn volume ls -q -f dangling=false
+  assert_output busy-vol
+  run_logged cairn volume ls -q -f name=idle -f driver=local
+  assert_output idle-vol
+  run_logged cairn volume ls -q -f label=x
+  assert_output ""
+  run_logged cairn volume ls --format '{{.Name}} {{.Mountpoint}}' -f name=busy
+  assert_output "busy-vol $CAIRN_ROOT/volumes/busy-vol/_data"
+  run_logged cairn volume ls -f colour=red
+  assert_equal "$status" 125
+  assert_equal "$stderr" "cairn: invalid filter 'colour'"
+}
