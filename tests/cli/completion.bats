@@ -66,3 +66,14 @@ complete() {
   run complete network connect no
   assert_output none
 }
+
+@test "completion: make install puts it in share/bash-completion/completions/cairn" {
+  requires cmd:make
+  run_logged make -C "$CAIRN_SRC" --no-print-directory install DESTDIR="$T/dest" PREFIX=/usr
+  assert_success
+  f="$T/dest/usr/share/bash-completion/completions/cairn"
+  [ -f "$f" ] || fail "$f is missing"
+  cmp "$f" "$CAIRN_SRC/cli/completion.bash"
+  run bash -c 'source "$1"; COMP_WORDS=("$2" netw); COMP_CWORD=1; _cairn; echo "${COMPREPLY[*]}"' _ "$f" "$T/dest/usr/bin/cairn"
+  assert_output network
+}
