@@ -94,13 +94,16 @@ struct df_instr {
    *  FROM: args = {image} or {image, "AS", name} (as written).
    *  COPY ADD: args = the sources then the destination (>= 2 words;
    *      the JSON form is accepted too); heredoc sources are named by
-   *      their delimiter and listed in heredocs.
+   *      their delimiter and listed in heredocs (a `<<EOF` source is the
+   *      arg "EOF", equal to heredocs[i].name).  Shell-form words are
+   *      split on blanks only, as docker does: quotes stay in them.
    *  WORKDIR USER STOPSIGNAL MAINTAINER: args = {the rest of the line}.
    *  EXPOSE VOLUME: args = the words (VOLUME's JSON form too).
    *  ENV LABEL ARG: kv (both ENV forms: `ENV a b c` is key a value "b c").
    *  HEALTHCHECK: args = {"NONE"} or the inner CMD's args, json as for CMD;
    *      its options are in flags.
-   *  ONBUILD: sub = the inner instruction (not FROM, ONBUILD, MAINTAINER). */
+   *  ONBUILD: sub = the inner instruction (not FROM, ONBUILD, MAINTAINER);
+   *      heredocs of ONBUILD RUN/COPY/ADD are on sub. */
   char **args;
   size_t nargs;
   bool json;

@@ -150,3 +150,44 @@ EOF
   assert_success
   assert_output --partial in-2
 }
+
+@test "seeds: the todo app on a user network: network-alias, named volume, -w and \$(pwd) bind, logs" {
+  ip -o link show type bridge | awk -F': ' '{print $2}' | sort >"$T/before"
+  run_logged cairn network create todo-app
+  assert_success
+  run_logged cairn run -d \
+    --network todo-app --network-alias mysql \
+    -v todo-mysql-data:/var/lib/mysql \
+    -e MYSQL_ROOT_PASSWORD=secret \
+    -e MYSQL_DATABASE=todos \
+    busybox sh -c 'mkdir -p /srv; echo "db $MYSQL_DATABASE up" >/srv/status; echo ready >/var/lib/mysql/ibdata; httpd -f -p 3306 -h /srv'
+  assert_success
+  db=$output
+  mkdir -p "$T/app" && cd "$T/app"
+  echo 'wget -qO- "http://$MYSQL_HOST:3306/status"' >dev.sh
+  port=$(free_port)
+  run_logged cairn run -dp "$port:3000" \
+    -w /app -v "$(pwd):/app" \
+    --network todo-app \
+    -e MYSQL_HOST=mysql \
+    -e MYSQL_USER=root \
+    -e MYSQL_PASSWORD=secret \
+    -e MYSQL_DB=todos \
+    busybox \
+    sh -c "for i in \$(seq 50); do sh dev.sh && break; sleep 0.1; done; httpd -f -p 3000 -h /app"
+  assert_success
+  app=$output
+  retry 50 0.1 http "$port" dev.sh >/dev/null || fail "the app does not answer on $port"
+  retry 50 0.1 sh -c "cairn logs $app | grep -q 'db todos up'" || fail "the app did not reach mysql by its alias"
+  run_logged cairn logs "$app"
+  assert_output "db todos up"
+  run_logged cairn volume ls -q
+  assert_output todo-mysql-data
+  ip -o link show type bridge | awk -F': ' '{print $2}' | sort >"$T/during"
+  EXTRA_BR=$(comm -13 "$T/before" "$T/during" | grep '^cairn' | head -1)
+  [ -n "$EXTRA_BR" ] || fail "no bridge for todo-app"
+  cairn rm -f "$db" "$app" >/dev/null
+  run_logged cairn network rm todo-app
+  assert_success
+  ! ip link show "$EXTRA_BR" >/dev/null 2>&1 || fail "network rm left bridge $EXTRA_BR"
+}
