@@ -498,7 +498,6 @@ int cmd_catalog(struct ctx *c, int argc, char **argv, struct err **e) {
   const char *domain = argv[optind];
   if (*domain == '\0' || strchr(domain, '/') != NULL)
     return err_usage(e, "catalog: invalid registry '%s' (a host[:port])", domain);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   struct registry r;
   int rc = registry_open(&r, domain, "", "pull", e);
   cleanup_json json_t *all = json_array();
@@ -508,6 +507,5 @@ int cmd_catalog(struct ctx *c, int argc, char **argv, struct err **e) {
   if (rc == 0)
     print_list(all, json);
   registry_close(&r);
-  curl_global_cleanup();
   return rc;
 }
