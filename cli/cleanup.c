@@ -68,6 +68,13 @@ static int bg_join(struct bg_tool *b) {
   return b->rc;
 }
 
+/* docker's die event: {"exitCode": "N"} */
+static json_t *exit_attr(const json_t *st) {
+  cleanup_free char *code =
+      xasprintf("%lld", (long long)json_integer_value(json_object_get(st, "exitCode")));
+  return json_pack("{s:s}", "exitCode", code);
+}
+
 /* The steps, with the lock held and the shim gone (or in its on-exit).
  * *ended is set when the container had been running (an exit recorded). */
 static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e) {
@@ -111,10 +118,17 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
     if (sj != NULL)
       json_object_set(st, "restartCount", json_object_get(sj, "restartCount"));
   }
+  if (*ended)
+    event_ctr(c, "die", exit_attr(st));
   /* The network's removal and the rootfs's unmount do not depend on each
    * other: the network goes in a thread while the rootfs is unmounted
-   * (each is a chain of execs; `run --rm` waits for both). */
+   * (each is a chain of execs; `run --rm` waits for both).  Networks
+   * connected later go first, while the netns is still there. */
   json_t *att = json_get_obj(c, "attached");
+  if (att != NULL && net_extra_detach(c, json_get_str(att, "netns"), &w) < 0) {
+    warn(&w);
+    failed = 1;
+  }
   struct bg_tool net = {.argv = {"cairn-net", "del", json_get_str(att, "network"), id,
                                  json_get_str(att, "netns"), NULL}};
   if (att != NULL)
@@ -161,6 +175,7 @@ static int remove_locked(const json_t *c, bool vols, struct err **e) {
   if (rm_rf(dir, e) < 0)
     return err_wrap(e, "remove container %.12s", id);
   name_release(json_get_str(c, "name"), id);
+  event_ctr(c, "destroy", NULL);
   size_t i;
   json_t *m;
   json_array_foreach(json_get_arr(c, "mounts"), i, m) {
@@ -248,6 +263,7 @@ int ctr_stop(const char *id, int timeout, struct err **e) {
       err_free(&ce);
     }
     shim_wait(id, -1);
+    event_ctr(c, "stop", NULL);
   }
   /* usually done by the shim's on-exit already (and a --rm container is
    * gone): this catches a shim that died without it */

@@ -277,7 +277,7 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
     if (netns_create(u->nspath, e) < 0)
       return -1;
     u->netns = true;
-    if (net_add(c, u, e) < 0)
+    if (net_add(c, u, e) < 0 || net_extra_attach(c, u->nspath, e) < 0)
       return -1;
   }
   if (etc_files_write(c, e) < 0 || hosts_sync(net, c, e) < 0)
@@ -366,7 +366,12 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
   int rc = start_steps(c, &u, at, e);
   if (rc == 0)
     rc = ctr_save(c, e);
+  if (rc == 0)
+    event_ctr(c, "start", NULL);
   if (rc < 0) {
+    struct err *xe = NULL;
+    if (u.net && net_extra_detach(c, u.nspath, &xe) < 0)
+      err_free(&xe);
     undo_start(&u);
     json_object_del(c, "attached");
     struct err *se = NULL;

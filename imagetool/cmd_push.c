@@ -1,5 +1,5 @@
-/* cairn-image push | tags — sending an image to a registry, listing a
- * repository's tags.
+/* cairn-image push | tags | catalog — sending an image to a registry,
+ * listing a repository's tags and a registry's repositories.
  *
  * push: blobs go up a few at a time (--max-concurrent-uploads, 5 by
  * default as docker's daemon), each in a thread of its own doing plain
@@ -384,6 +384,64 @@ static int cmd_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* GET url and the pages its Link headers name; the strings of each page's
+ * key array appended to all, sorted at the end (the spec asks registries
+ * for lexical order; not all keep it). */
+static int paged_list(struct registry *r, const char *first, const char *key, json_t *all,
+                      const char *what, struct err **e) {
+  int rc = 0;
+  char *url = xstrdup(first);
+  while (rc == 0 && url != NULL) {
+    struct http_req q = {.method = "GET", .url = url, .body_fd = -1};
+    struct http_resp rp;
+    rc = registry_do(r, &q, &rp, e);
+    if (rc == 0 && rp.status != 200)
+      rc = registry_error(&rp, e, "%s", what);
+    json_t *j = rc == 0 ? json_load_str(rp.body ? rp.body : "", what, e) : NULL;
+    if (rc == 0 && j == NULL)
+      rc = -1;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_get_arr(j, key), i, t) json_array_append(all, t);
+    json_decref(j);
+    free(url);
+    url = NULL;
+    /* Link: </v2/…?last=x&n=y>; rel="next" */
+    if (rc == 0 && rp.link != NULL && strstr(rp.link, "rel=\"next\"") != NULL) {
+      const char *a = strchr(rp.link, '<'), *b = a ? strchr(a, '>') : NULL;
+      if (a != NULL && b != NULL)
+        url = xstrndup(a + 1, (size_t)(b - a - 1));
+    }
+    http_resp_free(&rp);
+  }
+  free(url);
+  if (rc < 0)
+    return -1;
+  size_t n = json_array_size(all);
+  const char **v = xcalloc(n + 1, sizeof(char *));
+  for (size_t i = 0; i < n; i++)
+    v[i] = json_string_value(json_array_get(all, i)) ?: "";
+  qsort(v, n, sizeof(char *), cmd_str);
+  cleanup_json json_t *sorted = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(sorted, json_string(v[i]));
+  free(v);
+  json_array_clear(all);
+  json_array_extend(all, sorted);
+  return 0;
+}
+
+static void print_list(const json_t *all, int json) {
+  if (json) {
+    cleanup_free char *text = json_dump_compact(all);
+    puts(text);
+    return;
+  }
+  size_t i;
+  json_t *t;
+  json_array_foreach(all, i, t) puts(json_string_value(t) ?: "");
+}
+
 int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   (void)c;
   static const struct option opts[] = {
@@ -409,52 +467,45 @@ int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   int rc = registry_open(&r, rf.domain, rf.path, "pull", e);
   cleanup_json json_t *all = json_array();
   cleanup_free char *url = xasprintf("/v2/%s/tags/list", rf.path);
-  while (rc == 0 && url != NULL) {
-    struct http_req q = {.method = "GET", .url = url, .body_fd = -1};
-    struct http_resp rp;
-    rc = registry_do(&r, &q, &rp, e);
-    if (rc == 0 && rp.status != 200)
-      rc = registry_error(&rp, e, "tags of %s/%s", rf.domain, rf.path);
-    json_t *j = rc == 0 ? json_load_str(rp.body ? rp.body : "", "tag list", e) : NULL;
-    if (rc == 0 && j == NULL)
-      rc = -1;
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_get_arr(j, "tags"), i, t) json_array_append(all, t);
-    json_decref(j);
-    free(url);
-    url = NULL;
-    /* Link: </v2/…/tags/list?last=x&n=y>; rel="next" */
-    if (rc == 0 && rp.link != NULL && strstr(rp.link, "rel=\"next\"") != NULL) {
-      const char *a = strchr(rp.link, '<'), *b = a ? strchr(a, '>') : NULL;
-      if (a != NULL && b != NULL)
-        url = xstrndup(a + 1, (size_t)(b - a - 1));
-    }
-    http_resp_free(&rp);
-  }
-  if (rc == 0) {
-    /* the spec asks registries for lexical order; not all keep it */
-    size_t n = json_array_size(all);
-    const char **v = xcalloc(n + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++)
-      v[i] = json_string_value(json_array_get(all, i)) ?: "";
-    qsort(v, n, sizeof(char *), cmd_str);
-    cleanup_json json_t *sorted = json_array();
-    for (size_t i = 0; i < n; i++)
-      json_array_append_new(sorted, json_string(v[i]));
-    free(v);
-    json_decref(all);
-    all = json_incref(sorted);
-    if (json) {
-      cleanup_free char *text = json_dump_compact(all);
-      puts(text);
-    } else {
-      size_t i;
-      json_t *t;
-      json_array_foreach(all, i, t) puts(json_string_value(t) ?: "");
-    }
-  }
+  cleanup_free char *what = xasprintf("tags of %s/%s", rf.domain, rf.path);
+  if (rc == 0)
+    rc = paged_list(&r, url, "tags", all, what, e);
+  if (rc == 0)
+    print_list(all, json);
   registry_close(&r);
   ref_free(&rf);
+  return rc;
+}
+
+int cmd_catalog(struct ctx *c, int argc, char **argv, struct err **e) {
+  (void)c;
+  static const struct option opts[] = {
+      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+  int json = 0, o;
+  while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (o) {
+      case 'j': json = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image catalog [--json] REGISTRY\n\n"
+              "List the repositories a registry serves (GET /v2/_catalog), one per line.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "catalog: see 'cairn-image catalog --help'");
+    }
+  }
+  if (argc - optind != 1)
+    return err_usage(e, "catalog: exactly one REGISTRY is required");
+  const char *domain = argv[optind];
+  if (*domain == '\0' || strchr(domain, '/') != NULL)
+    return err_usage(e, "catalog: invalid registry '%s' (a host[:port])", domain);
+  struct registry r;
+  int rc = registry_open(&r, domain, "", "pull", e);
+  cleanup_json json_t *all = json_array();
+  cleanup_free char *what = xasprintf("catalog of %s", domain);
+  if (rc == 0)
+    rc = paged_list(&r, "/v2/_catalog", "repositories", all, what, e);
+  if (rc == 0)
+    print_list(all, json);
+  registry_close(&r);
   return rc;
 }

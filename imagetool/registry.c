@@ -358,7 +358,9 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
   cleanup_free char *service = challenge_param(challenge + 6, "service");
   if (realm == NULL)
     return err_set(e, 0, "token challenge without a realm: %s", challenge);
-  cleanup_free char *scope = xasprintf("repository:%s:%s", r->repo, r->actions);
+  /* no repository: the catalog's scope */
+  cleanup_free char *scope =
+      *r->repo ? xasprintf("repository:%s:%s", r->repo, r->actions) : xstrdup("registry:catalog:*");
   cleanup_free char *es = url_escape(scope);
   cleanup_free char *esv = service ? url_escape(service) : NULL;
   cleanup_free char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es,
