@@ -178,12 +178,18 @@ static int do_build(struct build_opts *o, struct err **e) {
 }
 
 static int do_prune(const char *root, int argc, char **argv, struct err **e) {
+  bool quiet = false;
   for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+      quiet = true;
+      continue;
+    }
     if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0 ||
         strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
       continue;
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs("Usage: cairn-build prune [-f]\n\nRemove the build cache.\n", stdout);
+      fputs("Usage: cairn-build prune [-f] [-q]\n\nRemove the build cache (-q: print nothing).\n",
+            stdout);
       return 0;
     }
     return err_usage(e, "prune: unknown argument '%s'", argv[i]);
@@ -192,7 +198,8 @@ static int do_prune(const char *root, int argc, char **argv, struct err **e) {
   if (build_tmp_sweep(root, e) < 0 || cache_prune(root, &freed, e) < 0)
     return -1;
   cleanup_free char *sz = fmt_size((double)freed);
-  printf("Total:\t%s\n", sz);
+  if (!quiet)
+    printf("Total:\t%s\n", sz);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 /* netns.c — a container's network namespace, bound to a file under
- * $RUN/netns (lib/netns.c does the work; cairn-build uses it too). */
+ * $RUN/netns (lib/netnsfile.c does the work; cairn-build uses it too). */
 #include "cairn.h"
 #include "netnsfile.h"
 

@@ -56,6 +56,12 @@ RUN echo x > /x'
   [[ "$stderr" != *CACHED* ]]
   run_logged cairn builder nope
   assert_failure
+  # system prune takes the build cache too
+  run_logged cairn build --network none "$CTX"
+  [ -d "$CAIRN_ROOT/build-cache" ]
+  run_logged cairn system prune -f
+  assert_success
+  [ ! -e "$CAIRN_ROOT/build-cache" ]
 }
 
 @test "seeds: the getting-started Dockerfile (node app), on busybox" {
