@@ -75,8 +75,9 @@ for rt in cairn runc crun; do
     --prepare "sh -c '$cmd delete -f b1 >/dev/null 2>&1; true'" "$cmd create b1" >/dev/null
   hf --export-json "$W/start-$rt.json" -n "$rt start" \
     --prepare "sh -c '$cmd delete -f b1 >/dev/null 2>&1; $cmd create b1'" "$cmd start b1" >/dev/null
+  # (delete needs the process gone: wait for "stopped", however busy the machine)
   hf --export-json "$W/delete-$rt.json" -n "$rt delete" \
-    --prepare "sh -c '$cmd delete -f b1 >/dev/null 2>&1; $cmd run -d b1 </dev/null >/dev/null 2>&1; sleep 0.05'" \
+    --prepare "sh -c '$cmd delete -f b1 >/dev/null 2>&1; $cmd run -d b1 </dev/null >/dev/null 2>&1; until $cmd state b1 2>/dev/null | grep -q stopped; do sleep 0.01; done'" \
     "$cmd delete b1" >/dev/null
   $cmd delete -f b1 >/dev/null 2>&1 || true
 done
