@@ -7,8 +7,10 @@
 # machine state):
 #   1. `run` of /bin/true in a busybox bundle (the config of `runc spec`,
 #      no terminal), create + start + wait + delete in one command;
+#   1b. table 1 with docker's default seccomp profile in the config;
 #   2. create, start and delete alone (hyperfine --prepare sets each up);
-#   3. peak RSS of the runtime process for a `run` (/usr/bin/time -v).
+#   3. peak RSS of the runtime process for a `run` (/usr/bin/time -v);
+#   and at the end the issue's goals as ratios of those medians.
 #
 # crun 1.8 refuses this host's hybrid cgroups, so it runs inside a private
 # mount namespace with /sys/fs/cgroup/unified unmounted.  For fairness the
@@ -21,7 +23,7 @@ cd "$(dirname "$0")/.."
 RUNS="${1:-50}"
 RT="$PWD/bin/cairn-runtime"
 [ "$(id -u)" = 0 ] || { echo "bench/runtime.sh: needs root" >&2; exit 2; }
-[ -x "$RT" ] || { echo "bench/runtime.sh: build first (make)" >&2; exit 2; }
+[ -x "$RT" ] && [ -x bin/cairn-spec ] || { echo "bench/runtime.sh: build first (make)" >&2; exit 2; }
 for t in runc crun hyperfine jq; do
   command -v "$t" >/dev/null || { echo "bench/runtime.sh: $t is missing (make deps)" >&2; exit 2; }
 done
@@ -36,6 +38,12 @@ mkdir -p "$B"
 fixture_rootfs_copy "$B/rootfs"
 (cd "$B" && runc spec)
 jq '.process.terminal = false | .process.args = ["/bin/true"]' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+# the same bundle with docker's default seccomp profile (cairn-spec's data)
+B2="$W/bundle-seccomp"
+mkdir -p "$B2"
+bin/cairn-spec --default | jq '.linux.seccomp' >"$W/seccomp.json"
+jq --slurpfile s "$W/seccomp.json" --arg r "$B/rootfs" '.linux.seccomp = $s[0] | .root.path = $r' \
+  "$B/config.json" >"$B2/config.json"
 
 # the crun wrapper, applied the same way to everyone in the "wrapped" rows
 cat >"$W/wrap" <<'EOF'
@@ -65,6 +73,15 @@ hf --export-json "$W/run.json" \
   -n "runc" "$runc run b1" \
   -n "wrapper alone" "$W/wrap true" >/dev/null
 summary "$W/run.json"
+
+echo
+echo "== 1b. the same with docker's default seccomp profile, $RUNS runs each"
+(cd "$B2" && hf --export-json "$W/run-seccomp.json" \
+  -n "cairn-runtime (wrapped)" "$W/wrap $cairn run b1" \
+  -n "crun (wrapped)" "$W/wrap $crun run b1" \
+  -n "cairn-runtime" "$cairn run b1" \
+  -n "runc" "$runc run b1" >/dev/null)
+summary "$W/run-seccomp.json"
 
 echo
 echo "== 2. create / start / delete alone (wrapped, $RUNS runs each)"
@@ -99,4 +116,18 @@ for rt in cairn runc crun; do
     [ "$kb" -gt "$max" ] && max="$kb"
   done
   printf '%-8s %s\n' "$rt" "$max"
+  echo "$max" >"$W/rss-$rt"
 done
+
+# The goals (issue #3), from the medians above.
+med() { jq --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"; }
+cpu() { jq --arg n "$2" '.results[] | select(.command == $n) | .user + .system' "$1"; }
+ratio() { jq -n --argjson a "$1" --argjson b "$2" '$a / $b * 100 | round / 100'; }
+echo
+echo "== goals"
+echo "run, runc / cairn-runtime (unwrapped):  $(ratio "$(med "$W/run.json" runc)" "$(med "$W/run.json" cairn-runtime)")x  (goal >= 5; cpu time: $(ratio "$(cpu "$W/run.json" runc)" "$(cpu "$W/run.json" cairn-runtime)")x)"
+echo "run, crun / cairn-runtime (wrapped):    $(ratio "$(med "$W/run.json" "crun (wrapped)")" "$(med "$W/run.json" "cairn-runtime (wrapped)")")x  (goal >= 1)"
+for step in create start delete; do
+  printf '%-39s %s\n' "$step, crun / cairn-runtime (wrapped):" "$(ratio "$(med "$W/$step-crun.json" "crun $step")" "$(med "$W/$step-cairn.json" "cairn $step")")x  (goal >= 1)"
+done
+echo "peak RSS, crun / cairn-runtime:         $(ratio "$(cat "$W/rss-crun")" "$(cat "$W/rss-cairn")")x  (goal >= 1)"
