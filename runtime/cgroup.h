@@ -84,6 +84,10 @@ enum cgroup_layout { CGROUP_V1, CGROUP_V2, CGROUP_HYBRID };
  * /sys/fs/cgroup/unified (used only for the v2-only parts: the process is
  * also placed there, like runc does). */
 enum cgroup_layout cgroup_layout(void);
+/* /proc/self/mountinfo as it was at the first call: the kernel takes
+ * ~0.3 ms to format it here, and the layout detection, cgjoin.c and the
+ * container's cgroup mounts all need it once per process. */
+const char *cg_mountinfo(void);
 /* "v1", "v2" or "hybrid". */
 const char *cgroup_layout_name(enum cgroup_layout l);
 
