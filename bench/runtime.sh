@@ -2,6 +2,7 @@
 # bench/runtime.sh — cairn-runtime against runc and crun, side by side.
 #
 #   bench/runtime.sh [RUNS]      (default 50 runs per command; needs root)
+#   CAIRN_RUNTIME=PATH bench/runtime.sh …   times that cairn-runtime binary instead
 #
 # What is timed (hyperfine, one run per table so the three share the same
 # machine state):
@@ -21,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-50}"
-RT="$PWD/bin/cairn-runtime"
+RT="${CAIRN_RUNTIME:-$PWD/bin/cairn-runtime}" # CAIRN_RUNTIME: another build, e.g. an older one
 [ "$(id -u)" = 0 ] || { echo "bench/runtime.sh: needs root" >&2; exit 2; }
 [ -x "$RT" ] && [ -x bin/cairn-spec ] || { echo "bench/runtime.sh: build first (make)" >&2; exit 2; }
 for t in runc crun hyperfine jq; do
