@@ -148,6 +148,60 @@ int etc_files_write(const json_t *c, struct err **e);
  * record on disk is not written yet.  Under $RUN/hosts.lock. */
 int hosts_sync(const char *net, const json_t *cur, struct err **e);
 
+/* ---- networks.c: networks beyond cairn-net's configs; extra attachments ---- */
+
+/* $CAIRN_ROOT/networks/NAME.json: docker's facts of a network cairn made
+ * ({"name","id","created","labels","ipRange","options"}); NULL when absent. */
+char *net_meta_path(const char *name);
+json_t *net_meta_load(const char *name);
+/* A network's 64-hex id (from its file, else derived from the name). */
+char *net_id(const char *name);
+/* The networks c is attached to now, primary first: [{"name", "aliases",
+ * "IPAddress", "IPPrefixLen", "Gateway", "MacAddress", "primary"}]. */
+json_t *ctr_networks(const json_t *c);
+/* Whether c is configured for network net (attached or not). */
+bool ctr_on_network(const json_t *c, const char *net);
+/* docker's IPAddress/IPPrefixLen/Gateway/MacAddress from a CNI result. */
+json_t *net_settings_of(const json_t *result);
+/* cairn-net add/del of one "extraNetworks" entry x of c (sets or drops
+ * x's "settings"). */
+int net_extra_add(const json_t *c, json_t *x, const char *nspath, struct err **e);
+int net_extra_del(const json_t *c, json_t *x, const char *nspath, struct err **e);
+/* All of c's extra networks attached in the netns (all or none), or
+ * detached (every one tried; their peers' hosts updated). */
+int net_extra_attach(json_t *c, const char *nspath, struct err **e);
+int net_extra_detach(json_t *c, const char *nspath, struct err **e);
+/* docker's NetworkSettings.Networks entries of c's extra networks. */
+void net_inspect_extras(const json_t *c, json_t *networks);
+/* `cairn network connect/disconnect`: under the container's lock; a
+ * running container's netns gets (loses) the interface at once and the
+ * /etc/hosts of its peers are updated; a stopped one is attached on start. */
+int ctr_net_connect(const char *id, const char *net, json_t *aliases, const char *ip,
+                    struct err **e);
+int ctr_net_disconnect(const char *id, const char *net, struct err **e);
+/* docker's inspect objects: cmd_inspect.c (images, through cairn-image),
+ * cmd_volume.c, cmd_network.c (a name or id). */
+json_t *image_inspect_json(const char *ref, struct err **e);
+json_t *volume_inspect_json(const char *name, struct err **e);
+json_t *network_inspect_json(const char *ref, struct err **e);
+
+/* cmd_system.c: docker's inspect output of each ref through fn (a JSON
+ * array, or one line per object with a --format template); a ref fn
+ * does not find is reported on stderr and makes the result 1. */
+typedef json_t *(*inspect_fn)(const char *ref, struct err **e);
+int inspect_print(const char *format, int n, char **refs, inspect_fn fn, struct err **e);
+
+/* ---- events.c: the event journal (spec/README.md) ---- */
+
+#define EVENTS_CAP (8 << 20) /* events.jsonl is rotated to .1 past this size */
+char *events_path(void);     /* $CAIRN_ROOT/events.jsonl */
+/* Append one event (attrs: its Actor.Attributes, taken; may be NULL).
+ * Never fails the caller: a journal that cannot be written is skipped. */
+void event_log(const char *type, const char *action, const char *id, json_t *attrs);
+/* A container event: image, name and labels, plus extra (taken). */
+void event_ctr(const json_t *c, const char *action, json_t *extra);
+void event_ctr_id(const char *id, const char *action, json_t *extra);
+
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
 /* cairn-image unpack IMAGE-ID BUNDLE (by ref when the id is ambiguous). */
@@ -215,6 +269,23 @@ int cmd_export(int argc, char **argv, struct err **e);
 int cmd_volume(int argc, char **argv, struct err **e);
 int cmd_network(int argc, char **argv, struct err **e);
 int cmd_prune(int argc, char **argv, struct err **e);
+int cmd_stats(int argc, char **argv, struct err **e);
+int cmd_commit(int argc, char **argv, struct err **e);
+int cmd_diff(int argc, char **argv, struct err **e);
+int cmd_update(int argc, char **argv, struct err **e);
+/* cmd_update.c: HostConfig's resource fields (Memory, NanoCpus, CpuQuota,
+ * PidsLimit, …) from the bundle's config.json, which update keeps current. */
+void hostconfig_resources(json_t *hc, const char *id);
+/* cmd_registry.c, cmd_system.c, cmd_events.c */
+int cmd_push(int argc, char **argv, struct err **e);
+int cmd_rmi(int argc, char **argv, struct err **e);
+int cmd_tag(int argc, char **argv, struct err **e);
+int cmd_search(int argc, char **argv, struct err **e);
+int cmd_image_prune(int argc, char **argv, struct err **e);
+int cmd_info(int argc, char **argv, struct err **e);
+int cmd_version(int argc, char **argv, struct err **e);
+int cmd_system(int argc, char **argv, struct err **e);
+int cmd_events(int argc, char **argv, struct err **e);
 /* image commands: passed to cairn-image */
 int cmd_images(int argc, char **argv, struct err **e);
 int cmd_pull(int argc, char **argv, struct err **e);

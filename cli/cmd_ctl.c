@@ -143,6 +143,7 @@ int cmd_kill(int argc, char **argv, struct err **e) {
       rc = report(&ce);
       continue;
     }
+    event_ctr_id(id, "kill", json_pack("{s:s}", "signal", sig));
     if (strcmp(sig, "SIGKILL") == 0 || strcmp(sig, "9") == 0) {
       /* a killed container is stopped when kill returns, unless its
        * restart policy brings it back */
@@ -300,6 +301,7 @@ int cmd_rename(int argc, char **argv, struct err **e) {
     json_object_set_new(c, "name", json_string(newname));
     if (ctr_save(c, e) == 0) {
       name_release(old, id);
+      event_ctr(c, "rename", json_pack("{s:s}", "oldName", old));
       rc = 0;
     } else {
       name_release(newname, id);

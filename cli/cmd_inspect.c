@@ -13,13 +13,13 @@
 #include "template.h"
 
 static const char inspect_help[] = "Usage: cairn inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
-                                   "Return low-level information on containers or images.\n\n"
+                                   "Return low-level information on cairn objects.\n\n"
                                    "Options:\n"
                                    "  -f, --format STRING   format the output using a Go template\n"
-                                   "      --type TYPE       container or image\n"
+                                   "      --type TYPE       container, image, volume or network\n"
                                    "  -s, --size            (accepted for compatibility)\n";
 
-static json_t *image_inspect(const char *ref, struct err **e) {
+json_t *image_inspect_json(const char *ref, struct err **e) {
   const char *argv[] = {"cairn-image", "inspect", ref, NULL};
   struct tool_out o = {0};
   if (tool_run(argv, NULL, 0, &o, 0, e) < 0)
@@ -35,6 +35,36 @@ static json_t *image_inspect(const char *ref, struct err **e) {
   return first;
 }
 
+static json_t *container_inspect_json(const char *ref, struct err **e) {
+  cleanup_json json_t *c = ctr_find(ref, e);
+  return c ? ctr_inspect_json(c) : NULL;
+}
+
+/* docker looks for a container, an image, a volume, then a network. */
+static const struct {
+  const char *type;
+  inspect_fn fn;
+} kinds[] = {{"container", container_inspect_json},
+             {"image", image_inspect_json},
+             {"volume", volume_inspect_json},
+             {"network", network_inspect_json}};
+
+static const char *inspect_type;
+
+static json_t *any_inspect_json(const char *ref, struct err **e) {
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    if (inspect_type != NULL && strcmp(inspect_type, kinds[i].type) != 0)
+      continue;
+    struct err *ie = NULL;
+    json_t *j = kinds[i].fn(ref, &ie);
+    if (j != NULL)
+      return j;
+    err_free(&ie);
+  }
+  err_setc(e, ERR_NOTFOUND, 0, "no such object: %s", ref);
+  return NULL;
+}
+
 int cmd_inspect(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"type", required_argument, NULL, 'T'},
@@ -43,7 +73,7 @@ int cmd_inspect(int argc, char **argv, struct err **e) {
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL, *type = NULL;
   int ch;
-  optind = 1;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
     switch (ch) {
@@ -55,57 +85,15 @@ int cmd_inspect(int argc, char **argv, struct err **e) {
         return err_usage(e, "unknown flag: %s (see 'cairn inspect --help')", argv[optind - 1]);
     }
   }
-  if (type != NULL && strcmp(type, "container") != 0 && strcmp(type, "image") != 0)
+  bool known = type == NULL;
+  for (size_t i = 0; !known && i < sizeof kinds / sizeof kinds[0]; i++)
+    known = strcmp(type, kinds[i].type) == 0;
+  if (!known)
     return err_usage(e, "\"%s\" is not a valid value for --type", type);
   if (optind >= argc)
     return err_usage(e, "'cairn inspect' requires at least 1 argument");
-  /* docker: -f json is the JSON of each object, one per line */
-  struct tmpl *tmpl = NULL;
-  if (format != NULL) {
-    cleanup_free char *src = tmpl_preformat(format, NULL);
-    tmpl = tmpl_parse(src, e);
-    if (tmpl == NULL)
-      return err_wrap(e, "template parsing error");
-  }
-  cleanup_json json_t *all = json_array();
-  int rc = 0;
-  for (int i = optind; i < argc; i++) {
-    json_t *obj = NULL;
-    struct err *ie = NULL;
-    if (type == NULL || strcmp(type, "container") == 0) {
-      cleanup_json json_t *c = ctr_find(argv[i], &ie);
-      if (c != NULL)
-        obj = ctr_inspect_json(c);
-    }
-    if (obj == NULL && (type == NULL || strcmp(type, "image") == 0)) {
-      err_free(&ie);
-      obj = image_inspect(argv[i], &ie);
-    }
-    if (obj == NULL) {
-      err_free(&ie);
-      fprintf(stderr, "cairn: no such object: %s\n", argv[i]);
-      rc = 1;
-      continue;
-    }
-    if (tmpl != NULL) {
-      cleanup_free char *line = NULL;
-      int r = tmpl_exec(tmpl, obj, &line, NULL, e);
-      json_decref(obj);
-      if (r < 0) {
-        tmpl_free(tmpl);
-        return -1;
-      }
-      printf("%s\n", line);
-    } else {
-      json_array_append_new(all, obj);
-    }
-  }
-  if (tmpl == NULL) {
-    cleanup_free char *s = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-    printf("%s\n", s);
-  }
-  tmpl_free(tmpl);
-  return rc;
+  inspect_type = type;
+  return inspect_print(format, argc - optind, argv + optind, any_inspect_json, e);
 }
 
 /* Replace this process with cairn-image SUB ARGS…: its output, progress
@@ -130,10 +118,6 @@ static int exec_image(const char *sub, int argc, char **argv, struct err **e) {
   return err_set(e, saved, "exec '%s'", path);
 }
 
-int cmd_images(int argc, char **argv, struct err **e) {
-  return exec_image("ls", argc, argv, e);
-}
-
 int cmd_image_pass(int argc, char **argv, struct err **e) {
   const char *sub = argv[0];
   if (strcmp(sub, "rmi") == 0 || strcmp(sub, "remove") == 0)
@@ -144,25 +128,10 @@ int cmd_image_pass(int argc, char **argv, struct err **e) {
 static const char pull_help[] = "Usage: cairn pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
                                 "Download an image from a registry.\n\n"
                                 "Options:\n"
-                                "  -q, --quiet   suppress verbose output\n";
+                                "  -a, --all-tags   every tag of the repository\n"
+                                "  -q, --quiet      suppress verbose output\n";
 
-int cmd_pull(int argc, char **argv, struct err **e) {
-  bool quiet = false;
-  const char *ref = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0)
-      return usage_print(pull_help);
-    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-      quiet = true;
-    else if (argv[i][0] == '-')
-      return err_usage(e, "unknown flag: %s (see 'cairn pull --help')", argv[i]);
-    else if (ref == NULL)
-      ref = argv[i];
-    else
-      return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
-  }
-  if (ref == NULL)
-    return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+static int pull_one(const char *ref, bool quiet, struct err **e) {
   const char *av[] = {"cairn-image", "pull", ref, quiet ? "-q" : NULL, NULL};
   struct tool_out o = {0};
   if (tool_run(av, NULL, 0, &o, 1, e) < 0)
@@ -173,5 +142,46 @@ int cmd_pull(int argc, char **argv, struct err **e) {
    * docker ends with the full reference */
   const char *name = json_get_str(r, "ref");
   printf("%s\n", name ? name : ref);
+  event_log("image", "pull", name ? name : ref, json_pack("{s:s}", "name", name ? name : ref));
   return 0;
+}
+
+int cmd_pull(int argc, char **argv, struct err **e) {
+  bool quiet = false, all = false;
+  const char *ref = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0)
+      return usage_print(pull_help);
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+      quiet = true;
+    else if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all-tags") == 0)
+      all = true;
+    else if (argv[i][0] == '-')
+      return err_usage(e, "unknown flag: %s (see 'cairn pull --help')", argv[i]);
+    else if (ref == NULL)
+      ref = argv[i];
+    else
+      return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+  }
+  if (ref == NULL)
+    return err_usage(e, "\"cairn pull\" requires exactly 1 argument");
+  if (!all)
+    return pull_one(ref, quiet, e);
+  /* -a: every tag of the repository, as the registry lists them */
+  const char *slash = strrchr(ref, '/');
+  if (strchr(ref, '@') != NULL || strchr(slash ? slash : ref, ':') != NULL)
+    return err_usage(e, "tag can't be used with --all-tags/-a");
+  const char *tv[] = {"cairn-image", "tags", ref, NULL};
+  struct tool_out o = {0};
+  if (tool_run(tv, NULL, 0, &o, 0, e) < 0)
+    return -1;
+  int rc = 0;
+  char *save = NULL;
+  for (char *t = strtok_r(o.out, "\n", &save); t != NULL && rc == 0;
+       t = strtok_r(NULL, "\n", &save)) {
+    cleanup_free char *one = xasprintf("%s:%s", ref, t);
+    rc = pull_one(one, quiet, e);
+  }
+  tool_out_free(&o);
+  return rc;
 }

@@ -115,6 +115,7 @@ static int set_paused(int argc, char **argv, bool pause, struct err **e) {
                         json_string(pause ? "paused" : "running"));
     if (ctr_save(c, &ce) < 0)
       goto next;
+    event_ctr(c, pause ? "pause" : "unpause", NULL);
     printf("%s\n", argv[i]);
   next:
     if (lk >= 0)

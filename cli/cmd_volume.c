@@ -1,6 +1,5 @@
 /* cmd_volume.c — `cairn volume` (named volumes: $CAIRN_ROOT/volumes/NAME/
- * _data, docker's "local" driver) and `cairn network` (cairn-net's
- * create/ls/inspect/rm, passed through). */
+ * _data, docker's "local" driver). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,13 +15,15 @@
 #include "json.h"
 #include "mem.h"
 #include "runopts.h"
+#include "table.h"
 
 static const char volume_help[] =
     "Usage: cairn volume COMMAND\n\n"
     "Manage volumes.\n\n"
     "Commands:\n"
     "  create [NAME]        create a volume (a random name without NAME)\n"
-    "  ls [-q]              list volumes\n"
+    "  ls [-q] [-f K=V] [--format STR]\n"
+    "                       list volumes (filters: dangling=, name=, driver=, label=)\n"
     "  inspect NAME...      display detailed information on volumes\n"
     "  rm [-f] NAME...      remove volumes (not those in use)\n"
     "  prune [-f]           remove volumes no container uses\n";
@@ -72,6 +73,14 @@ static json_t *volume_json(const char *name) {
                    "Labels", "Mountpoint", data, "Name", name, "Options", "Scope", "local");
 }
 
+json_t *volume_inspect_json(const char *name, struct err **e) {
+  if (!volume_name_valid(name) || !volume_exists(name)) {
+    err_setc(e, ERR_NOTFOUND, 0, "no such volume: %s", name);
+    return NULL;
+  }
+  return volume_json(name);
+}
+
 static int volume_create(int argc, char **argv, struct err **e) {
   const char *name = NULL;
   for (int i = 1; i < argc; i++) {
@@ -92,6 +101,7 @@ static int volume_create(int argc, char **argv, struct err **e) {
   cleanup_free char *d = volume_dir(name);
   if (mkdir_p(d, 0755, e) < 0)
     return -1;
+  event_log("volume", "create", name, json_pack("{s:s}", "driver", "local"));
   printf("%s\n", name);
   return 0;
 }
@@ -111,24 +121,84 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool volume_keep(const char *name, char **filters) {
+  for (size_t i = 0; filters && filters[i]; i++) {
+    const char *f = filters[i], *v = strchr(f, '=') + 1;
+    if (strncmp(f, "name=", 5) == 0 && strstr(name, v) == NULL)
+      return false;
+    if (strncmp(f, "driver=", 7) == 0 && strcmp(v, "local") != 0)
+      return false;
+    if (strncmp(f, "label=", 6) == 0)
+      return false; /* cairn's volumes carry no labels */
+    if (strncmp(f, "dangling=", 9) == 0) {
+      cleanup_free char *users = users_of(name);
+      bool want = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+      if ((users == NULL) != want)
+        return false;
+    }
+  }
+  return true;
+}
+
 static int volume_ls(int argc, char **argv, struct err **e) {
   bool quiet = false;
+  const char *format = NULL;
+  cleanup_strv char **filters = NULL;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+    const char *a = argv[i], *val = NULL;
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       quiet = true;
+      continue;
+    }
+    if ((strcmp(a, "-f") == 0 || strcmp(a, "--filter") == 0 || strcmp(a, "--format") == 0) &&
+        i + 1 < argc)
+      val = argv[++i];
+    else if (strncmp(a, "--filter=", 9) == 0 || strncmp(a, "--format=", 9) == 0)
+      val = a + 9;
     else
-      return err_usage(e, "unknown flag: %s (see 'cairn volume --help')", argv[i]);
+      return err_usage(e, "unknown flag: %s (see 'cairn volume --help')", a);
+    if (strncmp(a, "--format", 8) == 0) {
+      format = val;
+      continue;
+    }
+    const char *eq = strchr(val, '=');
+    if (eq == NULL || eq == val)
+      return err_usage(e, "bad format of filter (expected name=value)");
+    size_t kl = (size_t)(eq - val);
+    if (!((kl == 4 && strncmp(val, "name", 4) == 0) ||
+          (kl == 6 && strncmp(val, "driver", 6) == 0) ||
+          (kl == 5 && strncmp(val, "label", 5) == 0) ||
+          (kl == 8 && strncmp(val, "dangling", 8) == 0)))
+      return err_usage(e, "invalid filter '%.*s'", (int)kl, val);
+    strv_push(&filters, val);
   }
   cleanup_strv char **names = volume_names();
   qsort(names, strv_len(names), sizeof *names, cmp_str);
-  if (!quiet)
-    printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+  cleanup_json json_t *rows = json_array();
   for (size_t i = 0; names[i] != NULL; i++) {
-    if (quiet)
+    if (!volume_keep(names[i], filters))
+      continue;
+    if (quiet) {
       printf("%s\n", names[i]);
-    else
-      printf("%-10s%s\n", "local", names[i]);
+      continue;
+    }
+    cleanup_free char *mp = volume_dir(names[i]);
+    json_array_append_new(rows,
+                          json_pack("{s:s,s:s,s:s,s:s,s:s}", "Driver", "local", "Name", names[i],
+                                    "Scope", "local", "Mountpoint", mp, "Labels", ""));
   }
+  if (quiet)
+    return 0;
+  if (format == NULL || *format == '\0' || strcmp(format, "table") == 0)
+    format = "table {{.Driver}}\t{{.Name}}";
+  static const struct table_col cols[] = {{"Driver", "DRIVER"}, {"Name", "VOLUME NAME"},
+                                          {"Scope", "SCOPE"},   {"Mountpoint", "MOUNTPOINT"},
+                                          {"Labels", "LABELS"}, {NULL, NULL}};
+  cleanup_free char *out = NULL;
+  size_t len = 0;
+  if (table_format(format, rows, cols, NULL, &out, &len, e) < 0)
+    return -1;
+  fwrite(out, 1, len, stdout);
   return 0;
 }
 
@@ -200,6 +270,7 @@ static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
       rc = 1;
       continue;
     }
+    event_log("volume", "destroy", n, json_pack("{s:s}", "driver", "local"));
     if (prune && !header)
       printf("Deleted Volumes:\n");
     header = true;
@@ -227,38 +298,4 @@ int cmd_volume(int argc, char **argv, struct err **e) {
   if (strcmp(sub, "prune") == 0)
     return volume_rm(argc - 1, argv + 1, true, e);
   return err_usage(e, "'volume %s' is not a cairn command (see 'cairn volume --help')", sub);
-}
-
-/* cairn network X: cairn-net X, output and exit code unchanged. */
-int cmd_network(int argc, char **argv, struct err **e) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-    printf("Usage: cairn network COMMAND\n\n"
-           "Manage networks (cairn-net's create, ls, inspect, rm).\n");
-    return argc < 2 ? err_usage(e, "\"cairn network\" requires a command") : 0;
-  }
-  static const char *const subs[] = {"create", "ls", "inspect", "rm"};
-  const char *sub = strcmp(argv[1], "list") == 0     ? "ls"
-                    : strcmp(argv[1], "remove") == 0 ? "rm"
-                                                     : argv[1];
-  bool ok = false;
-  for (size_t i = 0; i < sizeof subs / sizeof subs[0] && !ok; i++)
-    ok = strcmp(sub, subs[i]) == 0;
-  if (!ok)
-    return err_usage(e, "'network %s' is not a cairn command (see 'cairn network --help')",
-                     argv[1]);
-  cleanup_free char *path = tool_path("cairn-net", e);
-  if (path == NULL)
-    return -1;
-  char **av = xcalloc((size_t)argc + 1, sizeof *av);
-  av[0] = path;
-  av[1] = (char *)sub;
-  for (int i = 2; i < argc; i++)
-    av[i] = argv[i];
-  const char *shown[] = {"cairn-net", sub, NULL};
-  debug_cmd(shown);
-  fflush(stdout);
-  execv(path, av);
-  int saved = errno;
-  free(av);
-  return err_set(e, saved, "exec '%s'", path);
 }

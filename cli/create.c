@@ -572,5 +572,6 @@ json_t *ctr_create(struct run_opts *o, struct err **e) {
     return NULL;
   }
   lock_release(u.lock);
+  event_ctr(c, "create", NULL);
   return c;
 }

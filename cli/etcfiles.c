@@ -103,18 +103,25 @@ static char *resolv_conf(const json_t *hc, bool host_net) {
   return b.p;
 }
 
-/* One line for a container on the network: its address, name, aliases and
- * short id (what docker's embedded DNS answers for). */
-static void peer_line(struct sbuf *b, const json_t *p) {
-  const char *ip = json_get_str(json_get_obj(p, "networkSettings"), "IPAddress");
-  if (ip == NULL || *ip == '\0')
-    return;
+/* Lines for peer p: its address on each network it shares with c (mine:
+ * c's networks), with its name, that network's aliases and short id (what
+ * docker's embedded DNS answers for). */
+static void peer_lines(struct sbuf *b, const json_t *mine, const json_t *p) {
+  cleanup_json json_t *theirs = ctr_networks(p);
   const char *id = json_get_str(p, "id");
-  sb_addf(b, "%s\t%s", ip, json_get_str(p, "name"));
-  size_t i;
-  json_t *v;
-  json_array_foreach(json_get_arr(p, "aliases"), i, v) sb_addf(b, " %s", json_string_value(v));
-  sb_addf(b, " %.12s\n", id);
+  size_t i, k;
+  json_t *n, *m, *v;
+  json_array_foreach(theirs, i, n) {
+    bool shared = false;
+    json_array_foreach(mine, k, m) {
+      shared |= strcmp(json_get_str(m, "name"), json_get_str(n, "name")) == 0;
+    }
+    if (!shared)
+      continue;
+    sb_addf(b, "%s\t%s", json_get_str(n, "IPAddress"), json_get_str(p, "name"));
+    json_array_foreach(json_get_arr(n, "aliases"), k, v) sb_addf(b, " %s", json_string_value(v));
+    sb_addf(b, " %.12s\n", id);
+  }
 }
 
 static char *hosts(const json_t *c, bool host_net, const json_t *peers) {
@@ -166,15 +173,16 @@ static char *hosts(const json_t *c, bool host_net, const json_t *peers) {
     sb_add(&b, "\n");
   }
   const char *id = json_get_str(c, "id");
+  cleanup_json json_t *mine = ctr_networks(c);
   json_array_foreach(peers, i, v) {
     if (strcmp(json_get_str(v, "id"), id) != 0)
-      peer_line(&b, v);
+      peer_lines(&b, mine, v);
   }
   return b.p;
 }
 
-/* The containers attached to network net now (cur stands for its own id). */
-static json_t *attached_to(const char *net, const json_t *cur) {
+/* The containers attached to some network now (cur stands for its own id). */
+static json_t *attached_all(const json_t *cur) {
   json_t *list = json_array();
   const char *cur_id = json_get_str(cur, "id");
   cleanup_strv char **ids = ctr_list_ids();
@@ -185,14 +193,30 @@ static json_t *attached_to(const char *net, const json_t *cur) {
     err_free(&le);
     if (c == NULL)
       continue;
-    const char *n = json_get_str(c, "network");
-    const char *ip = json_get_str(json_get_obj(c, "networkSettings"), "IPAddress");
-    if (n != NULL && strcmp(n, net) == 0 && ip != NULL && *ip != '\0' &&
-        (c == cur || shim_alive(ids[i])))
+    json_t *nets = ctr_networks(c);
+    if (json_array_size(nets) > 0 && (c == cur || shim_alive(ids[i])))
       json_array_append(list, c);
+    json_decref(nets);
     json_decref(c);
   }
   return list;
+}
+
+/* Whether p is on net or on one of the networks in nets. */
+static bool touches(const json_t *p, const char *net, const json_t *nets) {
+  cleanup_json json_t *pn = ctr_networks(p);
+  size_t i, k;
+  json_t *a, *b;
+  json_array_foreach(pn, i, a) {
+    const char *n = json_get_str(a, "name");
+    if (strcmp(n, net) == 0)
+      return true;
+    json_array_foreach(nets, k, b) {
+      if (strcmp(n, json_get_str(b, "name")) == 0)
+        return true;
+    }
+  }
+  return false;
 }
 
 int hosts_sync(const char *net, const json_t *cur, struct err **e) {
@@ -203,11 +227,16 @@ int hosts_sync(const char *net, const json_t *cur, struct err **e) {
   int lk = lock_acquire(lockp, 0, e);
   if (lk < 0)
     return -1;
-  cleanup_json json_t *peers = attached_to(net, cur);
+  /* everyone on net or on a network cur is on (a container may be on
+   * several: each file lists the peers of all of its networks) */
+  cleanup_json json_t *peers = attached_all(cur);
+  cleanup_json json_t *cur_nets = cur ? ctr_networks(cur) : json_array();
   int rc = 0;
   size_t i;
   json_t *p;
   json_array_foreach(peers, i, p) {
+    if (p != cur && !touches(p, net, cur_nets))
+      continue;
     cleanup_free char *path = ctr_file(json_get_str(p, "id"), "hosts");
     cleanup_free char *text = hosts(p, false, peers);
     struct err *we = NULL;

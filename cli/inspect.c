@@ -65,6 +65,7 @@ json_t *ctr_inspect_json(const json_t *c) {
   }
 
   json_t *hc = json_deep_copy(json_get_obj(c, "hostConfig"));
+  hostconfig_resources(hc, id);
   json_t *binds = json_array();
   size_t i;
   json_t *m;
@@ -118,7 +119,13 @@ json_t *ctr_inspect_json(const json_t *c) {
                                   "EndpointID", running && own_net ? id : "", "Gateway",
                                   gw ? gw : "", "IPPrefixLen", plen, "IPAddress", ip ? ip : ""));
     json_object_set_new(json_object_get(networks, net), "MacAddress", str_or(mac, ""));
+    if (own_net) {
+      char *nid = net_id(net);
+      json_object_set_new(json_object_get(networks, net), "NetworkID", json_string(nid));
+      free(nid);
+    }
   }
+  net_inspect_extras(c, networks);
   const char *sk = json_get_str(ns, "SandboxKey");
   json_t *nsj =
       json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:i,s:s,s:o}", "Bridge", "", "SandboxID",

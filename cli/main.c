@@ -53,6 +53,10 @@ static const struct command container_cmds[] = {
     {"rename", cmd_rename, "rename a container", 1},
     {"prune", cmd_prune, "remove all stopped containers", 1},
     {"cleanup", cmd_cleanup, NULL, 1},
+    {"commit", cmd_commit, "create a new image from a container's changes", 1},
+    {"diff", cmd_diff, "inspect changes to files on a container's filesystem", 1},
+    {"update", cmd_update, "update configuration of one or more containers", 1},
+    {"stats", cmd_stats, "display a live stream of containers' resource usage", 1},
 };
 
 /* Images: handed to cairn-image. */
@@ -60,13 +64,13 @@ static const struct command image_cmds[] = {
     {"ls", cmd_images, "list images", 1},
     {"list", cmd_images, NULL, 1},
     {"pull", cmd_pull, "download an image from a registry", 1},
-    {"push", cmd_image_pass, "upload an image to a registry", 1},
-    {"rm", cmd_image_pass, "remove one or more images", 1},
-    {"remove", cmd_image_pass, NULL, 1},
+    {"push", cmd_push, "upload an image to a registry", 1},
+    {"rm", cmd_rmi, "remove one or more images", 1},
+    {"remove", cmd_rmi, NULL, 1},
     {"inspect", cmd_image_pass, "display detailed information on images", 1},
-    {"tag", cmd_image_pass, "create a tag that refers to an image", 1},
+    {"tag", cmd_tag, "create a tag that refers to an image", 1},
     {"history", cmd_image_pass, "show the history of an image", 1},
-    {"prune", cmd_image_pass, "remove unused images", 1},
+    {"prune", cmd_image_prune, "remove unused images", 1},
     {"load", cmd_image_pass, "load images from a tar archive", 1},
     {"save", cmd_image_pass, "save images to a tar archive", 1},
     {"import", cmd_image_pass, "make an image from a rootfs tarball", 1},
@@ -76,15 +80,23 @@ static const struct command image_cmds[] = {
 static const struct command top_cmds[] = {
     {"images", cmd_images, "list images", 1},
     {"pull", cmd_pull, "download an image from a registry", 1},
-    {"push", cmd_image_pass, NULL, 1},
-    {"rmi", cmd_image_pass, "remove one or more images", 1},
-    {"tag", cmd_image_pass, "create a tag that refers to an image", 1},
+    {"push", cmd_push, "upload an image to a registry", 1},
+    {"rmi", cmd_rmi, "remove one or more images", 1},
+    {"tag", cmd_tag, "create a tag that refers to an image", 1},
     {"history", cmd_image_pass, "show the history of an image", 1},
     {"load", cmd_image_pass, "load images from a tar archive", 1},
     {"save", cmd_image_pass, "save images to a tar archive", 1},
     {"import", cmd_image_pass, "make an image from a rootfs tarball", 1},
+    {"login", cmd_image_pass, "log in to a registry", 1},
+    {"logout", cmd_image_pass, "log out from a registry", 1},
+    {"search", cmd_search, "search a registry's catalog for images", 1},
+    {"inspect", cmd_inspect, "low-level information on cairn objects", 1},
+    {"info", cmd_info, "display system-wide information", 1},
+    {"version", cmd_version, "show the version of cairn and its tools", 1},
+    {"events", cmd_events, "get real time events", 1},
     {"volume", cmd_volume, NULL, 1},
     {"network", cmd_network, NULL, 1},
+    {"system", cmd_system, NULL, 1},
 };
 
 #define N(a) (sizeof a / sizeof a[0])
@@ -109,7 +121,8 @@ static void usage(FILE *f) {
   fprintf(f, "\nManagement commands:\n"
              "  container  manage containers (ls, run, rm, prune, …)\n"
              "  image      manage images (ls, pull, rm, …)\n"
-             "  network    manage networks (create, ls, inspect, rm)\n"
+             "  network    manage networks (create, ls, inspect, rm, prune, connect, …)\n"
+             "  system     manage cairn (df, events, info, prune)\n"
              "  volume     manage volumes (create, ls, inspect, rm, prune)\n\n"
              "Run 'cairn COMMAND --help' for more information on a command.\n");
 }

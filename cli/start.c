@@ -228,7 +228,15 @@ static int net_add(json_t *c, struct undo *u, struct err **e) {
   return 0;
 }
 
+/* The shim inherits cairn's environment, CAIRN_ROOT/RUN/CONFIG included
+ * (main sets them): a plain command line then needs no shell, and the
+ * shim runs it without one. */
 static char *on_exit_cmd(const char *id) {
+  static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                              "_./:,+@%-";
+  if (C.self_exe[0] == '/' && C.self_exe[strspn(C.self_exe, plain)] == '\0' &&
+      getenv("CAIRN_ROOT") != NULL && strcmp(getenv("CAIRN_ROOT"), C.root) == 0)
+    return xasprintf("%s container cleanup %s", C.self_exe, id);
   cleanup_free char *root = sh_quote(C.root);
   cleanup_free char *run = sh_quote(C.run);
   cleanup_free char *conf = sh_quote(C.conf_path);
@@ -269,7 +277,7 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
     if (netns_create(u->nspath, e) < 0)
       return -1;
     u->netns = true;
-    if (net_add(c, u, e) < 0)
+    if (net_add(c, u, e) < 0 || net_extra_attach(c, u->nspath, e) < 0)
       return -1;
   }
   if (etc_files_write(c, e) < 0 || hosts_sync(net, c, e) < 0)
@@ -358,7 +366,12 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
   int rc = start_steps(c, &u, at, e);
   if (rc == 0)
     rc = ctr_save(c, e);
+  if (rc == 0)
+    event_ctr(c, "start", NULL);
   if (rc < 0) {
+    struct err *xe = NULL;
+    if (u.net && net_extra_detach(c, u.nspath, &xe) < 0)
+      err_free(&xe);
     undo_start(&u);
     json_object_del(c, "attached");
     struct err *se = NULL;

@@ -37,6 +37,7 @@ int cmd_umount(struct ctx *c, int argc, char **argv, struct err **e);
 int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e);
 int cmd_push(struct ctx *c, int argc, char **argv, struct err **e);
 int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e);
+int cmd_catalog(struct ctx *c, int argc, char **argv, struct err **e);
 int cmd_login(struct ctx *c, int argc, char **argv, struct err **e);
 int cmd_logout(struct ctx *c, int argc, char **argv, struct err **e);
 int cmd_commit(struct ctx *c, int argc, char **argv, struct err **e);

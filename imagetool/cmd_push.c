@@ -1,14 +1,18 @@
-/* cairn-image push | tags — sending an image to a registry, listing a
- * repository's tags.
+/* cairn-image push | tags | catalog — sending an image to a registry,
+ * listing a repository's tags and a registry's repositories.
  *
- * push: each blob is HEADed first and skipped when present; a blob some
- * other repository of the same registry holds (as far as our store knows)
- * is mounted from there; the rest is uploaded in one PUT, or in PATCH
- * chunks when larger than --chunk-size; the manifest goes last, byte for
- * byte as stored, so its digest is unchanged. */
+ * push: blobs go up a few at a time (--max-concurrent-uploads, 5 by
+ * default as docker's daemon), each in a thread of its own doing plain
+ * blocking requests.  Each blob is HEADed first and skipped when present;
+ * a blob some other repository of the same registry holds (as far as our
+ * store knows) is mounted from there; the rest is uploaded in one PUT, or
+ * in PATCH chunks when larger than --chunk-size.  The manifest goes last,
+ * once every blob is there, byte for byte as stored, so its digest is
+ * unchanged. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +30,33 @@
 
 #define CHUNK_DEFAULT (64ull << 20)
 
+struct blob {
+  const char *digest;
+  int64_t size;
+};
+
 struct push {
   struct store *s;
   struct registry *r;
   struct progress *pg;
   json_t *index;
   uint64_t chunk;
+  /* the work queue the upload threads share, under mu */
+  pthread_mutex_t mu;
+  struct blob *blobs;
+  size_t n, next;
+  struct err *err; /* the first failure; the others stop taking blobs */
 };
 
+/* Progress from any of the upload threads. */
+static void say(struct push *p, const char *id, const char *status, uint64_t cur, uint64_t total) {
+  pthread_mutex_lock(&p->mu);
+  progress_item(p->pg, id, status, cur, total);
+  pthread_mutex_unlock(&p->mu);
+}
+
 struct up_progress {
-  struct progress *pg;
+  struct push *p;
   const char *id;
   uint64_t base, total;
 };
@@ -43,7 +64,7 @@ struct up_progress {
 static void on_up(void *arg, uint64_t sent, uint64_t total) {
   struct up_progress *u = arg;
   (void)total;
-  progress_item(u->pg, u->id, "Pushing", u->base + sent, u->total);
+  say(u->p, u->id, "Pushing", u->base + sent, u->total);
 }
 
 /* Another repository on the same registry whose image (in our store) has
@@ -97,7 +118,7 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
   long st = rp.status;
   http_resp_free(&rp);
   if (st == 200) {
-    progress_item(p->pg, id, "Layer already exists", 0, 0);
+    say(p, id, "Layer already exists", 0, 0);
     return 0;
   }
   cleanup_free char *from = mount_source(p, digest);
@@ -110,7 +131,7 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
   if (rp.status == 201 && from != NULL) {
     http_resp_free(&rp);
     cleanup_free char *st2 = xasprintf("Mounted from %s", from);
-    progress_item(p->pg, id, st2, 0, 0);
+    say(p, id, st2, 0, 0);
     return 0;
   }
   if (rp.status != 202 || rp.location == NULL) {
@@ -124,7 +145,7 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return err_set(e, errno, "push blob %s: open '%s'", digest, path);
-  struct up_progress up = {p->pg, id, 0, (uint64_t)size};
+  struct up_progress up = {p, id, 0, (uint64_t)size};
   uint64_t off = 0;
   /* Large blobs go up in PATCH chunks, each its own request. */
   while ((uint64_t)size > p->chunk && off < (uint64_t)size) {
@@ -182,7 +203,62 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
     return r;
   }
   http_resp_free(&rp);
-  progress_item(p->pg, id, "Pushed", 0, 0);
+  say(p, id, "Pushed", 0, 0);
+  return 0;
+}
+
+static void *uploader(void *arg) {
+  struct push *p = arg;
+  for (;;) {
+    pthread_mutex_lock(&p->mu);
+    if (p->err != NULL || p->next == p->n) {
+      pthread_mutex_unlock(&p->mu);
+      return NULL;
+    }
+    struct blob *b = &p->blobs[p->next++];
+    pthread_mutex_unlock(&p->mu);
+    struct err *le = NULL;
+    if (push_blob(p, b->digest, b->size, &le) < 0) {
+      pthread_mutex_lock(&p->mu);
+      if (p->err == NULL)
+        p->err = le;
+      else
+        err_free(&le);
+      pthread_mutex_unlock(&p->mu);
+    }
+  }
+}
+
+/* Every blob of img (layers, then the config; each digest once), with at
+ * most `parallel` uploads at a time. */
+static int push_blobs(struct push *p, const struct image *img, int parallel, struct err **e) {
+  p->blobs = xcalloc(img->nlayers + 1, sizeof(*p->blobs));
+  for (size_t i = 0; i <= img->nlayers; i++) {
+    const char *d = i < img->nlayers ? img->layers[i].digest : img->config_digest;
+    int dup = 0;
+    for (size_t k = 0; k < p->n; k++)
+      dup |= strcmp(p->blobs[k].digest, d) == 0;
+    if (!dup)
+      p->blobs[p->n++] =
+          (struct blob){d, i < img->nlayers ? img->layers[i].size : img->config_size};
+  }
+  size_t nth = (size_t)parallel < p->n ? (size_t)parallel : p->n;
+  pthread_t *th = xcalloc(nth ? nth : 1, sizeof(*th));
+  size_t started = 0;
+  for (; started + 1 < nth; started++) /* the calling thread is one of them */
+    if (pthread_create(&th[started], NULL, uploader, p) != 0)
+      break;
+  uploader(p);
+  for (size_t i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  free(th);
+  free(p->blobs);
+  p->blobs = NULL;
+  if (p->err != NULL) {
+    *e = p->err;
+    p->err = NULL;
+    return -1;
+  }
   return 0;
 }
 
@@ -190,10 +266,11 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
   static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
                                        {"progress", required_argument, NULL, 'P'},
                                        {"chunk-size", required_argument, NULL, 'c'},
+                                       {"max-concurrent-uploads", required_argument, NULL, 'u'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
   const char *progress = "auto";
-  int quiet = 0, o;
+  int quiet = 0, o, parallel = 5;
   uint64_t chunk = CHUNK_DEFAULT;
   while ((o = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
     switch (o) {
@@ -207,10 +284,20 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
         chunk = (uint64_t)n;
         break;
       }
+      case 'u': {
+        char *end;
+        long n = strtol(optarg, &end, 10);
+        if (*end || n < 1 || n > 64)
+          return err_usage(e, "--max-concurrent-uploads: expected 1 to 64, not '%s'", optarg);
+        parallel = (int)n;
+        break;
+      }
       case 'h':
-        fputs("Usage: cairn-image push [-q] [--progress MODE] [--chunk-size SIZE] NAME[:TAG]\n\n"
+        fputs("Usage: cairn-image push [-q] [--progress MODE] [--chunk-size SIZE]\n"
+              "                        [--max-concurrent-uploads N] NAME[:TAG]\n\n"
               "Push an image to the registry its name points at.  Blobs the registry has\n"
-              "are skipped; blobs larger than --chunk-size (default 64m) go in chunks.\n"
+              "are skipped, blobs another repository there has are mounted; the others go\n"
+              "up N at a time (default 5), in chunks when larger than --chunk-size (64m).\n"
               "The result on stdout as JSON: {\"ref\",\"digest\",\"size\"}.\n",
               stdout);
         return 0;
@@ -240,10 +327,10 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   }
   image_ref_free(&ir);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   struct registry r;
   struct progress *pg = progress_new(quiet ? PROGRESS_NONE : mode, stderr);
-  struct push p = {s, &r, pg, index, chunk};
+  struct push p = {.s = s, .r = &r, .pg = pg, .index = index, .chunk = chunk};
+  pthread_mutex_init(&p.mu, NULL);
   int rc = registry_open(&r, rf.domain, rf.path, "pull,push", e);
   const char *tag = rf.digest ? rf.digest : rf.tag;
   if (rc == 0)
@@ -253,10 +340,7 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     snprintf(id, sizeof(id), "%s", digest_hex(img.layers[i].digest));
     progress_item(pg, id, "Preparing", 0, 0);
   }
-  for (size_t i = 0; rc == 0 && i < img.nlayers; i++)
-    if (push_blob(&p, img.layers[i].digest, img.layers[i].size, e) < 0)
-      rc = -1;
-  if (rc == 0 && push_blob(&p, img.config_digest, img.config_size, e) < 0)
+  if (rc == 0 && push_blobs(&p, &img, parallel, e) < 0)
     rc = -1;
   size_t mlen = 0;
   cleanup_free char *mbody = rc == 0 ? store_read_blob(s, img.manifest_digest, &mlen, e) : NULL;
@@ -289,15 +373,73 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     err_wrap(e, "push %s", refstr);
   }
   progress_free(pg);
+  pthread_mutex_destroy(&p.mu);
   registry_close(&r);
   image_free(&img);
   ref_free(&rf);
-  curl_global_cleanup();
   return rc;
 }
 
 static int cmd_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* GET url and the pages its Link headers name; the strings of each page's
+ * key array appended to all, sorted at the end (the spec asks registries
+ * for lexical order; not all keep it). */
+static int paged_list(struct registry *r, const char *first, const char *key, json_t *all,
+                      const char *what, struct err **e) {
+  int rc = 0;
+  char *url = xstrdup(first);
+  while (rc == 0 && url != NULL) {
+    struct http_req q = {.method = "GET", .url = url, .body_fd = -1};
+    struct http_resp rp;
+    rc = registry_do(r, &q, &rp, e);
+    if (rc == 0 && rp.status != 200)
+      rc = registry_error(&rp, e, "%s", what);
+    json_t *j = rc == 0 ? json_load_str(rp.body ? rp.body : "", what, e) : NULL;
+    if (rc == 0 && j == NULL)
+      rc = -1;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_get_arr(j, key), i, t) json_array_append(all, t);
+    json_decref(j);
+    free(url);
+    url = NULL;
+    /* Link: </v2/…?last=x&n=y>; rel="next" */
+    if (rc == 0 && rp.link != NULL && strstr(rp.link, "rel=\"next\"") != NULL) {
+      const char *a = strchr(rp.link, '<'), *b = a ? strchr(a, '>') : NULL;
+      if (a != NULL && b != NULL)
+        url = xstrndup(a + 1, (size_t)(b - a - 1));
+    }
+    http_resp_free(&rp);
+  }
+  free(url);
+  if (rc < 0)
+    return -1;
+  size_t n = json_array_size(all);
+  const char **v = xcalloc(n + 1, sizeof(char *));
+  for (size_t i = 0; i < n; i++)
+    v[i] = json_string_value(json_array_get(all, i)) ?: "";
+  qsort(v, n, sizeof(char *), cmd_str);
+  cleanup_json json_t *sorted = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(sorted, json_string(v[i]));
+  free(v);
+  json_array_clear(all);
+  json_array_extend(all, sorted);
+  return 0;
+}
+
+static void print_list(const json_t *all, int json) {
+  if (json) {
+    cleanup_free char *text = json_dump_compact(all);
+    puts(text);
+    return;
+  }
+  size_t i;
+  json_t *t;
+  json_array_foreach(all, i, t) puts(json_string_value(t) ?: "");
 }
 
 int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
@@ -321,58 +463,49 @@ int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   struct ref rf;
   if (ref_parse(argv[optind], &rf, e) < 0)
     return err_wrap(e, "tags '%s'", argv[optind]);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   struct registry r;
   int rc = registry_open(&r, rf.domain, rf.path, "pull", e);
   cleanup_json json_t *all = json_array();
   cleanup_free char *url = xasprintf("/v2/%s/tags/list", rf.path);
-  while (rc == 0 && url != NULL) {
-    struct http_req q = {.method = "GET", .url = url, .body_fd = -1};
-    struct http_resp rp;
-    rc = registry_do(&r, &q, &rp, e);
-    if (rc == 0 && rp.status != 200)
-      rc = registry_error(&rp, e, "tags of %s/%s", rf.domain, rf.path);
-    json_t *j = rc == 0 ? json_load_str(rp.body ? rp.body : "", "tag list", e) : NULL;
-    if (rc == 0 && j == NULL)
-      rc = -1;
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_get_arr(j, "tags"), i, t) json_array_append(all, t);
-    json_decref(j);
-    free(url);
-    url = NULL;
-    /* Link: </v2/…/tags/list?last=x&n=y>; rel="next" */
-    if (rc == 0 && rp.link != NULL && strstr(rp.link, "rel=\"next\"") != NULL) {
-      const char *a = strchr(rp.link, '<'), *b = a ? strchr(a, '>') : NULL;
-      if (a != NULL && b != NULL)
-        url = xstrndup(a + 1, (size_t)(b - a - 1));
-    }
-    http_resp_free(&rp);
-  }
-  if (rc == 0) {
-    /* the spec asks registries for lexical order; not all keep it */
-    size_t n = json_array_size(all);
-    const char **v = xcalloc(n + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++)
-      v[i] = json_string_value(json_array_get(all, i)) ?: "";
-    qsort(v, n, sizeof(char *), cmd_str);
-    cleanup_json json_t *sorted = json_array();
-    for (size_t i = 0; i < n; i++)
-      json_array_append_new(sorted, json_string(v[i]));
-    free(v);
-    json_decref(all);
-    all = json_incref(sorted);
-    if (json) {
-      cleanup_free char *text = json_dump_compact(all);
-      puts(text);
-    } else {
-      size_t i;
-      json_t *t;
-      json_array_foreach(all, i, t) puts(json_string_value(t) ?: "");
-    }
-  }
+  cleanup_free char *what = xasprintf("tags of %s/%s", rf.domain, rf.path);
+  if (rc == 0)
+    rc = paged_list(&r, url, "tags", all, what, e);
+  if (rc == 0)
+    print_list(all, json);
   registry_close(&r);
   ref_free(&rf);
-  curl_global_cleanup();
+  return rc;
+}
+
+int cmd_catalog(struct ctx *c, int argc, char **argv, struct err **e) {
+  (void)c;
+  static const struct option opts[] = {
+      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+  int json = 0, o;
+  while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (o) {
+      case 'j': json = 1; break;
+      case 'h':
+        fputs("Usage: cairn-image catalog [--json] REGISTRY\n\n"
+              "List the repositories a registry serves (GET /v2/_catalog), one per line.\n",
+              stdout);
+        return 0;
+      default: return err_usage(e, "catalog: see 'cairn-image catalog --help'");
+    }
+  }
+  if (argc - optind != 1)
+    return err_usage(e, "catalog: exactly one REGISTRY is required");
+  const char *domain = argv[optind];
+  if (*domain == '\0' || strchr(domain, '/') != NULL)
+    return err_usage(e, "catalog: invalid registry '%s' (a host[:port])", domain);
+  struct registry r;
+  int rc = registry_open(&r, domain, "", "pull", e);
+  cleanup_json json_t *all = json_array();
+  cleanup_free char *what = xasprintf("catalog of %s", domain);
+  if (rc == 0)
+    rc = paged_list(&r, "/v2/_catalog", "repositories", all, what, e);
+  if (rc == 0)
+    print_list(all, json);
+  registry_close(&r);
   return rc;
 }

@@ -18,6 +18,7 @@ static const struct {
     {"pull", cmd_pull, "pull an image from a registry"},
     {"push", cmd_push, "push an image to a registry"},
     {"tags", cmd_tags, "list the tags of a repository in a registry"},
+    {"catalog", cmd_catalog, "list the repositories of a registry"},
     {"login", cmd_login, "store credentials for a registry"},
     {"logout", cmd_logout, "remove stored credentials for a registry"},
     {"ls", cmd_ls, "list images"},

@@ -23,7 +23,8 @@ static const struct {
      "NETWORK CONTAINERID NETNS [--ifname IF]: detach (succeeds when already detached)"},
     {"check", cmd_check, "NETWORK CONTAINERID NETNS [--ifname IF]: verify an attachment"},
     {"create", cmd_create,
-     "NAME [--subnet CIDR] [--gateway IP] [--internal] [--bridge NAME] [--mtu N]: add a network"},
+     "NAME [--subnet CIDR] [--gateway IP] [--ip-range CIDR] [--internal] [--bridge NAME] "
+     "[--mtu N]: add a network"},
     {"ls", cmd_ls, "[--format json] [-q]: list networks"},
     {"inspect", cmd_inspect, "NAME…: print networks' configs as JSON"},
     {"rm", cmd_rm, "NAME… [--force]: remove networks"},

@@ -134,12 +134,35 @@ static json_t *load_all(const struct netctx *c) {
   return all;
 }
 
+/* The addresses of ip-range r that the ipam may hand out in subnet sn:
+ * r without its first and last addresses (an x.x.x.0 or x.x.x.255 confuses
+ * people and some software), a /31 or /32 whole unless its addresses are
+ * sn's network or broadcast address. */
+static void range_bounds(const struct ipnet *sn, const struct ipnet *r, char *start, char *end) {
+  struct ipaddr a = ipnet_network(r), b = ipnet_last(r);
+  struct ipaddr sa = ipnet_network(sn), sb = ipnet_last(sn);
+  if (r->prefix <= 30 || ip_equal(&a, &sa))
+    ip_next(&a);
+  if (r->prefix <= 30 || ip_equal(&b, &sb))
+    ip_prev(&b);
+  ip_fmt(&a, start);
+  ip_fmt(&b, end);
+}
+
 static json_t *make_conflist(const struct netctx *c, const char *name, const char *bridge,
-                             const char *subnet, const char *gateway, bool internal, int mtu,
-                             const char *table) {
+                             const char *subnet, const char *gateway, const struct ipnet *iprange,
+                             bool internal, int mtu, const char *table) {
   json_t *range = json_pack("{s:s}", "subnet", subnet);
   if (gateway != NULL)
     json_object_set_new(range, "gateway", json_string(gateway));
+  if (iprange != NULL && iprange->ip.family != 0) {
+    struct ipnet sn;
+    char a[IPNET_STRLEN], b[IPNET_STRLEN];
+    ipnet_parse(subnet, &sn);
+    range_bounds(&sn, iprange, a, b);
+    json_object_set_new(range, "rangeStart", json_string(a));
+    json_object_set_new(range, "rangeEnd", json_string(b));
+  }
   cleanup_free char *data_dir = xasprintf("%s/ipam", c->run_dir);
   json_t *ipam =
       json_pack("{s:s,s:[[o]],s:s}", "type", "cairn-ipam", "ranges", range, "dataDir", data_dir);
@@ -175,7 +198,7 @@ static int write_default(const struct netctx *c, struct err **e) {
   if (access(path, F_OK) == 0)
     return 0;
   cleanup_json json_t *j =
-      make_conflist(c, DEFAULT_NET, DEFAULT_BRIDGE, DEFAULT_SUBNET, NULL, false, 0, NULL);
+      make_conflist(c, DEFAULT_NET, DEFAULT_BRIDGE, DEFAULT_SUBNET, NULL, NULL, false, 0, NULL);
   return json_write_file(j, path, e);
 }
 
@@ -218,14 +241,12 @@ static const char *host_conflict(const struct ipnet *n, char *ifname) {
 }
 
 int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"subnet", required_argument, NULL, 's'},
-                                       {"gateway", required_argument, NULL, 'g'},
-                                       {"internal", no_argument, NULL, 'i'},
-                                       {"bridge", required_argument, NULL, 'b'},
-                                       {"mtu", required_argument, NULL, 'm'},
-                                       {"nft-table", required_argument, NULL, 't'},
-                                       {NULL, 0, NULL, 0}};
-  const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL;
+  static const struct option opts[] = {
+      {"subnet", required_argument, NULL, 's'},   {"gateway", required_argument, NULL, 'g'},
+      {"internal", no_argument, NULL, 'i'},       {"bridge", required_argument, NULL, 'b'},
+      {"mtu", required_argument, NULL, 'm'},      {"nft-table", required_argument, NULL, 't'},
+      {"ip-range", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+  const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL, *iprange = NULL;
   bool internal = false;
   int mtu = 0, o;
   while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -235,6 +256,7 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
       case 'i': internal = true; break;
       case 'b': bridge = optarg; break;
       case 't': table = optarg; break;
+      case 'r': iprange = optarg; break;
       case 'm': {
         char *end;
         long v = strtol(optarg, &end, 10);
@@ -268,6 +290,27 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     return err_usage(e, "create: --gateway '%s' is not an address in the subnet", gateway);
   if (gateway != NULL && subnet == NULL)
     return err_usage(e, "create: --gateway needs --subnet");
+  struct ipnet rn = {0};
+  if (iprange != NULL) {
+    if (subnet == NULL)
+      return err_usage(e, "create: --ip-range needs --subnet");
+    struct ipaddr first, last;
+    if (ipnet_parse(iprange, &rn) < 0 || rn.ip.family != AF_INET)
+      return err_usage(e, "create: invalid --ip-range '%s' (an IPv4 CIDR)", iprange);
+    first = ipnet_network(&rn);
+    last = ipnet_last(&rn);
+    if (!ip_equal(&first, &rn.ip) || !ipnet_contains(&sn, &first) || !ipnet_contains(&sn, &last) ||
+        rn.prefix < sn.prefix)
+      return err_usage(e, "create: --ip-range '%s' is not a network inside the subnet %s", iprange,
+                       subnet);
+    char a[IPNET_STRLEN], b[IPNET_STRLEN];
+    range_bounds(&sn, &rn, a, b);
+    struct ipaddr pa, pb;
+    ip_parse(a, &pa);
+    ip_parse(b, &pb);
+    if (ip_cmp(&pa, &pb) > 0)
+      return err_usage(e, "create: --ip-range '%s' holds no usable address", iprange);
+  }
   if (bridge != NULL && (strlen(bridge) > 15 || strchr(bridge, '/') || *bridge == '\0'))
     return err_usage(e, "create: invalid --bridge '%s'", bridge);
   if (table != NULL && (strlen(table) > 32 || !isalpha((unsigned char)*table)))
@@ -337,7 +380,7 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
   if (rc == 0) {
     char sns[IPNET_STRLEN];
     cleanup_json json_t *j =
-        make_conflist(c, name, bridge, ipnet_fmt(&sn, sns), gateway, internal, mtu, table);
+        make_conflist(c, name, bridge, ipnet_fmt(&sn, sns), gateway, &rn, internal, mtu, table);
     rc = json_write_file(j, path, e);
   }
   lock_release(lk);

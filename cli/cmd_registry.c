@@ -1,0 +1,229 @@
+/* cmd_registry.c — the image commands that write events or reshape
+ * cairn-image's output: push, search, tag, rmi (cairn-image talks to the
+ * registry and the store; cairn prints what docker prints and journals
+ * pull/push/tag/untag/delete).  login and logout are cairn-image's own,
+ * passed through. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn.h"
+#include "json.h"
+#include "mem.h"
+#include "spawn.h"
+#include "table.h"
+
+static const char push_help[] = "Usage: cairn push [OPTIONS] NAME[:TAG]\n\n"
+                                "Upload an image to a registry.\n\n"
+                                "Options:\n"
+                                "  -q, --quiet   suppress the progress output\n";
+
+int cmd_push(int argc, char **argv, struct err **e) {
+  static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                       {"help", no_argument, NULL, 'H'},
+                                       {"disable-content-trust", no_argument, NULL, 'T'},
+                                       {NULL, 0, NULL, 0}};
+  bool quiet = false;
+  int ch;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+    switch (ch) {
+      case 'q': quiet = true; break;
+      case 'T': break;
+      case 'H': return usage_print(push_help);
+      default: return err_usage(e, "unknown flag: %s (see 'cairn push --help')", argv[optind - 1]);
+    }
+  }
+  if (argc - optind != 1)
+    return err_usage(e, "\"cairn push\" requires exactly 1 argument");
+  const char *av[] = {"cairn-image", "push", argv[optind], quiet ? "-q" : NULL, NULL};
+  struct tool_out o = {0};
+  if (tool_run(av, NULL, 0, &o, 1, e) < 0)
+    return -1;
+  cleanup_json json_t *r = json_loads(o.out, 0, NULL);
+  tool_out_free(&o);
+  /* the progress and "TAG: digest: … size: …" went to stderr; -q leaves
+   * the reference, as docker does */
+  const char *ref = json_get_str(r, "ref");
+  if (quiet)
+    printf("%s\n", ref ? ref : argv[optind]);
+  event_log("image", "push", ref ? ref : argv[optind],
+            json_pack("{s:s}", "name", ref ? ref : argv[optind]));
+  return 0;
+}
+
+static const char search_help[] =
+    "Usage: cairn search [OPTIONS] REGISTRY/TERM\n\n"
+    "Search a registry's catalog for repositories whose name contains TERM\n"
+    "(registries that serve GET /v2/_catalog; Docker Hub does not).\n\n"
+    "Options:\n"
+    "  -f, --filter K=V   stars=N, is-official=true|false, is-automated=true|false\n"
+    "      --format STR   a Go template, \"table …\" or \"json\"\n"
+    "      --limit N      at most N results (default 25)\n"
+    "      --no-trunc     accepted (descriptions are empty)\n";
+
+static bool search_filter_ok(const char *f, struct err **e) {
+  long n;
+  if (strncmp(f, "stars=", 6) == 0) {
+    if (parse_int(f + 6, 0, 1L << 30, &n) < 0)
+      return err_usage(e, "invalid filter 'stars=%s'", f + 6), false;
+    return true;
+  }
+  if (strncmp(f, "is-official=", 12) == 0 || strncmp(f, "is-automated=", 13) == 0) {
+    const char *v = strchr(f, '=') + 1;
+    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+      return err_usage(e, "invalid filter '%s'", f), false;
+    return true;
+  }
+  return err_usage(e, "invalid filter '%.*s'", (int)strcspn(f, "="), f), false;
+}
+
+/* A catalog entry has no stars and is neither official nor automated. */
+static bool search_keep(char **filters) {
+  for (size_t i = 0; filters && filters[i]; i++) {
+    const char *f = filters[i];
+    if (strncmp(f, "stars=", 6) == 0 && atol(f + 6) > 0)
+      return false;
+    if (strcmp(strchr(f, '=') + 1, "true") == 0)
+      return false;
+  }
+  return true;
+}
+
+int cmd_search(int argc, char **argv, struct err **e) {
+  static const struct option opts[] = {
+      {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+      {"limit", required_argument, NULL, 'l'},  {"no-trunc", no_argument, NULL, 'n'},
+      {"help", no_argument, NULL, 'H'},         {NULL, 0, NULL, 0}};
+  const char *format = NULL;
+  long limit = 25;
+  cleanup_strv char **filters = NULL;
+  int ch;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+    switch (ch) {
+      case 'f':
+        if (!search_filter_ok(optarg, e))
+          return -1;
+        strv_push(&filters, optarg);
+        break;
+      case 'F': format = optarg; break;
+      case 'l':
+        if (parse_int(optarg, 1, 100, &limit) < 0)
+          return err_usage(e, "limit %s is outside the range of [1, 100]", optarg);
+        break;
+      case 'n': break;
+      case 'H': return usage_print(search_help);
+      default:
+        return err_usage(e, "unknown flag: %s (see 'cairn search --help')", argv[optind - 1]);
+    }
+  }
+  if (argc - optind != 1)
+    return err_usage(e, "\"cairn search\" requires exactly 1 argument");
+  const char *arg = argv[optind];
+  const char *slash = strchr(arg, '/');
+  /* docker: the part before the first '/' is a registry when it looks
+   * like a host (a '.' or ':' in it, or localhost) */
+  cleanup_free char *host = NULL;
+  const char *term = arg;
+  if (slash != NULL) {
+    cleanup_free char *first = xstrndup(arg, (size_t)(slash - arg));
+    if (strchr(first, '.') || strchr(first, ':') || strcmp(first, "localhost") == 0) {
+      host = xstrdup(first);
+      term = slash + 1;
+    }
+  }
+  if (host == NULL)
+    return err_usage(e, "search needs a registry that serves a catalog: give REGISTRY/TERM "
+                        "(Docker Hub's search is not available)");
+  const char *av[] = {"cairn-image", "catalog", host, NULL};
+  struct tool_out o = {0};
+  if (tool_run(av, NULL, 0, &o, 0, e) < 0)
+    return -1;
+  cleanup_json json_t *rows = json_array();
+  char *save = NULL;
+  for (char *l = strtok_r(o.out, "\n", &save); l != NULL && (long)json_array_size(rows) < limit;
+       l = strtok_r(NULL, "\n", &save)) {
+    if (strstr(l, term) == NULL || !search_keep(filters))
+      continue;
+    cleanup_free char *name = xasprintf("%s/%s", host, l);
+    json_array_append_new(rows, json_pack("{s:s,s:s,s:i,s:s,s:s}", "Name", name, "Description", "",
+                                          "StarCount", 0, "IsOfficial", "", "IsAutomated", ""));
+  }
+  tool_out_free(&o);
+  if (format == NULL || *format == '\0' || strcmp(format, "table") == 0)
+    format = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}";
+  static const struct table_col cols[] = {
+      {"Name", "NAME"},           {"Description", "DESCRIPTION"}, {"StarCount", "STARS"},
+      {"IsOfficial", "OFFICIAL"}, {"IsAutomated", "AUTOMATED"},   {NULL, NULL}};
+  cleanup_free char *out = NULL;
+  size_t len = 0;
+  if (table_format(format, rows, cols, NULL, &out, &len, e) < 0)
+    return -1;
+  fwrite(out, 1, len, stdout);
+  return 0;
+}
+
+/* Run cairn-image SUB ARGS… with its stdout captured (and printed as it
+ * is) and its stderr the user's; returns its exit status (>= 0), or -1
+ * when it could not run.  *out keeps the output even when it failed. */
+static int image_tool(const char *sub, int argc, char **argv, char **out, struct err **e) {
+  cleanup_free char *path = tool_path("cairn-image", e);
+  if (path == NULL)
+    return -1;
+  cleanup_free const char **av = xcalloc((size_t)argc + 2, sizeof *av);
+  av[0] = path;
+  av[1] = sub;
+  for (int i = 1; i < argc; i++)
+    av[i + 1] = argv[i];
+  const char *shown[] = {"cairn-image", sub, NULL};
+  debug_cmd(shown);
+  struct spawn_opts so = {.argv = av, .capture_stdout = 1};
+  struct spawn_result r = {0};
+  if (spawn_run(&so, &r, e) < 0)
+    return err_wrap(e, "run 'cairn-image'");
+  int status = spawn_status(&r);
+  if (r.out != NULL)
+    fwrite(r.out, 1, r.out_len, stdout);
+  *out = r.out ? r.out : xstrdup("");
+  r.out = NULL;
+  spawn_result_free(&r);
+  return status;
+}
+
+/* Exit with the tool's status: its own message was on stderr already. */
+static int status_of(int st, struct err **e) {
+  if (st < 0)
+    return -1;
+  if (st == 0)
+    return 0;
+  err_setc(e, ERR_CALLEE, 0, "%s", "");
+  return -1;
+}
+
+int cmd_rmi(int argc, char **argv, struct err **e) {
+  cleanup_free char *out = NULL;
+  int st = image_tool("rm", argc, argv, &out, e);
+  if (st < 0)
+    return -1;
+  char *save = NULL;
+  for (char *l = strtok_r(out, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+    if (strncmp(l, "Untagged: ", 10) == 0)
+      event_log("image", "untag", l + 10, json_pack("{s:s}", "name", l + 10));
+    else if (strncmp(l, "Deleted: ", 9) == 0)
+      event_log("image", "delete", l + 9, json_pack("{s:s}", "name", l + 9));
+  }
+  return status_of(st, e);
+}
+
+int cmd_tag(int argc, char **argv, struct err **e) {
+  cleanup_free char *out = NULL;
+  int st = image_tool("tag", argc, argv, &out, e);
+  /* cairn-image tag SOURCE TARGET: the event names the new tag */
+  if (st == 0 && argc == 3)
+    event_log("image", "tag", argv[1], json_pack("{s:s}", "name", argv[2]));
+  return status_of(st, e);
+}
