@@ -1,8 +1,8 @@
 /* cmd_events.c — `events [--stats] [--interval N] ID`: the container's
  * cgroup statistics as runc prints them, {"type":"stats","id":…,"data":…},
  * once with --stats; else every interval until the container stops, with
- * {"type":"oom","id":…} as soon as the memory controller OOM-kills one of
- * its processes (runc's two event types). */
+ * {"type":"oom","id":…} as soon as the memory controller meets an OOM in
+ * the container's cgroup (runc's two event types). */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -94,7 +94,7 @@ int cmd_events(struct rt_opts *g, int argc, char **argv, struct err **e) {
     rt_help("events [--stats] [--interval SECONDS] ID",
             "Print the container's resource statistics as JSON, once with --stats, else\n"
             "every interval (default 5s) until it stops, and an {\"type\":\"oom\"} event\n"
-            "whenever the memory controller OOM-kills one of its processes.\n");
+            "whenever its memory cgroup runs out of memory (an OOM).\n");
     return 0;
   }
   const char *id = rt_arg_id(argc, argv, "events", e);
