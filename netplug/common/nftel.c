@@ -13,6 +13,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "detach.h"
 #include "mem.h"
 
 unsigned nftel_put_ip(unsigned char *buf, unsigned len, const struct ipaddr *a) {
@@ -124,7 +125,14 @@ int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e
   else
     r = read_acks(nl, portid, n);
   mnl_nlmsg_batch_stop(b);
+  /* After deletions the last close waits for the kernel to free them (see
+   * detach.h): leave that to a child. */
+  bool deleted = false;
+  for (size_t i = 0; i < n; i++)
+    deleted |= v[i].del;
+  int token = deleted ? detach_hold(mnl_socket_get_fd(nl)) : -1;
   mnl_socket_close(nl);
+  detach_release(token);
   if (r < 0)
     return err_set(e, -r, "nftables: update sets of table '%s'", table);
   return 0;

@@ -63,6 +63,14 @@ int nl_link_set_mac(struct nl *nl, int index, const unsigned char mac[6], struct
 /* Hairpin mode of a bridge port. */
 int nl_brport_set_hairpin(struct nl *nl, int index, int on, struct err **e);
 int nl_link_del(struct nl *nl, int index, struct err **e);
+/* Delete a link and return as soon as the kernel has taken it (and, when
+ * peer is given, peer_index on that socket: a veth's other end) out of
+ * every listing, with its addresses and routes — the RTM_DELLINK
+ * notifications — instead of when the deleting call returns, 10-20 ms of
+ * RCU waits later.  A child (detach.h) makes that call.  A link that is
+ * gone already is fine. */
+int nl_link_del_unlisted(struct nl *nl, int index, struct nl *peer, int peer_index,
+                         struct err **e);
 /* How many links have master as their master (a bridge's ports). */
 int nl_count_ports(struct nl *nl, int master, struct err **e);
 
