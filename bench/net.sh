@@ -95,15 +95,21 @@ hyperfine -N -i --warmup 3 --runs "$RUNS" --export-json "$T/del.json" --style ba
   --prepare "$T/only cm 18092" -n "cairn DEL ipMasq" "$(del cm)" \
   --prepare "$T/only rm 18093" -n "reference DEL ipMasq" "$(del rm)" >&2
 
+# cairn-net runs our plugins in its own process; the same with each plugin
+# exec'd, as any other CNI driver runs them.
+CAIRN_NET_EXEC=1 hyperfine -N -i --warmup 3 --runs "$RUNS" --export-json "$T/exec.json" --style basic \
+  --prepare "$T/reset" -n "cairn ADD exec" "$(add cn 18090)" \
+  --prepare "$T/only cn 18090" -n "cairn DEL exec" "$(del cn)" >&2
+
 echo
 # -i above: a failed run is still timed; say how many there were.
 jq -r '.results[] | select(any(.exit_codes[]; . != 0)) |
-  "\(.command): \([.exit_codes[] | select(. != 0)] | length) failed runs"' "$T/add.json" "$T/del.json"
+  "\(.command): \([.exit_codes[] | select(. != 0)] | length) failed runs"' "$T/add.json" "$T/del.json" "$T/exec.json"
 printf '%-22s %12s %12s %8s\n' "median (ms)" cairn reference speedup
 jq -rs '[.[].results[]] | map({(.command): (.median * 1000)}) | add |
-  ["ADD", "DEL", "ADD ipMasq", "DEL ipMasq"][] as $k |
-  [$k, .["cairn " + $k], .["reference " + $k]] |
-  "\(.[0])\t\(.[1])\t\(.[2])"' "$T/add.json" "$T/del.json" |
+  ["ADD", "DEL", "ADD ipMasq", "DEL ipMasq", "ADD exec", "DEL exec"][] as $k |
+  [$k, .["cairn " + $k], .["reference " + ($k | sub(" exec"; ""))]] |
+  "\(.[0])\t\(.[1])\t\(.[2])"' "$T/add.json" "$T/del.json" "$T/exec.json" |
   while IFS=$'\t' read -r k ours ref; do
     awk -v k="$k" -v o="$ours" -v r="$ref" 'BEGIN { printf "%-22s %12.2f %12.2f %7.1fx\n", k, o, r, r / o }'
   done
