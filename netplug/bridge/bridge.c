@@ -175,13 +175,21 @@ static int make_veth(struct sides *s, const struct bridge_conf *c, const char *i
     if (nl_link_get(&s->ctr, ifname, &there, NULL) == 0)
       return cni_err(e, CNI_ERR_CONFIG, 0, "container interface '%s' already exists", ifname);
   }
-  if (nl_link_get(&s->ctr, ifname, ctr, e) < 0 || nl_link_set_up(&s->ctr, ctr->index, 1, e) < 0 ||
+  /* Up with arp_notify, which announces the address it gets. */
+  if (nl_link_get(&s->ctr, ifname, ctr, e) < 0 || nl_link_set_up_notify(&s->ctr, ctr->index, e) < 0 ||
       nl_link_get_index(&s->host, ctr->link, host, e) < 0)
     return -1;
   if (c->hairpin && nl_brport_set_hairpin(&s->host, host->index, 1, e) < 0)
     return -1;
-  /* The kernel turns the host end's operstate up asynchronously; the
-   * bridge forwards to the port once it is.  Wait for it, briefly. */
+  return 0;
+}
+
+/* The kernel turns the host end's operstate up asynchronously (the
+ * bridge forwards to the port once it is): wait for it, briefly, at the
+ * end of ADD so that the rest of the work hides the wait. */
+static int wait_port_up(struct sides *s, struct nl_link *host, struct err **e) {
+  if (nl_link_get_index(&s->host, host->index, host, e) < 0)
+    return -1;
   for (int i = 0; host->operstate != NL_OPER_UP && i < 40; i++) {
     struct timespec ts = {0, (long)(100000L << (i < 10 ? i : 10))};
     if (i > 12)
@@ -255,7 +263,6 @@ static int configure_ctr(struct sides *s, const struct nl_link *ctr, json_t *res
   size_t i;
   json_t *ip, *rt;
   struct ipaddr gw4 = {0}, gw6 = {0};
-  bool v6 = false;
   json_array_foreach(json_object_get(res, "ips"), i, ip) {
     struct ipnet a;
     ipnet_parse(json_get_str(ip, "address"), &a);
@@ -263,22 +270,7 @@ static int configure_ctr(struct sides *s, const struct nl_link *ctr, json_t *res
     struct ipaddr *gw = a.ip.family == AF_INET ? &gw4 : &gw6;
     if (g != NULL && gw->family == 0)
       ip_parse(g, gw);
-    v6 |= a.ip.family == AF_INET6;
   }
-  /* Sysctls are per namespace: set them from inside.  Without DAD an IPv6
-   * address is usable at once; arp_notify announces the new address. */
-  int saved = -1;
-  if (netns_enter(s->nsfd, &saved, e) < 0)
-    return -1;
-  char key[64];
-  snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_notify", ctr->name);
-  sysctl_set(key, "1", NULL);
-  if (v6) {
-    snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_dad", ctr->name);
-    sysctl_set(key, "0", NULL);
-  }
-  if (netns_leave(&saved, e) < 0)
-    return -1;
   json_array_foreach(json_object_get(res, "ips"), i, ip) {
     struct ipnet a;
     ipnet_parse(json_get_str(ip, "address"), &a);
@@ -500,6 +492,8 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
       rc = masq(&c, owner, addrs, n, false, e);
     }
   }
+  if (rc == 0)
+    rc = wait_port_up(&s, &host, e);
   /* The bridge's MAC as it is now that the port joined. */
   if (rc == 0)
     rc = nl_link_get_index(&s.host, br.index, &br, e);

@@ -6,6 +6,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdio.h>
@@ -231,6 +232,23 @@ static int link_change(struct nl *nl, int index, unsigned flags, unsigned change
 
 int nl_link_set_up(struct nl *nl, int index, int up, struct err **e) {
   return link_change(nl, index, up ? IFF_UP : 0, IFF_UP, NULL, up ? "set up" : "set down", e);
+}
+
+int nl_link_set_up_notify(struct nl *nl, int index, struct err **e) {
+  char buf[NL_REQ];
+  struct nlmsghdr *h = msg_start(buf, RTM_NEWLINK, 0);
+  put_ifinfo(h, index, IFF_UP, IFF_UP);
+  struct nlattr *spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+  struct nlattr *inet = mnl_attr_nest_start(h, AF_INET);
+  struct nlattr *conf = mnl_attr_nest_start(h, IFLA_INET_CONF);
+  mnl_attr_put_u32(h, IPV4_DEVCONF_ARP_NOTIFY, 1);
+  mnl_attr_nest_end(h, conf);
+  mnl_attr_nest_end(h, inet);
+  mnl_attr_nest_end(h, spec);
+  int r = nl_talk(nl, h, NULL, NULL);
+  if (r < 0)
+    return err_set(e, -r, "set up link %d", index);
+  return 0;
 }
 
 int nl_link_set_promisc(struct nl *nl, int index, struct err **e) {
@@ -461,6 +479,8 @@ static int addr_change(struct nl *nl, unsigned short type, unsigned short flags,
   ifa->ifa_prefixlen = (unsigned char)a->prefix;
   ifa->ifa_index = (unsigned)index;
   ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  if (a->ip.family == AF_INET6 && type == RTM_NEWADDR)
+    ifa->ifa_flags = IFA_F_NODAD;
   size_t len = (size_t)ip_len(a->ip.family);
   mnl_attr_put(h, IFA_LOCAL, len, a->ip.b);
   mnl_attr_put(h, IFA_ADDRESS, len, a->ip.b);
