@@ -359,17 +359,70 @@ static int setup_gateway(struct sides *s, const struct bridge_conf *c, const str
 
 /* The masquerade elements of each IPv4 address (see nft.h); with del,
  * each added then removed, which makes removing a gone one succeed. */
+static bool link_local6(const struct ipaddr *a) {
+  return a->family == AF_INET6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+/* Run v (for the families in fam[]); on a missing table, make it (ADD) or
+ * pass it over (DEL: nothing of ours is in a table that is not there). */
+static int masq_run(const struct bridge_conf *c, struct nftel *v, size_t k, const bool fam[2],
+                    bool del, struct err **e) {
+  struct err *me = NULL;
+  if (nftel_run(c->table, v, k, &me) == 0)
+    return 0;
+  if (me->errnum != ENOENT) {
+    *e = me;
+    return -1;
+  }
+  err_free(&me);
+  if (del) {
+    /* Which table is missing: each family alone. */
+    if (!fam[0] || !fam[1])
+      return 0;
+    for (int f = 0; f < 2; f++) {
+      cleanup_free struct nftel *one = xcalloc(k + 1, sizeof(*one));
+      size_t m = 0;
+      for (size_t i = 0; i < k; i++)
+        if (v[i].v6 == (f == 1))
+          one[m++] = v[i];
+      bool only[2] = {f == 0, f == 1};
+      if (masq_run(c, one, m, only, true, e) < 0)
+        return -1;
+    }
+    return 0;
+  }
+  for (int f = 0; f < 2; f++) {
+    if (!fam[f])
+      continue;
+    struct nftx nft = {0};
+    int rc = nftx_open(&nft, c->table, e);
+    nft.v6 = f == 1;
+    if (rc == 0)
+      rc = nftx_ensure(&nft, e);
+    nftx_close(&nft);
+    if (rc < 0)
+      return -1;
+  }
+  return nftel_run(c->table, v, k, e);
+}
+
+/* The masquerade elements of each address (see nft.h), IPv4 ones in the ip
+ * table, IPv6 ones (link-local ones aside) in the ip6 one; with del, each
+ * added then removed, which makes removing a gone one succeed. */
 static int masq(const struct bridge_conf *c, const char *owner, const struct ipnet *a, size_t n,
                 bool del, struct err **e) {
   cleanup_free struct nftel *v = xcalloc(n * 4 + 1, sizeof(*v));
   size_t k = 0;
+  bool fam[2] = {false, false};
   for (size_t i = 0; i < n; i++) {
-    if (a[i].ip.family != AF_INET)
+    if (link_local6(&a[i].ip))
       continue;
+    bool v6 = a[i].ip.family == AF_INET6;
+    fam[v6] = true;
     struct ipaddr first = ipnet_network(&a[i]), last = ipnet_last(&a[i]);
-    struct nftel src = {.set = "masq", .comment = owner};
+    struct nftel src = {.set = "masq", .comment = owner, .v6 = v6};
     src.klen = nftel_put_ip(src.key, 0, &a[i].ip);
-    struct nftel skip = {.set = "masq_skip", .comment = owner};
+    struct nftel skip = {.set = "masq_skip", .comment = owner, .v6 = v6};
     skip.klen = nftel_put_ip(skip.key, nftel_put_ip(skip.key, 0, &a[i].ip), &first);
     skip.kelen = nftel_put_ip(skip.key_end, nftel_put_ip(skip.key_end, 0, &a[i].ip), &last);
     v[k++] = src;
@@ -380,22 +433,7 @@ static int masq(const struct bridge_conf *c, const char *owner, const struct ipn
       v[k++] = skip;
     }
   }
-  struct err *me = NULL;
-  if (nftel_run(c->table, v, k, &me) == 0)
-    return 0;
-  if (me->errnum != ENOENT) {
-    *e = me;
-    return -1;
-  }
-  err_free(&me);
-  if (del)
-    return 0; /* no table: nothing to remove */
-  struct nftx nft = {0};
-  int rc = nftx_open(&nft, c->table, e);
-  if (rc == 0)
-    rc = nftx_ensure(&nft, e);
-  nftx_close(&nft);
-  return rc < 0 ? -1 : nftel_run(c->table, v, k, e);
+  return k == 0 ? 0 : masq_run(c, v, k, fam, del, e);
 }
 
 static struct ipnet *result_addrs(const json_t *res, size_t *n) {
@@ -532,7 +570,7 @@ static int cmd_del(struct cni_req *r, struct err **e) {
         /* Wait for the host end too when it is the veth's other end. */
         bool pair = ctr.link > 0 && nl_link_get_index(&s.host, ctr.link, &host, NULL) == 0 &&
                     strcmp(host.kind, "veth") == 0 && host.link == ctr.index;
-        if (nl_addr_list(&s.ctr, ctr.index, AF_INET, &addrs, &n, &oe) == 0)
+        if (nl_addr_list(&s.ctr, ctr.index, AF_UNSPEC, &addrs, &n, &oe) == 0)
           nl_link_del_unlisted(&s.ctr, ctr.index, pair ? &s.host : NULL, pair ? host.index : 0, &oe);
       } else if (oe->errnum == ENODEV) {
         err_free(&oe); /* gone already: DEL again is fine */
@@ -551,6 +589,11 @@ static int cmd_del(struct cni_req *r, struct err **e) {
   if (!c.ip_masq)
     return 0;
   cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
+  size_t kept = 0; /* link-local addresses have no elements */
+  for (size_t i = 0; i < n; i++)
+    if (!link_local6(&addrs[i].ip))
+      addrs[kept++] = addrs[i];
+  n = kept;
   if (n == 0 && r->prev != NULL) {
     free(addrs);
     addrs = result_addrs(r->prev, &n);
@@ -558,14 +601,19 @@ static int cmd_del(struct cni_req *r, struct err **e) {
   if (n > 0)
     return masq(&c, owner, addrs, n, true, e);
   /* Nothing says which addresses it had: find its elements by owner. */
-  struct nftx nft = {0};
-  if (nftx_open(&nft, c.table, e) < 0)
-    return -1;
-  int rc = nftx_delete_owned(&nft, "masq", owner, e);
-  if (rc == 0)
-    rc = nftx_delete_owned(&nft, "masq_skip", owner, e);
-  nftx_close(&nft);
-  return rc;
+  for (int v6 = 0; v6 < 2; v6++) {
+    struct nftx nft = {0};
+    if (nftx_open(&nft, c.table, e) < 0)
+      return -1;
+    nft.v6 = v6;
+    int rc = nftx_delete_owned(&nft, "masq", owner, e);
+    if (rc == 0)
+      rc = nftx_delete_owned(&nft, "masq_skip", owner, e);
+    nftx_close(&nft);
+    if (rc < 0)
+      return -1;
+  }
+  return 0;
 }
 
 const struct cni_plugin cni_plugin_bridge = {"cairn-bridge", cmd_add, cmd_del, bridge_cmd_check};

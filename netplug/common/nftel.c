@@ -17,8 +17,9 @@
 #include "mem.h"
 
 unsigned nftel_put_ip(unsigned char *buf, unsigned len, const struct ipaddr *a) {
-  memcpy(buf + len, a->b, 4);
-  return len + 4;
+  unsigned l = (unsigned)ip_len(a->family);
+  memcpy(buf + len, a->b, l);
+  return len + l;
 }
 
 unsigned nftel_put_proto(unsigned char *buf, unsigned len, const char *proto) {
@@ -41,7 +42,7 @@ static struct nftnl_set *build_set(const char *table, const struct nftel *x) {
     abort(); /* out of memory, as xmalloc */
   nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
   nftnl_set_set_str(s, NFTNL_SET_NAME, x->set);
-  nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+  nftnl_set_set_u32(s, NFTNL_SET_FAMILY, x->v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
   nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, x->key, x->klen);
   if (x->kelen > 0)
     nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY_END, x->key_end, x->kelen);
@@ -101,7 +102,7 @@ int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e
     return err_set(e, saved, "nftables: bind netlink socket");
   }
   unsigned portid = mnl_socket_get_portid(nl);
-  size_t cap = 4096 + n * 512;
+  size_t cap = 4096 + n * 640;
   cleanup_free char *buf = xmalloc(cap);
   struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, cap);
   uint32_t seq = (uint32_t)time(NULL);
@@ -112,7 +113,8 @@ int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e
     uint16_t type = v[i].del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
     uint16_t flags = (uint16_t)((v[i].del ? 0 : NLM_F_CREATE) | NLM_F_ACK);
     struct nlmsghdr *h =
-        nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type, NFPROTO_IPV4, flags, seq++);
+        nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
+                              v[i].v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, flags, seq++);
     nftnl_set_elems_nlmsg_build_payload(h, s);
     nftnl_set_free(s);
     mnl_nlmsg_batch_next(b);

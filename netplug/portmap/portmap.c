@@ -6,8 +6,9 @@
  *
  * Config: "snat" (default true: masquerade the hairpin and localhost
  * cases, and set route_localnet on the interface that leads to the
- * container), "nftTable" (default "cairn").  IPv4 only: mappings for IPv6
- * are passed over. */
+ * container), "nftTable" (default "cairn").  A container with an IPv6
+ * address gets the same mappings in the ip6 table: on the host's IPv6
+ * addresses, ::1 excepted (the kernel keeps it on the host). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +36,7 @@ struct pm_conf {
   size_t n;
   bool snat;
   const char *table;
-  struct ipnet ctr; /* the container's first IPv4 address; family 0 if none */
+  struct ipnet ctr4, ctr6; /* the container's first address of each family; family 0 if none */
 };
 
 static int port_of(json_t *v, unsigned *out) {
@@ -70,8 +71,6 @@ static int parse_mappings(json_t *list, struct pm_conf *c, struct err **e) {
     if (hip != NULL && *hip != '\0') {
       if (ip_parse(hip, &m->host_ip) < 0)
         return cni_err(e, CNI_ERR_CONFIG, 0, "portMappings[%zu]: invalid hostIP '%s'", i, hip);
-      if (m->host_ip.family == AF_INET6)
-        continue; /* IPv6 mappings are not ours to make */
       if (ip_is_zero(&m->host_ip))
         m->host_ip.family = 0;
     }
@@ -98,15 +97,14 @@ static int parse_conf(const struct cni_req *r, struct pm_conf *c, struct err **e
   if (parse_mappings(json_object_get(json_object_get(r->conf, "runtimeConfig"), "portMappings"), c,
                      e) < 0)
     return -1;
-  /* The container's address: the first IPv4 one on an interface inside
-   * the sandbox (or not tied to any interface). */
+  /* The container's addresses: the first of each family on an interface
+   * inside the sandbox (or not tied to any interface). */
   json_t *ifs = json_object_get(r->prev, "interfaces");
   size_t i;
   json_t *ip;
   json_array_foreach(json_object_get(r->prev, "ips"), i, ip) {
     struct ipnet a;
-    if (ipnet_parse(json_get_str(ip, "address") ? json_get_str(ip, "address") : "", &a) < 0 ||
-        a.ip.family != AF_INET)
+    if (ipnet_parse(json_get_str(ip, "address") ? json_get_str(ip, "address") : "", &a) < 0)
       continue;
     json_t *idx = json_object_get(ip, "interface");
     if (json_is_integer(idx)) {
@@ -115,8 +113,9 @@ static int parse_conf(const struct cni_req *r, struct pm_conf *c, struct err **e
       if (iface != NULL && (sb == NULL || *sb == '\0'))
         continue;
     }
-    c->ctr = a;
-    break;
+    struct ipnet *slot = a.ip.family == AF_INET ? &c->ctr4 : &c->ctr6;
+    if (slot->ip.family == 0)
+      *slot = a;
   }
   return 0;
 }
@@ -125,42 +124,66 @@ static char *ip_str(const struct ipaddr *a, char *buf) {
   return ip_fmt(a, buf);
 }
 
-/* The elements of a container's mappings (and its hairpin element); with
- * del, each is added and then removed: the add makes removing an element
- * that is gone already succeed, and fails (EEXIST) when the key holds
- * another container's value, which then stays.  *n gets the count. */
+/* The container's address of a family, or NULL. */
+static const struct ipnet *ctr_of(const struct pm_conf *c, int family) {
+  const struct ipnet *a = family == AF_INET ? &c->ctr4 : &c->ctr6;
+  return a->ip.family != 0 ? a : NULL;
+}
+
+/* The elements of a container's mappings (and its hairpin elements), in
+ * the table of each family it has an address of (a mapping for one host
+ * address only in that one's); with del, each is added and then removed:
+ * the add makes removing an element that is gone already succeed, and
+ * fails (EEXIST) when the key holds another container's value, which then
+ * stays.  *n gets the count. */
 static struct nftel *elements(const struct pm_conf *c, const char *owner, bool del, size_t *n) {
   size_t per = del ? 2 : 1;
-  struct nftel *v = xcalloc((c->n + 1) * per, sizeof(*v));
+  struct nftel *v = xcalloc((c->n + 1) * 2 * per, sizeof(*v));
   size_t k = 0;
-  for (size_t i = 0; i <= c->n; i++) {
-    struct nftel x = {.comment = owner};
-    if (i < c->n) {
-      const struct mapping *m = &c->m[i];
-      x.set = m->host_ip.family ? "portmap_ip" : "portmap";
-      if (m->host_ip.family)
-        x.klen = nftel_put_ip(x.key, x.klen, &m->host_ip);
-      x.klen = nftel_put_proto(x.key, x.klen, m->proto);
-      x.klen = nftel_put_port(x.key, x.klen, m->host_port);
-      x.dlen = nftel_put_ip(x.data, x.dlen, &c->ctr.ip);
-      x.dlen = nftel_put_port(x.data, x.dlen, m->ctr_port);
-    } else if (c->snat) {
-      /* container ip . its subnet, as a range of the second field */
-      struct ipaddr first = ipnet_network(&c->ctr), last = ipnet_last(&c->ctr);
-      x.set = "hairpin";
-      x.klen = nftel_put_ip(x.key, nftel_put_ip(x.key, 0, &c->ctr.ip), &first);
-      x.kelen = nftel_put_ip(x.key_end, nftel_put_ip(x.key_end, 0, &c->ctr.ip), &last);
-    } else {
+  static const int fams[2] = {AF_INET, AF_INET6};
+  for (int f = 0; f < 2; f++) {
+    const struct ipnet *ctr = ctr_of(c, fams[f]);
+    if (ctr == NULL)
       continue;
-    }
-    v[k++] = x;
-    if (del) {
-      x.del = true;
+    for (size_t i = 0; i <= c->n; i++) {
+      struct nftel x = {.comment = owner, .v6 = fams[f] == AF_INET6};
+      if (i < c->n) {
+        const struct mapping *m = &c->m[i];
+        if (m->host_ip.family != 0 && m->host_ip.family != fams[f])
+          continue;
+        x.set = m->host_ip.family ? "portmap_ip" : "portmap";
+        if (m->host_ip.family)
+          x.klen = nftel_put_ip(x.key, x.klen, &m->host_ip);
+        x.klen = nftel_put_proto(x.key, x.klen, m->proto);
+        x.klen = nftel_put_port(x.key, x.klen, m->host_port);
+        x.dlen = nftel_put_ip(x.data, x.dlen, &ctr->ip);
+        x.dlen = nftel_put_port(x.data, x.dlen, m->ctr_port);
+      } else if (c->snat) {
+        /* container ip . its subnet, as a range of the second field */
+        struct ipaddr first = ipnet_network(ctr), last = ipnet_last(ctr);
+        x.set = "hairpin";
+        x.klen = nftel_put_ip(x.key, nftel_put_ip(x.key, 0, &ctr->ip), &first);
+        x.kelen = nftel_put_ip(x.key_end, nftel_put_ip(x.key_end, 0, &ctr->ip), &last);
+      } else {
+        continue;
+      }
       v[k++] = x;
+      if (del) {
+        x.del = true;
+        v[k++] = x;
+      }
     }
   }
   *n = k;
   return v;
+}
+
+/* How many port mapping elements (not hairpin ones) v holds. */
+static size_t mapping_count(const struct nftel *v, size_t n) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    m += strcmp(v[i].set, "hairpin") != 0;
+  return m;
 }
 
 /* 127.0.0.1 may be DNATed out of the interface that leads to the container
@@ -183,25 +206,57 @@ static int enable_route_localnet(const struct ipaddr *ctr, struct err **e) {
 }
 
 /* Which mapping is taken, for the message. */
-static int conflict(struct nftx *nft, const struct pm_conf *c, const char *owner, struct err **e) {
-  for (size_t i = 0; i < c->n; i++) {
-    const struct mapping *m = &c->m[i];
-    char hip[IPNET_STRLEN];
-    cleanup_free char *cmd = NULL;
-    if (m->host_ip.family == 0)
-      cmd = xasprintf("get element ip %s portmap { %s . %u }", c->table, m->proto, m->host_port);
-    else
-      cmd = xasprintf("get element ip %s portmap_ip { %s . %s . %u }", c->table,
-                      ip_str(&m->host_ip, hip), m->proto, m->host_port);
-    /* (nft 1.0.6 prints "get element" as text even when asked for JSON.) */
-    cleanup_free char *out = nftx_output(nft, cmd, NULL);
-    cleanup_free char *mine = xasprintf("comment \"%s\"", owner);
-    if (out != NULL && strstr(out, mine) == NULL)
-      return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "host port %s%s%u/%s is already mapped",
-                     m->host_ip.family ? hip : "", m->host_ip.family ? ":" : "", m->host_port,
-                     m->proto);
+static int conflict(const struct pm_conf *c, const char *owner, struct err **e) {
+  for (int v6 = 0; v6 < 2; v6++) {
+    if (ctr_of(c, v6 ? AF_INET6 : AF_INET) == NULL)
+      continue;
+    struct nftx nft = {0};
+    if (nftx_open(&nft, c->table, NULL) < 0)
+      break;
+    const char *f = v6 ? "ip6" : "ip";
+    for (size_t i = 0; i < c->n; i++) {
+      const struct mapping *m = &c->m[i];
+      if (m->host_ip.family != 0 && m->host_ip.family != (v6 ? AF_INET6 : AF_INET))
+        continue;
+      char hip[IPNET_STRLEN];
+      cleanup_free char *cmd = NULL;
+      if (m->host_ip.family == 0)
+        cmd = xasprintf("get element %s %s portmap { %s . %u }", f, c->table, m->proto,
+                        m->host_port);
+      else
+        cmd = xasprintf("get element %s %s portmap_ip { %s . %s . %u }", f, c->table,
+                        ip_str(&m->host_ip, hip), m->proto, m->host_port);
+      /* (nft 1.0.6 prints "get element" as text even when asked for JSON.) */
+      cleanup_free char *out = nftx_output(&nft, cmd, NULL);
+      cleanup_free char *mine = xasprintf("comment \"%s\"", owner);
+      if (out != NULL && strstr(out, mine) == NULL) {
+        nftx_close(&nft);
+        bool br = m->host_ip.family == AF_INET6;
+        return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "host port %s%s%s%s%u/%s is already mapped",
+                       br ? "[" : "", m->host_ip.family ? hip : "", br ? "]" : "",
+                       m->host_ip.family ? ":" : "", m->host_port, m->proto);
+      }
+    }
+    nftx_close(&nft);
   }
   return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "a host port is already mapped");
+}
+
+/* Create the tables the elements go to. */
+static int ensure_tables(const struct pm_conf *c, struct err **e) {
+  for (int v6 = 0; v6 < 2; v6++) {
+    if (ctr_of(c, v6 ? AF_INET6 : AF_INET) == NULL)
+      continue;
+    struct nftx nft = {0};
+    int rc = nftx_open(&nft, c->table, e);
+    nft.v6 = v6;
+    if (rc == 0)
+      rc = nftx_ensure(&nft, e);
+    nftx_close(&nft);
+    if (rc < 0)
+      return -1;
+  }
+  return 0;
 }
 
 static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
@@ -214,37 +269,28 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
   cleanup_free struct mapping *maps = c.m;
   if (rc < 0)
     return -1;
-  if (c.n > 0 && c.ctr.ip.family == AF_INET) {
-    cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
-    size_t n;
-    cleanup_free struct nftel *els = elements(&c, owner, false, &n);
+  cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
+  size_t n;
+  cleanup_free struct nftel *els = elements(&c, owner, false, &n);
+  if (c.n > 0 && n > 0) {
     struct err *ae = NULL;
     rc = nftel_run(c.table, els, n, &ae);
     if (rc < 0 && ae->errnum == ENOENT) {
-      /* the table is not there yet: make it, then again */
+      /* a table is not there yet: make them, then again */
       err_free(&ae);
-      struct nftx nft = {0};
-      rc = nftx_open(&nft, c.table, e);
-      if (rc == 0)
-        rc = nftx_ensure(&nft, e);
-      nftx_close(&nft);
-      if (rc < 0)
+      if (ensure_tables(&c, e) < 0)
         return -1;
       rc = nftel_run(c.table, els, n, &ae);
     }
     if (rc < 0 && ae->errnum == EEXIST) {
       err_free(&ae);
-      struct nftx nft = {0};
-      if (nftx_open(&nft, c.table, e) == 0)
-        conflict(&nft, &c, owner, e);
-      nftx_close(&nft);
-      return -1;
+      return conflict(&c, owner, e);
     }
     if (rc < 0) {
       *e = ae;
       return -1;
     }
-    if (c.snat && enable_route_localnet(&c.ctr.ip, e) < 0)
+    if (c.snat && c.ctr4.ip.family == AF_INET && enable_route_localnet(&c.ctr4.ip, e) < 0)
       return -1;
   }
   *result = json_incref(r->prev);
@@ -252,15 +298,20 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
 }
 
 static int del_owned(const struct pm_conf *c, const char *owner, struct err **e) {
-  struct nftx nft = {0};
-  if (nftx_open(&nft, c->table, e) < 0)
-    return -1;
-  int rc = 0;
   const char *names[] = {"portmap", "portmap_ip", "hairpin"};
-  for (int i = 0; i < 3 && rc == 0; i++)
-    rc = nftx_delete_owned(&nft, names[i], owner, e);
-  nftx_close(&nft);
-  return rc;
+  for (int v6 = 0; v6 < 2; v6++) {
+    struct nftx nft = {0};
+    if (nftx_open(&nft, c->table, e) < 0)
+      return -1;
+    nft.v6 = v6;
+    int rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++)
+      rc = nftx_delete_owned(&nft, names[i], owner, e);
+    nftx_close(&nft);
+    if (rc < 0)
+      return -1;
+  }
+  return 0;
 }
 
 static int cmd_del(struct cni_req *r, struct err **e) {
@@ -270,17 +321,16 @@ static int cmd_del(struct cni_req *r, struct err **e) {
   if (rc < 0)
     return -1;
   cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
-  if (c.n == 0 || c.ctr.ip.family != AF_INET)
-    return del_owned(&c, owner, e); /* nothing says what it mapped: find it */
   size_t n;
   cleanup_free struct nftel *els = elements(&c, owner, true, &n);
+  if (c.n == 0 || n == 0)
+    return del_owned(&c, owner, e); /* nothing says what it mapped: find it */
   struct err *de = NULL;
   if (nftel_run(c.table, els, n, &de) == 0)
     return 0;
-  int missing = de->errnum == ENOENT; /* no table: nothing to remove */
   err_free(&de);
-  if (missing)
-    return 0;
+  /* A table missing (nothing to remove there), or an element of another
+   * container's: remove ours one by one. */
   return del_owned(&c, owner, e);
 }
 
@@ -290,20 +340,27 @@ static int cmd_check(struct cni_req *r, struct err **e) {
   struct pm_conf c;
   int rc = parse_conf(r, &c, e);
   cleanup_free struct mapping *maps = c.m;
-  if (rc < 0 || c.n == 0 || c.ctr.ip.family != AF_INET)
+  if (rc < 0 || c.n == 0)
     return rc;
   cleanup_free char *owner = nftx_owner(r->containerid, r->ifname);
-  struct nftx nft = {0};
-  if (nftx_open(&nft, c.table, e) < 0)
-    return -1;
-  cleanup_json json_t *any = nftx_owned(&nft, "portmap", owner, e);
-  cleanup_json json_t *ip = any ? nftx_owned(&nft, "portmap_ip", owner, e) : NULL;
-  nftx_close(&nft);
-  if (ip == NULL)
-    return -1;
-  if (json_array_size(any) + json_array_size(ip) != c.n)
-    return cni_err(e, CNI_ERR_INTERNAL, 0, "%zu of %zu port mappings are in table '%s'",
-                   json_array_size(any) + json_array_size(ip), c.n, c.table);
+  size_t n;
+  cleanup_free struct nftel *els = elements(&c, owner, false, &n);
+  size_t want = mapping_count(els, n), have = 0;
+  for (int v6 = 0; v6 < 2 && want > 0; v6++) {
+    struct nftx nft = {0};
+    if (nftx_open(&nft, c.table, e) < 0)
+      return -1;
+    nft.v6 = v6;
+    cleanup_json json_t *any = nftx_owned(&nft, "portmap", owner, e);
+    cleanup_json json_t *ip = any ? nftx_owned(&nft, "portmap_ip", owner, e) : NULL;
+    nftx_close(&nft);
+    if (ip == NULL)
+      return -1;
+    have += json_array_size(any) + json_array_size(ip);
+  }
+  if (have != want)
+    return cni_err(e, CNI_ERR_INTERNAL, 0, "%zu of %zu port mappings are in table '%s'", have,
+                   want, c.table);
   return 0;
 }
 
