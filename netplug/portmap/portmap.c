@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "cni.h"
+#include "conntrack.h"
 #include "plugins.h"
 #include "json.h"
 #include "mem.h"
@@ -186,6 +187,34 @@ static size_t mapping_count(const struct nftel *v, size_t n) {
   return m;
 }
 
+/* Forget the UDP conntrack entries of the mappings (see conntrack.h): on
+ * ADD every one for the host port, made before the mapping led anywhere;
+ * on DEL those DNATed to this container.  Best effort, as the reference
+ * plugin does it: a failure leaves entries that time out by themselves. */
+static void flush_udp(const struct pm_conf *c, bool del) {
+  static const int fams[2] = {AF_INET, AF_INET6};
+  for (int f = 0; f < 2; f++) {
+    const struct ipnet *ctr = ctr_of(c, fams[f]);
+    if (ctr == NULL)
+      continue;
+    cleanup_free struct ct_match *m = xcalloc(c->n + 1, sizeof(*m));
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+      const struct mapping *p = &c->m[i];
+      if (strcmp(p->proto, "udp") != 0 || (p->host_ip.family && p->host_ip.family != fams[f]))
+        continue;
+      m[k] = (struct ct_match){.family = fams[f], .proto = IPPROTO_UDP, .dport = p->host_port,
+                               .dst = p->host_ip};
+      if (del) {
+        m[k].reply = ctr->ip;
+        m[k].reply_port = p->ctr_port;
+      }
+      k++;
+    }
+    ct_flush(m, k, NULL);
+  }
+}
+
 /* 127.0.0.1 may be DNATed out of the interface that leads to the container
  * only with route_localnet on that interface (and only there). */
 static int enable_route_localnet(const struct ipaddr *ctr, struct err **e) {
@@ -292,6 +321,7 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
     }
     if (c.snat && c.ctr4.ip.family == AF_INET && enable_route_localnet(&c.ctr4.ip, e) < 0)
       return -1;
+    flush_udp(&c, false);
   }
   *result = json_incref(r->prev);
   return 0;
@@ -325,6 +355,7 @@ static int cmd_del(struct cni_req *r, struct err **e) {
   cleanup_free struct nftel *els = elements(&c, owner, true, &n);
   if (c.n == 0 || n == 0)
     return del_owned(&c, owner, e); /* nothing says what it mapped: find it */
+  flush_udp(&c, true);
   struct err *de = NULL;
   if (nftel_run(c.table, els, n, &de) == 0)
     return 0;

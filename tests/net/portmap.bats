@@ -140,3 +140,46 @@ attach() {
   run curl -s -m 2 -g "http://[$GW6]:$hp/"
   [ "$status" -ne 0 ]
 }
+
+# udp_listen NAME PORT: a UDP server in namespace NAME appending what it
+# gets to $T/udp-NAME.
+udp_listen() {
+  nsenter --net="/run/netns/$NSP-$1" /usr/bin/python3 -c $'import socket, sys\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(("0.0.0.0", int(sys.argv[1])))\nf = open(sys.argv[2], "ab", 0)\nwhile True:\n    f.write(s.recvfrom(100)[0])' "$2" "$T/udp-$1" 3>&- &
+  LISTENERS+=($!)
+  retry 50 0.1 in_ns "$1" sh -c "busybox netstat -lun | grep -q ':$2 '"
+}
+
+# udp_got FD WORD NAME: send WORD on FD, then find it at NAME's listener.
+udp_got() {
+  echo "$2" >&"$1" 2>/dev/null
+  sleep 0.1
+  grep -q "$2" "$T/udp-$3" 2>/dev/null
+}
+
+@test "cairn-portmap: UDP — DEL forgets the conntrack entries, so a re-used host port reaches the next container" {
+  requires cmd:/usr/bin/python3
+  hp=$((20000 + OCT))
+  pm="[{\"hostPort\": $hp, \"containerPort\": 5000, \"protocol\": \"udp\"}]"
+  attach a ca "$pm"
+  [ "$status" -eq 0 ]
+  ipa=$(jq -r '.prevResult.ips[0].address' "$T/pm-ca.json" | cut -d/ -f1)
+  udp_listen a 5000
+  # one socket, so one source port, for every datagram: one conntrack entry
+  exec {fd}>"/dev/udp/$GW/$hp"
+  retry 30 0.1 udp_got "$fd" one a
+  grep -q "udp .* dport=$hp .*src=$ipa " /proc/net/nf_conntrack
+  cni DEL cairn-portmap "/run/netns/$NSP-a" ca <"$T/pm-ca.json"
+  [ "$status" -eq 0 ]
+  run grep "udp .* dport=$hp .*src=$ipa " /proc/net/nf_conntrack
+  [ "$status" -ne 0 ]
+  bridge_conf >"$T/c.json"
+  cni DEL cairn-bridge "/run/netns/$NSP-a" ca <"$T/c.json"
+  [ "$status" -eq 0 ]
+  attach b cb "$pm"
+  [ "$status" -eq 0 ]
+  ipb=$(jq -r '.prevResult.ips[0].address' "$T/pm-cb.json" | cut -d/ -f1)
+  [ "$ipb" != "$ipa" ]
+  udp_listen b 5000
+  retry 30 0.1 udp_got "$fd" two b
+  exec {fd}>&-
+}
