@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static void close_between(int lo, int hi) {
@@ -11,10 +12,20 @@ static void close_between(int lo, int hi) {
     close_range((unsigned)lo, (unsigned)hi, 0);
 }
 
+static char **args;
+static int nargs;
+
+void detach_args(int argc, char **argv) {
+  args = argv;
+  nargs = argc;
+}
+
 pid_t detach_fork(const int *keep, int n) {
   pid_t pid = fork();
   if (pid != 0)
     return pid;
+  for (int i = 1; i < nargs; i++)
+    memset(args[i], 0, strlen(args[i]));
   /* Close everything but keep[], which is short: sort a copy. */
   int k[8];
   int m = 0;

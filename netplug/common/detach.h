@@ -22,6 +22,11 @@
 int detach_hold(int fd);
 void detach_release(int token);
 
+/* The process's arguments, which children wipe (but for argv[0]): a child
+ * of "cairn-net del NET <id> …" that outlives it must not pass for it in
+ * ps or /proc/PID/cmdline. */
+void detach_args(int argc, char **argv);
+
 /* Fork a child that keeps only the descriptors keep[0..n), in a session of
  * its own; returns its pid in the parent, 0 in the child, -1 when fork
  * failed. */
