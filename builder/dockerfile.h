@@ -65,9 +65,9 @@ struct df_flag {
 /* A heredoc body: RUN <<EOF, RUN <<-EOF (leading tabs stripped), quoted
  * delimiters <<"EOF" / <<'EOF' (no expansion in the body). */
 struct df_heredoc {
-  char *name;   /* the delimiter word, unquoted */
-  char *body;   /* the lines between, each with its '\n' */
-  bool expand;  /* false when the delimiter was quoted */
+  char *name;  /* the delimiter word, unquoted */
+  char *body;  /* the lines between, each with its '\n' */
+  bool expand; /* false when the delimiter was quoted */
 };
 
 /* A key/value pair of ENV, LABEL and ARG.  Raw words: quotes and variables
@@ -81,8 +81,8 @@ struct df_kv {
 
 struct df_instr {
   enum df_kind kind;
-  int line;          /* line of the keyword, 1-based */
-  char *text;        /* the instruction as written, continuations joined
+  int line;   /* line of the keyword, 1-based */
+  char *text; /* the instruction as written, continuations joined
                         with the escape and newline removed, for messages
                         and for history's created_by */
   struct df_flag *flags;
@@ -94,13 +94,16 @@ struct df_instr {
    *  FROM: args = {image} or {image, "AS", name} (as written).
    *  COPY ADD: args = the sources then the destination (>= 2 words;
    *      the JSON form is accepted too); heredoc sources are named by
-   *      their delimiter and listed in heredocs.
+   *      their delimiter and listed in heredocs (a `<<EOF` source is the
+   *      arg "EOF", equal to heredocs[i].name).  Shell-form words are
+   *      split on blanks only, as docker does: quotes stay in them.
    *  WORKDIR USER STOPSIGNAL MAINTAINER: args = {the rest of the line}.
    *  EXPOSE VOLUME: args = the words (VOLUME's JSON form too).
    *  ENV LABEL ARG: kv (both ENV forms: `ENV a b c` is key a value "b c").
    *  HEALTHCHECK: args = {"NONE"} or the inner CMD's args, json as for CMD;
    *      its options are in flags.
-   *  ONBUILD: sub = the inner instruction (not FROM, ONBUILD, MAINTAINER). */
+   *  ONBUILD: sub = the inner instruction (not FROM, ONBUILD, MAINTAINER);
+   *      heredocs of ONBUILD RUN/COPY/ADD are on sub. */
   char **args;
   size_t nargs;
   bool json;
@@ -112,8 +115,8 @@ struct df_instr {
 };
 
 struct df_stage {
-  char *base;  /* FROM's image word, unexpanded ("busybox", "$BASE", "scratch", a stage name) */
-  char *name;  /* AS name, lower-cased; NULL when none */
+  char *base;     /* FROM's image word, unexpanded ("busybox", "$BASE", "scratch", a stage name) */
+  char *name;     /* AS name, lower-cased; NULL when none */
   char *platform; /* FROM --platform=, unexpanded; NULL when none */
   size_t index;   /* 0-based */
   struct df_instr *instrs; /* the FROM itself is instrs[0] */
@@ -121,8 +124,8 @@ struct df_stage {
 };
 
 struct df_file {
-  char escape;  /* '\\' or '`' */
-  char *syntax; /* # syntax= value, or NULL (recorded, otherwise ignored) */
+  char escape;               /* '\\' or '`' */
+  char *syntax;              /* # syntax= value, or NULL (recorded, otherwise ignored) */
   struct df_kv *global_args; /* ARGs before the first FROM */
   size_t nglobal_args;
   struct df_stage *stages;

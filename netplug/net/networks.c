@@ -20,6 +20,7 @@
 #include "lock.h"
 #include "mem.h"
 #include "net.h"
+#include "nl.h"
 
 #define DEFAULT_NET "cairn"
 #define DEFAULT_BRIDGE "cairn0"
@@ -436,6 +437,46 @@ static bool in_use(const struct netctx *c, const char *name) {
   return false;
 }
 
+/* docker's `network rm` takes the network's bridge away with it.  The
+ * bridge plugins of the conflist name it; it goes only when it is a bridge
+ * with no port left (after `rm --force` with containers still attached, it
+ * stays until they are gone: their veths hang on it). */
+static int bridges_remove(const json_t *list, struct err **e) {
+  struct nl nl;
+  if (nl_open(&nl, e) < 0)
+    return -1;
+  int rc = 0;
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(list, "plugins"), i, p) {
+    const char *type = json_get_str(p, "type");
+    const char *br = json_get_str(p, "bridge");
+    if (br == NULL || type == NULL ||
+        (strcmp(type, "cairn-bridge") != 0 && strcmp(type, "bridge") != 0))
+      continue;
+    struct nl_link l;
+    struct err *ge = NULL;
+    if (nl_link_get(&nl, br, &l, &ge) < 0) {
+      if (ge->errnum == ENODEV) {
+        err_free(&ge);
+        continue;
+      }
+      *e = ge;
+      rc = -1;
+      break;
+    }
+    if (strcmp(l.kind, "bridge") != 0)
+      continue;
+    int ports = nl_count_ports(&nl, l.index, e);
+    if (ports < 0 || (ports == 0 && nl_link_del(&nl, l.index, e) < 0)) {
+      rc = err_wrap(e, "remove bridge '%s'", br);
+      break;
+    }
+  }
+  nl_close(&nl);
+  return rc;
+}
+
 int cmd_rm(struct netctx *c, int argc, char **argv, struct err **e) {
   static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
   bool force = false;
@@ -462,9 +503,12 @@ int cmd_rm(struct netctx *c, int argc, char **argv, struct err **e) {
     int lk = lock_dir(c, e);
     if (lk < 0)
       return -1;
-    int rc = unlink(path) < 0 && errno != ENOENT ? err_set(e, errno, "rm: remove '%s'", path) : 0;
+    cleanup_json json_t *list = load_file(path, name, e);
+    int rc = list == NULL ? -1 : 0;
+    if (rc == 0 && unlink(path) < 0 && errno != ENOENT)
+      rc = err_set(e, errno, "rm: remove '%s'", path);
     lock_release(lk);
-    if (rc < 0)
+    if (rc < 0 || bridges_remove(list, e) < 0)
       return -1;
     printf("%s\n", name);
   }

@@ -7,7 +7,8 @@
 # leaks_snapshot records, in the file $LEAKS_SNAPSHOT (default
 # $T/.leaks, or under $BATS_FILE_TMPDIR outside a test):
 #   mount    mount points of this mount namespace (/proc/self/mountinfo),
-#            except those under another test's scratch dir
+#            except those under another test's scratch dir or a bench/
+#            script's work dir (…/cairn-bench.* and …/cairn-bench-*)
 #   netns    `ip netns list`, /run/netns/*, $CAIRN_RUN/netns/* when set
 #   veth     veth interfaces of the host's network namespace
 #   cgroup   cgroup dirs under /sys/fs/cgroup whose path contains "cairn"
@@ -19,9 +20,9 @@
 #            their cgroups and mounts instead.
 # These are host-wide: another test run on the same host at the same moment
 # can show up as a leak.  LEAKS_PATTERNS="WORD…" (set before the snapshot)
-# narrows netns, veth, cgroup and nft to names or paths containing one of
-# the words (a suite's container ids or name prefix) and so scopes them to
-# the suite; mounts and processes are scoped already.
+# narrows mounts, netns, veth, cgroup and nft to names or paths containing
+# one of the words (a suite's $T, container ids or name prefix) and so
+# scopes them to the suite; processes are scoped already.
 #
 # assert_no_leaks [SECONDS] compares the host against the snapshot and
 # fails, naming each leaked object ("leaked mount: /tmp/…"), when something
@@ -32,15 +33,16 @@
 # "KIND NAME" line each.
 _leaks_objects() {
   local p
-  # Mount points, octal escapes (\040) kept: the text only has to compare.
-  # `ip netns add` (and cairn) bind-mount the netns directory onto itself,
-  # shared, the first time and keep it: that one mount is not a leak.
-  awk -v run="${CAIRN_RUN:-}" -v scratch="${BATS_TMPDIR:-/tmp}/cairn-test." -v own="${T:-}/" '
-    $5 == "/run/netns" || (run != "" && $5 == run "/netns") { next }
-    index($5, scratch) == 1 && (own == "/" || index($5 "/", own) != 1) { next }
-    { print "mount " $5 }' /proc/self/mountinfo
-
   {
+    # Mount points, octal escapes (\040) kept: the text only has to compare.
+    # `ip netns add` (and cairn) bind-mount the netns directory onto itself,
+    # shared, the first time and keep it: that one mount is not a leak.
+    awk -v run="${CAIRN_RUN:-}" -v scratch="${BATS_TMPDIR:-/tmp}/cairn-test." -v own="${T:-}/" '
+      $5 == "/run/netns" || (run != "" && $5 == run "/netns") { next }
+      index($5, scratch) == 1 && (own == "/" || index($5 "/", own) != 1) { next }
+      $5 ~ /\/cairn-bench[.-]/ { next }
+      { print "mount " $5 }' /proc/self/mountinfo
+
     if command -v ip >/dev/null; then
       ip netns list 2>/dev/null | awk '{ print "netns " $1 }'
       ip -o link show type veth 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print "veth " $2 }'

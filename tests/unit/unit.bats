@@ -24,3 +24,6 @@ unit() {
 @test "lib/template: Go text/template over JSON as docker's --format prints it, errors with positions" { unit template; }
 @test "lib/table: Go's tabwriter with docker's settings, table headers, the --format flow" { unit table; }
 @test "lib/fdpass: an fd and its bytes cross a unix socket, CLOEXEC on arrival" { unit fdpass; }
+@test "builder/dockerfile: directives, continuations, heredocs, flags, every instruction's forms and docker's error texts" { unit dockerfile; }
+@test "builder/words: docker's shell-word expansion (quotes, escapes, \${v:-w} and friends) and word splitting" { unit words; }
+@test "builder/ignore: .dockerignore patterns, exceptions and parent-directory matches as docker has them" { unit dockerignore; }
