@@ -234,39 +234,38 @@ static int enable_route_localnet(const struct ipaddr *ctr, struct err **e) {
   return sysctl_set(key, "1", e);
 }
 
-/* Which mapping is taken, for the message. */
-static int conflict(const struct pm_conf *c, const char *owner, struct err **e) {
-  for (int v6 = 0; v6 < 2; v6++) {
-    if (ctr_of(c, v6 ? AF_INET6 : AF_INET) == NULL)
+/* Which mapping is taken, for the message: each element alone, added and
+ * removed in one batch, fails (EEXIST) when its key leads elsewhere. */
+static int conflict(const struct pm_conf *c, const struct nftel *v, size_t n, struct err **e) {
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(v[i].set, "hairpin") == 0)
       continue;
-    struct nftx nft = {0};
-    if (nftx_open(&nft, c->table, NULL) < 0)
-      break;
-    const char *f = v6 ? "ip6" : "ip";
-    for (size_t i = 0; i < c->n; i++) {
-      const struct mapping *m = &c->m[i];
-      if (m->host_ip.family != 0 && m->host_ip.family != (v6 ? AF_INET6 : AF_INET))
-        continue;
-      char hip[IPNET_STRLEN];
-      cleanup_free char *cmd = NULL;
-      if (m->host_ip.family == 0)
-        cmd = xasprintf("get element %s %s portmap { %s . %u }", f, c->table, m->proto,
-                        m->host_port);
-      else
-        cmd = xasprintf("get element %s %s portmap_ip { %s . %s . %u }", f, c->table,
-                        ip_str(&m->host_ip, hip), m->proto, m->host_port);
-      /* (nft 1.0.6 prints "get element" as text even when asked for JSON.) */
-      cleanup_free char *out = nftx_output(&nft, cmd, NULL);
-      cleanup_free char *mine = xasprintf("comment \"%s\"", owner);
-      if (out != NULL && strstr(out, mine) == NULL) {
-        nftx_close(&nft);
-        bool br = m->host_ip.family == AF_INET6;
-        return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "host port %s%s%s%s%u/%s is already mapped",
-                       br ? "[" : "", m->host_ip.family ? hip : "", br ? "]" : "",
-                       m->host_ip.family ? ":" : "", m->host_port, m->proto);
-      }
+    struct nftel pair[2] = {v[i], v[i]};
+    pair[1].del = true;
+    struct err *pe = NULL;
+    if (nftel_run(c->table, pair, 2, &pe) == 0 || pe->errnum != EEXIST) {
+      err_free(&pe);
+      continue;
     }
-    nftx_close(&nft);
+    err_free(&pe);
+    /* v[i] is the mapping's element in v[i].v6's table: find which one. */
+    for (size_t k = 0; k < c->n; k++) {
+      const struct mapping *m = &c->m[k];
+      struct ipaddr hip = m->host_ip;
+      unsigned char key[40];
+      unsigned kl = 0;
+      if (hip.family)
+        kl = nftel_put_ip(key, kl, &hip);
+      kl = nftel_put_proto(key, kl, m->proto);
+      kl = nftel_put_port(key, kl, m->host_port);
+      if (kl != v[i].klen || memcmp(key, v[i].key, kl) != 0)
+        continue;
+      char hs[IPNET_STRLEN];
+      bool br = hip.family == AF_INET6;
+      return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "host port %s%s%s%s%u/%s is already mapped",
+                     br ? "[" : "", hip.family ? ip_str(&hip, hs) : "", br ? "]" : "",
+                     hip.family ? ":" : "", m->host_port, m->proto);
+    }
   }
   return cni_err(e, CNI_ERR_PORT_IN_USE, 0, "a host port is already mapped");
 }
@@ -313,7 +312,7 @@ static int cmd_add(struct cni_req *r, json_t **result, struct err **e) {
     }
     if (rc < 0 && ae->errnum == EEXIST) {
       err_free(&ae);
-      return conflict(&c, owner, e);
+      return conflict(&c, els, n, e);
     }
     if (rc < 0) {
       *e = ae;
