@@ -12,8 +12,9 @@
 #                        podman pull              (installed with apt-get if missing;
 #                                                  CAIRN_BENCH_NO_PODMAN=1 skips it)
 #                        skopeo copy + umoci unpack
-#   warm                 cairn-image pull of a present image, unpack of a present
-#                        image (overlay), with hyperfine
+#   warm                 cairn-image pull of a present image (one HEAD to the
+#                        registry, as docker; and with --policy missing, none),
+#                        unpack of a present image (overlay), with hyperfine
 # This is not a test: nothing fails on a slow figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -193,14 +194,23 @@ bench_image() { # LABEL REF
   umount "$W/cb/rootfs"
   hyperfine -N -w 3 -r 30 --export-json "$W/h1.json" \
     "cairn-image --root $W/cairn pull -q $REF" >/dev/null 2>&1
+  hyperfine -N -w 3 -r 30 --export-json "$W/h4.json" \
+    "cairn-image --root $W/cairn pull -q --policy missing $REF" >/dev/null 2>&1
   hyperfine -N -w 3 -r 30 --export-json "$W/h2.json" \
     --prepare "sh -c 'umount $W/cb/rootfs 2>/dev/null || true'" \
     "cairn-image --root $W/cairn unpack $REF $W/cb" >/dev/null 2>&1
   umount "$W/cb/rootfs"
-  printf '  %-34s %.1f ms\n' "cairn-image pull (present)" "$(jq '.results[0].median * 1000' "$W/h1.json")"
-  printf '  %-34s %.1f ms\n' "cairn-image unpack (present)" "$(jq '.results[0].median * 1000' "$W/h2.json")"
   hyperfine -N -w 3 -r 30 --export-json "$W/h3.json" "cairn-image --root $W/cairn --help" >/dev/null 2>&1
-  printf '  %-34s %.1f ms\n' "(process start: cairn-image --help)" "$(jq '.results[0].median * 1000' "$W/h3.json")"
+  # wall-clock median, and the CPU time (user+system, mean) that a loaded
+  # machine stretches
+  warm() {
+    printf '  %-34s %.1f ms   (cpu %.1f ms)\n' "$1" "$(jq '.results[0].median * 1000' "$2")" \
+      "$(jq '(.results[0].user + .results[0].system) * 1000' "$2")"
+  }
+  warm "cairn-image pull (present)" "$W/h1.json"
+  warm "  … --policy missing (no network)" "$W/h4.json"
+  warm "cairn-image unpack (present)" "$W/h2.json"
+  warm "(process start: cairn-image --help)" "$W/h3.json"
 }
 
 start_registry

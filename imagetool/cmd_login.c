@@ -72,7 +72,6 @@ static char *read_password(int from_stdin, struct err **e) {
 /* GET /v2/ with these credentials: 200 means they are good. */
 static int check_login(const char *domain, const char *user, const char *pass, struct err **e) {
   struct registry r;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   int rc = registry_open(&r, domain, "", "pull", e);
   if (rc == 0) {
     creds_free(&r.creds);
@@ -86,7 +85,6 @@ static int check_login(const char *domain, const char *user, const char *pass, s
     http_resp_free(&p);
   }
   registry_close(&r);
-  curl_global_cleanup();
   return rc;
 }
 

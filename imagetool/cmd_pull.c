@@ -43,11 +43,7 @@ int fetch_manifest(struct registry *r, const char *what, const char *want, struc
   cleanup_free char *url = xasprintf("/v2/%s/manifests/%s", r->repo, what);
   struct err *first = NULL;
   for (size_t ep = 0; ep < r->neps; ep++) {
-    if (ep != r->ep) { /* another endpoint: its own credentials dance */
-      free(r->auth_header);
-      r->auth_header = NULL;
-      r->ep = ep;
-    }
+    registry_use_endpoint(r, ep);
     struct http_resp p;
     struct http_req q = {.method = "GET", .url = url, .headers = accept_manifests, .body_fd = -1};
     struct err *le = NULL;
@@ -108,6 +104,45 @@ void manifest_doc_free(struct manifest_doc *m) {
   memset(m, 0, sizeof(*m));
 }
 
+/* What the registry's tag points at now, from a HEAD (no body to fetch
+ * and, on Docker Hub, no pull counted), as docker checks a present image.
+ * NULL when it cannot tell: then the caller does the full GET, which
+ * reports any error properly. */
+static char *head_manifest(struct registry *r, const char *tag) {
+  cleanup_free char *url = xasprintf("/v2/%s/manifests/%s", r->repo, tag);
+  for (size_t ep = 0; ep < r->neps; ep++) {
+    registry_use_endpoint(r, ep);
+    struct http_resp p;
+    struct http_req q = {.method = "HEAD", .url = url, .headers = accept_manifests, .body_fd = -1};
+    struct err *le = NULL;
+    int rc = registry_do(r, &q, &p, &le);
+    err_free(&le);
+    char *d = rc == 0 && p.status == 200 && digest_valid(p.digest) ? xstrdup(p.digest) : NULL;
+    int mirror = r->eps[ep].mirror;
+    http_resp_free(&p);
+    if (d != NULL || !mirror)
+      return d;
+  }
+  return NULL;
+}
+
+/* The image is for the platform asked (any, when none was). */
+static int platform_matches(const char *want, const struct image *img) {
+  if (want == NULL)
+    return 1;
+  struct platform p;
+  struct err *ig = NULL;
+  if (platform_parse(want, &p, &ig) < 0) {
+    err_free(&ig);
+    return 0;
+  }
+  const char *os = json_get_str(img->config, "os"),
+             *arch = json_get_str(img->config, "architecture");
+  const char *var = json_get_str(img->config, "variant");
+  return os && arch && strcmp(os, p.os) == 0 && strcmp(arch, p.arch) == 0 &&
+         (p.variant[0] == '\0' || (var && strcmp(var, p.variant) == 0));
+}
+
 /* All of img's blobs and layer dirs are in the store. */
 static int complete(const struct store *s, const struct image *img) {
   if (!store_has_blob(s, img->manifest_digest) || !store_has_blob(s, img->config_digest))
@@ -159,16 +194,15 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
   struct progress *pg = o->progress;
   progress_msg(pg, "%s: Pulling from %s", what, ref.path);
   struct registry r;
-  int rc = registry_open(&r, ref.domain, ref.path, "pull", e);
+  int opened = 0, rc = 0;
   struct manifest_doc top = {0}, sub = {0};
   struct image img = {0};
   cleanup_free char *cfg_text = NULL;
   cleanup_json json_t *cfg = NULL;
   const struct manifest_doc *man = &top;
   cleanup_json json_t *desc = NULL, *index = NULL;
-  int fresh = 0;
-  if (rc < 0)
-    goto out;
+  cleanup_free char *have_manifest = NULL; /* a tag already here, complete */
+  int fresh = 0, uptodate = 0;
   /* By digest and already here: nothing to ask the registry. */
   if (ref.digest != NULL && store_has_blob(s, ref.digest)) {
     struct err *ie = NULL;
@@ -176,6 +210,48 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
       goto have;
     err_free(&ie);
     image_free(&img);
+    memset(&img, 0, sizeof(img));
+  }
+  if (ref.digest == NULL) {
+    struct err *ie = NULL;
+    struct image_ref cur = {0};
+    if ((index = store_index_load(s, &ie)) != NULL &&
+        store_resolve(s, index, refstr, &cur, &ie) == 0 && cur.name != NULL &&
+        strcmp(cur.name, refstr) == 0 && image_load(s, cur.manifest, NULL, &img, &ie) == 0 &&
+        complete(s, &img) && platform_matches(o->platform, &img))
+      have_manifest = xstrdup(cur.manifest);
+    err_free(&ie);
+    image_ref_free(&cur);
+    if (have_manifest != NULL && o->policy != POLICY_ALWAYS) {
+      uptodate = 1; /* --policy missing|never: what we have will do */
+      goto have;
+    }
+    if (have_manifest == NULL) { /* img stays loaded for the HEAD below */
+      image_free(&img);
+      memset(&img, 0, sizeof(img));
+    }
+    json_decref(index);
+    index = NULL;
+  }
+  if (o->policy == POLICY_NEVER) {
+    rc = err_setc(e, ERR_NOTFOUND, 0, "%s: not in the store, and --policy never", refstr);
+    goto out;
+  }
+  if ((rc = registry_open(&r, ref.domain, ref.path, "pull", e)) < 0)
+    goto out;
+  opened = 1;
+  /* A tag already here: one HEAD tells whether the registry still points
+   * it at the manifest we have, as docker checks.  (A multi-platform tag
+   * points at its index, never equal to the platform manifest we keep: it
+   * takes the full path below, which downloads no layer either.) */
+  if (have_manifest != NULL) {
+    cleanup_free char *now = head_manifest(&r, what);
+    if (now != NULL && strcmp(now, have_manifest) == 0) {
+      uptodate = 1;
+      goto have;
+    }
+    image_free(&img);
+    memset(&img, 0, sizeof(img));
   }
   if ((rc = fetch_manifest(&r, what, ref.digest, &top, e)) < 0)
     goto out;
@@ -225,6 +301,8 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
       goto out;
   }
 have:
+  if (uptodate) /* the ref already names this manifest: nothing to write */
+    goto done;
   desc = json_pack("{s:s,s:s,s:I}", "mediaType", img.manifest_type, "digest", img.manifest_digest,
                    "size", (json_int_t)(man->body ? man->len : 0));
   if (man->body == NULL) { /* found locally by digest */
@@ -251,6 +329,7 @@ have:
   err_free(&ne);
   if ((rc = store_set_ref(s, refstr, desc, e)) < 0)
     goto out;
+done:
   progress_msg(pg, "Digest: %s", top.body ? top.digest : img.manifest_digest);
   progress_msg(pg, "Status: %s for %s", fresh ? "Downloaded newer image" : "Image is up to date",
                familiar);
@@ -261,7 +340,8 @@ out:
   manifest_doc_free(&top);
   manifest_doc_free(&sub);
   image_free(&img);
-  registry_close(&r);
+  if (opened)
+    registry_close(&r);
   ref_free(&ref);
   return rc;
 }
@@ -272,9 +352,10 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
                                        {"progress", required_argument, NULL, 'P'},
                                        {"max-concurrent-downloads", required_argument, NULL, 'c'},
                                        {"max-layer-size", required_argument, NULL, 'm'},
+                                       {"policy", required_argument, NULL, 'y'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
-  struct pull_opts po = {.parallel = 3};
+  struct pull_opts po = {.parallel = 3, .policy = POLICY_ALWAYS};
   const char *progress = "auto";
   int quiet = 0, o;
   if (layer_max_from_env(&po.max_size, e) < 0)
@@ -296,6 +377,16 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
         if (parse_max_size(optarg, &po.max_size, e) < 0)
           return -1;
         break;
+      case 'y':
+        if (strcmp(optarg, "always") == 0)
+          po.policy = POLICY_ALWAYS;
+        else if (strcmp(optarg, "missing") == 0)
+          po.policy = POLICY_MISSING;
+        else if (strcmp(optarg, "never") == 0)
+          po.policy = POLICY_NEVER;
+        else
+          return err_usage(e, "--policy: expected always, missing or never, not '%s'", optarg);
+        break;
       case 'h':
         fputs("Usage: cairn-image pull [OPTIONS] NAME[:TAG|@DIGEST]\n\n"
               "Pull an image from a registry.  Progress on stderr; the result on stdout as\n"
@@ -305,7 +396,10 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
               "  -q, --quiet                        no progress\n"
               "      --progress auto|tty|plain|json how to show progress (default auto)\n"
               "      --max-concurrent-downloads N   parallel layer downloads (default 3)\n"
-              "      --max-layer-size SIZE          refuse layers bigger than this uncompressed\n",
+              "      --max-layer-size SIZE          refuse layers bigger than this uncompressed\n"
+              "      --policy always|missing|never  always: ask the registry whether a tag\n"
+              "                                     moved (default, as docker); missing: only\n"
+              "                                     when not here; never: only the store\n",
               stdout);
         return 0;
       default: return err_usage(e, "pull: see 'cairn-image pull --help'");
@@ -329,7 +423,6 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
   int lk = store_gc_lock(s, 0, e);
   if (lk < 0)
     return -1;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   po.progress = progress_new(mode, stderr);
   json_t *result = NULL;
   int r = pull_image(s, argv[optind], &po, &result, e);
@@ -340,6 +433,5 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
     puts(text);
   }
   json_decref(result);
-  curl_global_cleanup();
   return r;
 }

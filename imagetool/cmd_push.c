@@ -1,14 +1,18 @@
 /* cairn-image push | tags — sending an image to a registry, listing a
  * repository's tags.
  *
- * push: each blob is HEADed first and skipped when present; a blob some
- * other repository of the same registry holds (as far as our store knows)
- * is mounted from there; the rest is uploaded in one PUT, or in PATCH
- * chunks when larger than --chunk-size; the manifest goes last, byte for
- * byte as stored, so its digest is unchanged. */
+ * push: blobs go up a few at a time (--max-concurrent-uploads, 5 by
+ * default as docker's daemon), each in a thread of its own doing plain
+ * blocking requests.  Each blob is HEADed first and skipped when present;
+ * a blob some other repository of the same registry holds (as far as our
+ * store knows) is mounted from there; the rest is uploaded in one PUT, or
+ * in PATCH chunks when larger than --chunk-size.  The manifest goes last,
+ * once every blob is there, byte for byte as stored, so its digest is
+ * unchanged. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +30,33 @@
 
 #define CHUNK_DEFAULT (64ull << 20)
 
+struct blob {
+  const char *digest;
+  int64_t size;
+};
+
 struct push {
   struct store *s;
   struct registry *r;
   struct progress *pg;
   json_t *index;
   uint64_t chunk;
+  /* the work queue the upload threads share, under mu */
+  pthread_mutex_t mu;
+  struct blob *blobs;
+  size_t n, next;
+  struct err *err; /* the first failure; the others stop taking blobs */
 };
 
+/* Progress from any of the upload threads. */
+static void say(struct push *p, const char *id, const char *status, uint64_t cur, uint64_t total) {
+  pthread_mutex_lock(&p->mu);
+  progress_item(p->pg, id, status, cur, total);
+  pthread_mutex_unlock(&p->mu);
+}
+
 struct up_progress {
-  struct progress *pg;
+  struct push *p;
   const char *id;
   uint64_t base, total;
 };
@@ -43,7 +64,7 @@ struct up_progress {
 static void on_up(void *arg, uint64_t sent, uint64_t total) {
   struct up_progress *u = arg;
   (void)total;
-  progress_item(u->pg, u->id, "Pushing", u->base + sent, u->total);
+  say(u->p, u->id, "Pushing", u->base + sent, u->total);
 }
 
 /* Another repository on the same registry whose image (in our store) has
@@ -97,7 +118,7 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
   long st = rp.status;
   http_resp_free(&rp);
   if (st == 200) {
-    progress_item(p->pg, id, "Layer already exists", 0, 0);
+    say(p, id, "Layer already exists", 0, 0);
     return 0;
   }
   cleanup_free char *from = mount_source(p, digest);
@@ -110,7 +131,7 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
   if (rp.status == 201 && from != NULL) {
     http_resp_free(&rp);
     cleanup_free char *st2 = xasprintf("Mounted from %s", from);
-    progress_item(p->pg, id, st2, 0, 0);
+    say(p, id, st2, 0, 0);
     return 0;
   }
   if (rp.status != 202 || rp.location == NULL) {
@@ -124,7 +145,7 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return err_set(e, errno, "push blob %s: open '%s'", digest, path);
-  struct up_progress up = {p->pg, id, 0, (uint64_t)size};
+  struct up_progress up = {p, id, 0, (uint64_t)size};
   uint64_t off = 0;
   /* Large blobs go up in PATCH chunks, each its own request. */
   while ((uint64_t)size > p->chunk && off < (uint64_t)size) {
@@ -182,7 +203,62 @@ static int push_blob(struct push *p, const char *digest, int64_t size, struct er
     return r;
   }
   http_resp_free(&rp);
-  progress_item(p->pg, id, "Pushed", 0, 0);
+  say(p, id, "Pushed", 0, 0);
+  return 0;
+}
+
+static void *uploader(void *arg) {
+  struct push *p = arg;
+  for (;;) {
+    pthread_mutex_lock(&p->mu);
+    if (p->err != NULL || p->next == p->n) {
+      pthread_mutex_unlock(&p->mu);
+      return NULL;
+    }
+    struct blob *b = &p->blobs[p->next++];
+    pthread_mutex_unlock(&p->mu);
+    struct err *le = NULL;
+    if (push_blob(p, b->digest, b->size, &le) < 0) {
+      pthread_mutex_lock(&p->mu);
+      if (p->err == NULL)
+        p->err = le;
+      else
+        err_free(&le);
+      pthread_mutex_unlock(&p->mu);
+    }
+  }
+}
+
+/* Every blob of img (layers, then the config; each digest once), with at
+ * most `parallel` uploads at a time. */
+static int push_blobs(struct push *p, const struct image *img, int parallel, struct err **e) {
+  p->blobs = xcalloc(img->nlayers + 1, sizeof(*p->blobs));
+  for (size_t i = 0; i <= img->nlayers; i++) {
+    const char *d = i < img->nlayers ? img->layers[i].digest : img->config_digest;
+    int dup = 0;
+    for (size_t k = 0; k < p->n; k++)
+      dup |= strcmp(p->blobs[k].digest, d) == 0;
+    if (!dup)
+      p->blobs[p->n++] =
+          (struct blob){d, i < img->nlayers ? img->layers[i].size : img->config_size};
+  }
+  size_t nth = (size_t)parallel < p->n ? (size_t)parallel : p->n;
+  pthread_t *th = xcalloc(nth ? nth : 1, sizeof(*th));
+  size_t started = 0;
+  for (; started + 1 < nth; started++) /* the calling thread is one of them */
+    if (pthread_create(&th[started], NULL, uploader, p) != 0)
+      break;
+  uploader(p);
+  for (size_t i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  free(th);
+  free(p->blobs);
+  p->blobs = NULL;
+  if (p->err != NULL) {
+    *e = p->err;
+    p->err = NULL;
+    return -1;
+  }
   return 0;
 }
 
@@ -190,10 +266,11 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
   static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
                                        {"progress", required_argument, NULL, 'P'},
                                        {"chunk-size", required_argument, NULL, 'c'},
+                                       {"max-concurrent-uploads", required_argument, NULL, 'u'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
   const char *progress = "auto";
-  int quiet = 0, o;
+  int quiet = 0, o, parallel = 5;
   uint64_t chunk = CHUNK_DEFAULT;
   while ((o = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
     switch (o) {
@@ -207,10 +284,20 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
         chunk = (uint64_t)n;
         break;
       }
+      case 'u': {
+        char *end;
+        long n = strtol(optarg, &end, 10);
+        if (*end || n < 1 || n > 64)
+          return err_usage(e, "--max-concurrent-uploads: expected 1 to 64, not '%s'", optarg);
+        parallel = (int)n;
+        break;
+      }
       case 'h':
-        fputs("Usage: cairn-image push [-q] [--progress MODE] [--chunk-size SIZE] NAME[:TAG]\n\n"
+        fputs("Usage: cairn-image push [-q] [--progress MODE] [--chunk-size SIZE]\n"
+              "                        [--max-concurrent-uploads N] NAME[:TAG]\n\n"
               "Push an image to the registry its name points at.  Blobs the registry has\n"
-              "are skipped; blobs larger than --chunk-size (default 64m) go in chunks.\n"
+              "are skipped, blobs another repository there has are mounted; the others go\n"
+              "up N at a time (default 5), in chunks when larger than --chunk-size (64m).\n"
               "The result on stdout as JSON: {\"ref\",\"digest\",\"size\"}.\n",
               stdout);
         return 0;
@@ -240,10 +327,10 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   }
   image_ref_free(&ir);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   struct registry r;
   struct progress *pg = progress_new(quiet ? PROGRESS_NONE : mode, stderr);
-  struct push p = {s, &r, pg, index, chunk};
+  struct push p = {.s = s, .r = &r, .pg = pg, .index = index, .chunk = chunk};
+  pthread_mutex_init(&p.mu, NULL);
   int rc = registry_open(&r, rf.domain, rf.path, "pull,push", e);
   const char *tag = rf.digest ? rf.digest : rf.tag;
   if (rc == 0)
@@ -253,10 +340,7 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     snprintf(id, sizeof(id), "%s", digest_hex(img.layers[i].digest));
     progress_item(pg, id, "Preparing", 0, 0);
   }
-  for (size_t i = 0; rc == 0 && i < img.nlayers; i++)
-    if (push_blob(&p, img.layers[i].digest, img.layers[i].size, e) < 0)
-      rc = -1;
-  if (rc == 0 && push_blob(&p, img.config_digest, img.config_size, e) < 0)
+  if (rc == 0 && push_blobs(&p, &img, parallel, e) < 0)
     rc = -1;
   size_t mlen = 0;
   cleanup_free char *mbody = rc == 0 ? store_read_blob(s, img.manifest_digest, &mlen, e) : NULL;
@@ -289,10 +373,10 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
     err_wrap(e, "push %s", refstr);
   }
   progress_free(pg);
+  pthread_mutex_destroy(&p.mu);
   registry_close(&r);
   image_free(&img);
   ref_free(&rf);
-  curl_global_cleanup();
   return rc;
 }
 
@@ -321,7 +405,6 @@ int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   struct ref rf;
   if (ref_parse(argv[optind], &rf, e) < 0)
     return err_wrap(e, "tags '%s'", argv[optind]);
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   struct registry r;
   int rc = registry_open(&r, rf.domain, rf.path, "pull", e);
   cleanup_json json_t *all = json_array();
@@ -373,6 +456,5 @@ int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
   }
   registry_close(&r);
   ref_free(&rf);
-  curl_global_cleanup();
   return rc;
 }

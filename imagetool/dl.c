@@ -35,11 +35,33 @@ static _Noreturn void dl_fail(const char *what, const char *why) {
 static void *sym(enum lib l, const char *name) {
   pthread_mutex_lock(&mu);
   if (handles[l] == NULL) {
-    handles[l] = dlopen(sonames[l], RTLD_NOW | RTLD_LOCAL);
+    /* Loading libcurl is most of the time of a pull that finds its image
+     * present (~5 ms, 28 libraries).  Two cuts: lazy binding, and no
+     * implicit set-up in GnuTLS's constructor (it comes only through
+     * librtmp, for rtmps:// URLs we never use; this libcurl speaks TLS
+     * through OpenSSL).  The variable is gone again before anything could
+     * run a child; libcurl loads before any thread of ours starts. */
+    int gnutls_env = l == LIB_CURL && getenv("GNUTLS_NO_IMPLICIT_INIT") == NULL;
+    if (gnutls_env)
+      setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
+    handles[l] = dlopen(sonames[l], RTLD_LAZY | RTLD_LOCAL);
+    if (gnutls_env)
+      unsetenv("GNUTLS_NO_IMPLICIT_INIT");
     if (handles[l] == NULL) {
       const char *why = dlerror();
       pthread_mutex_unlock(&mu);
       dl_fail(sonames[l], why);
+    }
+    /* libcurl's global set-up must run once, before any other call and
+     * before threads use it: here, under the lock, is the one place that
+     * knows curl is about to be used.  Never undone (the process ends). */
+    if (l == LIB_CURL) {
+      CURLcode (*init)(long) = NULL;
+      *(void **)&init = dlsym(handles[l], "curl_global_init");
+      if (init == NULL || init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        pthread_mutex_unlock(&mu);
+        dl_fail("libcurl", "curl_global_init failed");
+      }
     }
   }
   void *p = dlsym(handles[l], name);
@@ -164,8 +186,6 @@ void archive_set_error(struct archive *a, int err, const char *fmt, ...) {
 
 #define C LIB_CURL
 /* libcurl */
-FWD(C, CURLcode, curl_global_init, (long flags), (flags))
-FWDV(C, curl_global_cleanup, (void), ())
 FWD(C, CURL *, curl_easy_init, (void), ())
 FWD(C, CURLcode, curl_easy_perform, (CURL * c), (c))
 FWDV(C, curl_easy_cleanup, (CURL * c), (c))
@@ -245,15 +265,26 @@ CURLMcode curl_multi_setopt(CURLM *m, CURLMoption o, ...) {
   return r;
 }
 
-/* Only CURLSHOPT_SHARE and _UNSHARE are used: an int (a lock data kind). */
+/* SHARE and UNSHARE take an int (a lock data kind); LOCKFUNC and
+ * UNLOCKFUNC a function, USERDATA a pointer. */
 typedef CURLSHcode (*share_setopt_fn)(CURLSH *, CURLSHoption, ...);
 CURLSHcode curl_share_setopt(CURLSH *s, CURLSHoption o, ...) {
   LOOKUP(share_setopt_fn, "curl_share_setopt")
   va_list ap;
   va_start(ap, o);
-  int v = va_arg(ap, int);
+  CURLSHcode r;
+  if (o == CURLSHOPT_LOCKFUNC || o == CURLSHOPT_UNLOCKFUNC) {
+    void (*v)(void) = va_arg(ap, void (*)(void));
+    r = fn_(s, o, v);
+  } else if (o == CURLSHOPT_USERDATA) {
+    void *v = va_arg(ap, void *);
+    r = fn_(s, o, v);
+  } else {
+    int v = va_arg(ap, int);
+    r = fn_(s, o, v);
+  }
   va_end(ap);
-  return fn_(s, o, v);
+  return r;
 }
 
 /* Every CURLINFO takes one pointer. */

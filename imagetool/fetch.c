@@ -34,6 +34,8 @@ struct job {
   struct sha256_ctx *sha;
   uint64_t got;
   int retries;
+  int reauths;         /* credentials renewed for this layer after a 401 */
+  unsigned auth_gen;   /* the registry's auth_gen this transfer went out with */
   uint64_t range_from; /* this transfer asked for bytes from here on */
   int first_data;      /* no byte of this transfer's body seen yet */
   int bad;             /* its bytes or content were proven wrong: no resuming them */
@@ -257,6 +259,7 @@ static int start_download(struct fetch *f, struct job *j, struct err **e) {
   cleanup_free char *url = xasprintf("/v2/%s/blobs/%s", f->r->repo, j->l->digest);
   j->hdrs = NULL;
   j->easy = registry_easy(f->r, url, &j->hdrs);
+  j->auth_gen = f->r->auth_gen;
   j->range_from = j->got;
   j->first_data = 1;
   if (j->got > 0) {
@@ -319,6 +322,16 @@ static int on_done(struct fetch *f, struct job *j, CURLcode rc, struct err **e) 
     if (restart_from_zero(j, e) < 0)
       return -1;
     return start_download(f, j, e);
+  }
+  /* A token that expired while the layers came down (registries hand out
+   * tokens for minutes; a big pull takes longer): renew it once and go on
+   * from the bytes we have. */
+  if (code == 401 && j->reauths++ < 1) {
+    int a = registry_reauth(f->r, j->auth_gen, e);
+    if (a < 0)
+      return err_wrap(e, "layer %s", dg);
+    if (a == 0)
+      return start_download(f, j, e);
   }
   if (code != 200 && code != 206) {
     struct http_resp p = {.status = code, .body = j->errbody};

@@ -11,8 +11,14 @@
 #include "registry.h"
 #include "store.h"
 
+/* When to ask the registry (podman's --policy): always (docker's pull: a
+ * present tag costs one HEAD), missing (not for a tag already here),
+ * never (the store only). */
+enum pull_policy { POLICY_ALWAYS, POLICY_MISSING, POLICY_NEVER };
+
 struct pull_opts {
   const char *platform; /* "os/arch[/variant]" or NULL */
+  enum pull_policy policy;
   int parallel;
   uint64_t max_size;
   struct progress *progress;

@@ -68,6 +68,13 @@ static void add_ep(struct registry *r, const char *spec, int insecure, int mirro
 int registry_open(struct registry *r, const char *domain, const char *repo, const char *actions,
                   struct err **e) {
   memset(r, 0, sizeof(*r));
+  pthread_mutexattr_t ma;
+  pthread_mutexattr_init(&ma);
+  pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init(&r->mu, &ma);
+  pthread_mutexattr_destroy(&ma);
+  for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_init(&r->share_mu[i], NULL);
   r->domain = xstrdup(domain);
   r->repo = xstrdup(repo);
   r->actions = actions;
@@ -91,10 +98,6 @@ int registry_open(struct registry *r, const char *domain, const char *repo, cons
   add_ep(r, strcmp(domain, "docker.io") == 0 ? "registry-1.docker.io" : domain, insecure, 0);
   if (creds_lookup(domain, &r->creds, e) < 0)
     return err_wrap(e, "credentials for '%s'", domain);
-  r->share = curl_share_init();
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   return 0;
 }
 
@@ -112,7 +115,25 @@ void registry_close(struct registry *r) {
   free(r->auth_header);
   if (r->share != NULL)
     curl_share_cleanup(r->share);
+  free(r->challenge);
+  pthread_mutex_destroy(&r->mu);
+  for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_destroy(&r->share_mu[i]);
   memset(r, 0, sizeof(*r));
+}
+
+void registry_use_endpoint(struct registry *r, size_t ep) {
+  if (ep == r->ep)
+    return;
+  pthread_mutex_lock(&r->mu);
+  if (r->auth_header != NULL)
+    explicit_bzero(r->auth_header, strlen(r->auth_header));
+  free(r->auth_header);
+  free(r->challenge);
+  r->auth_header = r->challenge = NULL;
+  r->auth_gen++;
+  r->ep = ep;
+  pthread_mutex_unlock(&r->mu);
 }
 
 const char *registry_base(const struct registry *r) {
@@ -129,7 +150,30 @@ void http_resp_free(struct http_resp *p) {
   memset(p, 0, sizeof(*p));
 }
 
+static void share_lock(CURL *c, curl_lock_data d, curl_lock_access a, void *arg) {
+  (void)c;
+  (void)a;
+  struct registry *r = arg;
+  pthread_mutex_lock(&r->share_mu[(size_t)d < CURL_LOCK_DATA_LAST ? d : 0]);
+}
+
+static void share_unlock(CURL *c, curl_lock_data d, void *arg) {
+  (void)c;
+  struct registry *r = arg;
+  pthread_mutex_unlock(&r->share_mu[(size_t)d < CURL_LOCK_DATA_LAST ? d : 0]);
+}
+
 CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **headers) {
+  pthread_mutex_lock(&r->mu);
+  if (r->share == NULL) { /* made at the first request: no curl until then */
+    r->share = curl_share_init();
+    curl_share_setopt(r->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(r->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(r->share, CURLSHOPT_USERDATA, r);
+    curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
   CURL *c = curl_easy_init();
   if (c == NULL)
     abort(); /* out of memory */
@@ -154,6 +198,7 @@ CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **hea
    * another host (blob storage), which is what we want. */
   if (r->auth_header != NULL)
     *headers = curl_slist_append(*headers, r->auth_header);
+  pthread_mutex_unlock(&r->mu);
   return c;
 }
 
@@ -304,6 +349,7 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
     explicit_bzero(pair, strlen(pair));
     free(r->auth_header);
     r->auth_header = xasprintf("Authorization: Basic %s", enc);
+    r->auth_gen++;
     return 0;
   }
   if (strncasecmp(challenge, "Bearer", 6) != 0)
@@ -351,6 +397,7 @@ static int authenticate(struct registry *r, const char *challenge, struct err **
     } else {
       free(r->auth_header);
       r->auth_header = xasprintf("Authorization: Bearer %s", tok);
+      r->auth_gen++;
       ret = 0;
     }
     err_free(&je);
@@ -366,7 +413,10 @@ int registry_do(struct registry *r, const struct http_req *q, struct http_resp *
     http_resp_free(p);
     p->content_length = -1;
     struct curl_slist *h = NULL;
+    pthread_mutex_lock(&r->mu);
+    unsigned seen_gen = r->auth_gen;
     CURL *c = registry_easy(r, q->url, &h);
+    pthread_mutex_unlock(&r->mu);
     for (const char *const *x = q->headers; x && *x; x++)
       h = curl_slist_append(h, *x);
     struct xfer x = {.q = q, .p = p, .max = q->max ? q->max : RESP_MAX_DEFAULT, .fd = -1};
@@ -417,13 +467,31 @@ int registry_do(struct registry *r, const struct http_req *q, struct http_resp *
       return err_set(e, 0, "%s: %s", where, errbuf[0] ? errbuf : curl_easy_strerror(rc));
     if (p->status != 401 || attempt > 0 || p->www_auth == NULL)
       return 0;
-    cleanup_free char *ch = xstrdup(p->www_auth);
-    int a = authenticate(r, ch, e);
+    pthread_mutex_lock(&r->mu);
+    int a = 0; /* another thread renewed them since: retry with theirs */
+    if (r->auth_gen == seen_gen) {
+      free(r->challenge);
+      r->challenge = xstrdup(p->www_auth);
+      cleanup_free char *ch = xstrdup(p->www_auth);
+      a = authenticate(r, ch, e);
+    }
+    pthread_mutex_unlock(&r->mu);
     if (a < 0)
       return -1;
     if (a > 0)
       return 0; /* nothing to answer with: the caller reports the 401 */
   }
+}
+
+int registry_reauth(struct registry *r, unsigned seen_gen, struct err **e) {
+  pthread_mutex_lock(&r->mu);
+  int a = 0; /* renewed meanwhile: retry with what we have now */
+  if (r->auth_gen == seen_gen) {
+    cleanup_free char *ch = r->challenge ? xstrdup(r->challenge) : NULL;
+    a = ch ? authenticate(r, ch, e) : 1;
+  }
+  pthread_mutex_unlock(&r->mu);
+  return a;
 }
 
 int registry_error(const struct http_resp *p, struct err **e, const char *fmt, ...) {

@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -39,6 +40,13 @@ struct registry {
   struct creds creds;
   char *auth_header; /* "Authorization: Bearer …" or "…: Basic …", once known */
   CURLSH *share;     /* connections and DNS shared by every handle */
+  char *challenge;   /* the last WWW-Authenticate answered, to renew a token */
+  unsigned auth_gen; /* bumped whenever auth_header changes */
+  /* Requests may run in several threads at once (push): mu (recursive)
+   * guards the credentials and the share handle's creation; share_mu are
+   * the locks libcurl asks for around the data the share holds. */
+  pthread_mutex_t mu;
+  pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 };
 
 /* Set up a client for repo at domain; actions is "pull" or "pull,push".
@@ -46,6 +54,10 @@ struct registry {
 int registry_open(struct registry *r, const char *domain, const char *repo, const char *actions,
                   struct err **e);
 void registry_close(struct registry *r);
+
+/* Switch to endpoint ep (a mirror, or the registry itself): it has its
+ * own credentials dance. */
+void registry_use_endpoint(struct registry *r, size_t ep);
 
 /* The base URL of the endpoint in use. */
 const char *registry_base(const struct registry *r);
@@ -79,9 +91,17 @@ struct http_resp {
 void http_resp_free(struct http_resp *p);
 
 /* One request, with the credentials known so far; a 401 with a challenge
- * fetches a token (or uses Basic) and retries once.  Transport failures
+ * fetches a token (or uses Basic) and retries once; so does a 401 after
+ * earlier successes, when a token expired.  Safe to call from several
+ * threads at once: one of them renews the token, the others reuse it.  Transport failures
  * are errors; HTTP statuses are the caller's to judge. */
 int registry_do(struct registry *r, const struct http_req *q, struct http_resp *p, struct err **e);
+
+/* A request made with its own handle (registry_easy) got a 401: renew the
+ * credentials once for everyone.  seen_gen is the auth_gen the request
+ * went out with; when another request renewed them since, nothing is
+ * fetched.  Returns 0 to retry, 1 when there is nothing to renew with. */
+int registry_reauth(struct registry *r, unsigned seen_gen, struct err **e);
 
 /* The error for an unexpected status: the registry's own code and message
  * ("unauthorized: authentication required", "manifest unknown: manifest

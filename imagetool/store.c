@@ -411,6 +411,7 @@ int store_resolve(const struct store *s, json_t *index, const char *name, struct
   if (hex != NULL && is_hex(hex)) {
     size_t hl = strlen(hex);
     json_t *found = NULL;
+    cleanup_free char *found_cfg = NULL;
     int ambiguous = 0;
     json_array_foreach(arr, i, m) {
       const char *d = json_get_str(m, "digest");
@@ -419,13 +420,30 @@ int store_resolve(const struct store *s, json_t *index, const char *name, struct
         fill(out, m);
         return 0;
       }
-      cleanup_free char *c = entry_config(s, m);
-      if (c != NULL && strncmp(c + 7, hex, hl) == 0) {
-        if (found != NULL && strcmp(json_get_str(found, "digest"), d) != 0)
-          ambiguous = 1;
-        if (found == NULL || (entry_ref(found) == NULL && entry_ref(m) != NULL))
+      char *c = entry_config(s, m);
+      if (c == NULL || strncmp(c + 7, hex, hl) != 0) {
+        free(c);
+        continue;
+      }
+      if (found == NULL) {
+        found = m;
+        found_cfg = c;
+        continue;
+      }
+      /* Only two configs make an id ambiguous.  One config under several
+       * manifests (pushed as OCI and as Docker, or re-tagged by skopeo) is
+       * one image: take a tagged entry over an untagged one, then the
+       * smallest manifest digest, so that the pick does not depend on the
+       * order of index.json. */
+      if (strcmp(c, found_cfg) != 0) {
+        ambiguous = 1;
+      } else {
+        int tf = entry_ref(found) != NULL, tm = entry_ref(m) != NULL;
+        const char *fd = json_get_str(found, "digest") ?: "";
+        if (tm > tf || (tm == tf && d != NULL && strcmp(d, fd) < 0))
           found = m;
       }
+      free(c);
     }
     if (ambiguous)
       return err_setc(e, ERR_USAGE, 0, "image id '%s' is ambiguous", name);

@@ -1,4 +1,4 @@
-/* digest.h — SHA-256 through OpenSSL's EVP (uses SHA-NI / AVX2 when present).
+/* digest.h — SHA-256 through OpenSSL (uses SHA-NI / AVX2 when present).
  * Digests are written "sha256:<64 lowercase hex>" as OCI does. */
 #ifndef CAIRN_DIGEST_H
 #define CAIRN_DIGEST_H

@@ -123,6 +123,69 @@ EOF
   assert_success
 }
 
+@test "auth: a token that expires mid-pull is renewed and the pull goes on" {
+  # Each token is good for one request: the config request and the layer
+  # download (each its own code path) both meet an expired token.
+  fake_start --token anonymous --token-uses 1
+  run_logged cairn-image pull -q "$FAKE/library/busybox:latest"
+  assert_success
+  [ "$(grep -c '^GET /token' "$T/fake.log")" -eq 3 ]
+  grep -q '^GET /v2/library/busybox/blobs/.* auth=Bearer$' "$T/fake.log"
+  cairn-image unpack --copy "$FAKE/library/busybox:latest" "$T/b"
+  [ -x "$T/b/rootfs/bin/busybox" ]
+}
+
+@test "auth: a token refused at once is renewed only once, then the registry's error" {
+  fake_start --token anonymous --token-uses 0
+  run_logged cairn-image pull -q "$FAKE/library/busybox:latest"
+  assert_failure 1
+  assert_equal "$stderr" "cairn-image: pull $FAKE/library/busybox:latest: unauthorized: authentication required"
+  [ "$(grep -c '^GET /token' "$T/fake.log")" -eq 1 ]
+  [ "$(jq '.manifests | length' "$CAIRN_ROOT/store/index.json")" -eq 0 ]
+}
+
+@test "transport: pulling a present tag asks one HEAD; by digest, nothing" {
+  fake_start
+  run_logged cairn-image pull -q "$FAKE/library/busybox:latest"
+  assert_success
+  digest="$(echo "$output" | jq -r .digest)"
+  : >"$T/fake.log"
+  run_logged cairn-image pull "$FAKE/library/busybox:latest"
+  assert_success
+  [[ $stderr == *"Status: Image is up to date for $FAKE/library/busybox:latest"* ]]
+  [ "$(echo "$output" | jq -r .digest)" = "$digest" ]
+  assert_equal "$(cut -d' ' -f1,2 "$T/fake.log")" "HEAD /v2/library/busybox/manifests/latest"
+  : >"$T/fake.log"
+  run_logged cairn-image pull -q "$FAKE/library/busybox@$digest"
+  assert_success
+  [ ! -s "$T/fake.log" ]
+}
+
+@test "transport: --policy missing and never answer from the store, without the network" {
+  fake_start
+  run_logged cairn-image pull -q --policy missing "$FAKE/library/busybox:latest"
+  assert_success
+  grep -q '^GET /v2/library/busybox/blobs/' "$T/fake.log"
+  local digest
+  digest="$(echo "$output" | jq -r .digest)"
+  : >"$T/fake.log"
+  run_logged cairn-image pull --policy missing "$FAKE/library/busybox:latest"
+  assert_success
+  [ "$(echo "$output" | jq -r .digest)" = "$digest" ]
+  [[ $stderr == *"Status: Image is up to date for $FAKE/library/busybox:latest"* ]]
+  run_logged cairn-image pull -q --policy never "$FAKE/library/busybox:latest"
+  assert_success
+  [ "$(echo "$output" | jq -r .digest)" = "$digest" ]
+  [ ! -s "$T/fake.log" ]
+  run_logged cairn-image pull -q --policy never "$FAKE/library/other:1"
+  assert_failure 1
+  assert_equal "$stderr" "cairn-image: $FAKE/library/other:1: not in the store, and --policy never"
+  [ ! -s "$T/fake.log" ]
+  run_logged cairn-image pull --policy sometimes "$FAKE/library/busybox:latest"
+  assert_failure 2
+  assert_equal "$stderr" "cairn-image: --policy: expected always, missing or never, not 'sometimes'"
+}
+
 @test "transport: a connection cut mid-blob is resumed with a Range request" {
   fake_start --cut-after 100000
   run_logged cairn-image pull --progress=json "$FAKE/library/busybox:latest"

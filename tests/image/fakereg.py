@@ -5,7 +5,7 @@ challenges, connections cut in the middle of a blob, redirects to blob
 storage.  Listens on 127.0.0.1 only.
 
   fakereg.py --layout DIR --port-file F [--token USER:PASS|anonymous]
-             [--cut-after N] [--redirect] [--log FILE]
+             [--token-uses N] [--cut-after N] [--redirect] [--log FILE]
 
 Manifests: /v2/<any repo>/manifests/<ref> where ref is a digest or the
 layout's org.opencontainers.image.ref.name.  --cut-after N: the first GET of
@@ -20,8 +20,11 @@ import json
 import os
 import re
 import socketserver
+import threading
 
 TOKEN = "fake-token-123"
+LOCK = threading.Lock()
+ISSUED = {}  # token -> requests it may still authorize (--token-uses)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -54,12 +57,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def authorized(self, scope):
         if A.token is None:
             return True
-        if self.headers.get("Authorization") == "Bearer " + TOKEN:
+        got = self.headers.get("Authorization", "")
+        expired = ""
+        if A.token_uses is None and got == "Bearer " + TOKEN:
             return True
+        if A.token_uses is not None and got.startswith("Bearer "):
+            with LOCK:
+                left = ISSUED.get(got[7:], 0)
+                if left > 0:
+                    ISSUED[got[7:]] = left - 1
+                    return True
+            expired = ',error="invalid_token"'
         port = self.server.server_address[1]
         self.error(401, "UNAUTHORIZED", "authentication required", {
             "WWW-Authenticate": 'Bearer realm="http://127.0.0.1:%d/token",service="fakereg",'
-                                'scope="%s"' % (port, scope)})
+                                'scope="%s"%s' % (port, scope, expired)})
         return False
 
     def do_token(self):
@@ -67,7 +79,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             want = "Basic " + base64.b64encode(A.token.encode()).decode()
             if self.headers.get("Authorization") != want:
                 return self.error(401, "UNAUTHORIZED", "bad credentials")
-        self.send(200, json.dumps({"token": TOKEN}).encode())
+        token = TOKEN
+        if A.token_uses is not None:
+            with LOCK:
+                token = "fake-token-%d" % (len(ISSUED) + 1)
+                ISSUED[token] = A.token_uses
+        self.send(200, json.dumps({"token": token, "expires_in": 60}).encode())
 
     def blob(self, digest):
         path = os.path.join(A.layout, "blobs", "sha256", digest[7:])
@@ -144,6 +161,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--layout", required=True)
 ap.add_argument("--port-file", required=True)
 ap.add_argument("--token")
+ap.add_argument("--token-uses", type=int)
 ap.add_argument("--cut-after", type=int, default=0)
 ap.add_argument("--redirect", action="store_true")
 ap.add_argument("--log")

@@ -36,6 +36,49 @@ random_image() {
   assert_success
 }
 
+# A fresh image of N layers (random content each) as NAME.
+random_layers() {
+  local name=$1 n=$2 i
+  local -a args=()
+  for ((i = 0; i < n; i++)); do
+    mkdir -p "$T/l$i" && head -c $((300000 + i * 100000)) /dev/urandom >"$T/l$i/data$i"
+    tar -C "$T/l$i" -cf "$T/l$i.tar" .
+    args+=(--layer "$T/l$i.tar")
+  done
+  "$MKIMAGE" "$T/multi.tar" "${args[@]}" --ref "$name"
+  cairn-image load -q -i "$T/multi.tar"
+}
+
+@test "cairn-image push: a multi-layer image goes up whole; a second push uploads nothing" {
+  random_layers "$REGISTRY/mine/multi:1" 4
+  run_logged cairn-image push --progress=plain --max-concurrent-uploads 3 "$REGISTRY/mine/multi:1"
+  assert_success
+  local ours
+  ours="$(jq -r .digest <<<"$output")"
+  [ "$(grep -c ': Pushed$' <<<"$stderr")" = 5 ] # 4 layers and the config
+  run_logged skopeo copy -q --src-tls-verify=false --digestfile "$T/dg" \
+    "docker://$REGISTRY/mine/multi:1" "oci:$T/back:x"
+  assert_success
+  [ "$(cat "$T/dg")" = "$ours" ]
+  local d
+  for d in $(jq -r '.layers[].digest' "$T/back/blobs/sha256/${ours#sha256:}"); do
+    cmp "$T/back/blobs/sha256/${d#sha256:}" "$CAIRN_ROOT/store/blobs/sha256/${d#sha256:}"
+  done
+  # again: every blob is found by HEAD, none goes up
+  run_logged cairn-image push --progress=json "$REGISTRY/mine/multi:1"
+  assert_success
+  [ "$(grep -c '"status":"Layer already exists"' <<<"$stderr")" = 5 ]
+  refute_line --partial '"Pushing"'
+  refute_line --partial '"Pushed"'
+  [ "$(jq -r .digest <<<"$output")" = "$ours" ]
+}
+
+@test "cairn-image push: --max-concurrent-uploads out of range" {
+  run_logged cairn-image push --max-concurrent-uploads 0 "$REGISTRY/mine/multi:1"
+  assert_failure 2
+  assert_equal "$stderr" "cairn-image: --max-concurrent-uploads: expected 1 to 64, not '0'"
+}
+
 @test "cairn-image push: blobs the registry has are skipped" {
   random_image "$REGISTRY/mine/rnd:1"
   cairn-image push -q "$REGISTRY/mine/rnd:1"

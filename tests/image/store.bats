@@ -96,6 +96,42 @@ teardown() { common_teardown; }
   [ -d "$(jq -r '.[0].GraphDriver.Data.UpperDir' <<<"$output")/bin" ]
 }
 
+# twin_manifest REF: the busybox image's config and layers under a second
+# manifest (other bytes: an annotation), named REF in index.json.
+twin_manifest() {
+  local m mt hex
+  m="$(jq -r '.manifests[0].digest' "$CAIRN_ROOT/store/index.json")"
+  mt="$(jq -r '.manifests[0].mediaType' "$CAIRN_ROOT/store/index.json")"
+  jq -c '.annotations = {"twin": "yes"}' "$CAIRN_ROOT/store/blobs/sha256/${m#sha256:}" >"$T/twin.json"
+  hex="$(sha256sum "$T/twin.json" | cut -d' ' -f1)"
+  cp "$T/twin.json" "$CAIRN_ROOT/store/blobs/sha256/$hex"
+  jq --arg d "sha256:$hex" --arg mt "$mt" --arg r "$1" --argjson n "$(stat -c %s "$T/twin.json")" \
+    '.manifests += [{"mediaType": $mt, "digest": $d, "size": $n, "annotations": {"org.opencontainers.image.ref.name": $r}}]' \
+    "$CAIRN_ROOT/store/index.json" >"$T/index.json"
+  mv "$T/index.json" "$CAIRN_ROOT/store/index.json"
+}
+
+@test "cairn-image: an id whose config two manifests share is one image, picked the same way whatever the order" {
+  load_busybox
+  twin_manifest docker.io/library/twin:1
+  local id
+  id="$(image_id busybox)"
+  [ "$(image_id twin:1)" = "$id" ]
+  run_logged cairn-image inspect "${id:7:12}"
+  assert_success
+  [ "$(jq -r '.[0].Id' <<<"$output")" = "$id" ]
+  local first="$output"
+  [ "sha256:$(cairn-image config "$id" | sha256sum | cut -d' ' -f1)" = "$id" ]
+  # the same pick with index.json's entries the other way round
+  jq '.manifests |= reverse' "$CAIRN_ROOT/store/index.json" >"$T/index.json"
+  mv "$T/index.json" "$CAIRN_ROOT/store/index.json"
+  run_logged cairn-image inspect "${id:7:12}"
+  assert_success
+  assert_equal "$output" "$first"
+  cairn-image unpack --copy "${id:7:12}" "$T/b"
+  [ -x "$T/b/rootfs/bin/busybox" ]
+}
+
 @test "cairn-image history: one row per history entry, newest first" {
   local l="$T/l"
   mkdir -p "$l/a" "$l/b" && echo 1 >"$l/a/one" && echo 2 >"$l/b/two"
