@@ -9,6 +9,8 @@
 #
 # Environment: CAIRN_BENCH_RUNTIMES (default "runc"): the OCI runtimes cairn
 # runs under, one row each (e.g. "runc cairn-runtime"); podman uses runc.
+# CAIRN_BENCH_BASELINE=DIR adds rows for DIR/bin/cairn (another build, e.g.
+# an older commit's), to show a change before and after in the same run.
 # Everything (stores, networks, containers) lives under one temp dir and is
 # removed at the end; only what this script started is stopped.
 set -euo pipefail
@@ -94,14 +96,26 @@ done
 [ "$("${PODMAN[@]}" run --rm busybox echo ok)" = ok ] ||
   { echo "bench/cli.sh: podman run does not work" >&2; exit 1; }
 
+BASE=${CAIRN_BENCH_BASELINE:-}
+if [ -n "$BASE" ]; then
+  [ -x "$BASE/bin/cairn" ] || { echo "bench/cli.sh: $BASE/bin/cairn missing" >&2; exit 1; }
+  for rt in $RUNTIMES; do
+    [ "$(timeout 20 "$BASE/bin/cairn" --runtime "$rt" run --rm busybox echo ok)" = ok ] ||
+      { echo "bench/cli.sh: baseline cairn run under $rt does not work" >&2; exit 1; }
+  done
+fi
 args=()
 for rt in $RUNTIMES; do
   args+=(--command-name "cairn run --rm ($rt, bridge)" "$SRC/bin/cairn --runtime $rt run --rm busybox true")
+  [ -z "$BASE" ] || args+=(--command-name "baseline cairn run --rm ($rt, bridge)"
+                           "$BASE/bin/cairn --runtime $rt run --rm busybox true")
 done
 args+=(--command-name "podman run --rm (runc, bridge)" "${PODMAN[*]} run --rm busybox true")
 for rt in $RUNTIMES; do
   args+=(--command-name "cairn run --rm ($rt, --network none)"
          "$SRC/bin/cairn --runtime $rt run --rm --network none busybox true")
+  [ -z "$BASE" ] || args+=(--command-name "baseline cairn run --rm ($rt, --network none)"
+                           "$BASE/bin/cairn --runtime $rt run --rm --network none busybox true")
 done
 args+=(--command-name "podman run --rm (runc, --network none)"
        "${PODMAN[*]} run --rm --network none busybox true")

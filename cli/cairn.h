@@ -215,6 +215,13 @@ int cmd_export(int argc, char **argv, struct err **e);
 int cmd_volume(int argc, char **argv, struct err **e);
 int cmd_network(int argc, char **argv, struct err **e);
 int cmd_prune(int argc, char **argv, struct err **e);
+int cmd_stats(int argc, char **argv, struct err **e);
+int cmd_commit(int argc, char **argv, struct err **e);
+int cmd_diff(int argc, char **argv, struct err **e);
+int cmd_update(int argc, char **argv, struct err **e);
+/* cmd_update.c: HostConfig's resource fields (Memory, NanoCpus, CpuQuota,
+ * PidsLimit, …) from the bundle's config.json, which update keeps current. */
+void hostconfig_resources(json_t *hc, const char *id);
 /* image commands: passed to cairn-image */
 int cmd_images(int argc, char **argv, struct err **e);
 int cmd_pull(int argc, char **argv, struct err **e);

@@ -7,6 +7,7 @@
  * steps run from `rm`, `stop` and `start` when a shim died without doing
  * them, so every step is idempotent. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,38 @@ static void warn(struct err **e) {
     return;
   err_show(*e);
   err_free(e);
+}
+
+/* A tool run in a thread of its own (tool_run is safe there: the child
+ * gets only stdio, and each run waits for its own pid). */
+struct bg_tool {
+  const char *argv[8];
+  pthread_t thread;
+  bool started;
+  int rc;
+  struct err *e;
+};
+
+static void *bg_main(void *arg) {
+  struct bg_tool *b = arg;
+  struct tool_out o = {0};
+  b->rc = tool_run(b->argv, NULL, 0, &o, 0, &b->e);
+  tool_out_free(&o);
+  return NULL;
+}
+
+/* Without a thread (none to be had) it runs here and now. */
+static void bg_start(struct bg_tool *b) {
+  b->started = pthread_create(&b->thread, NULL, bg_main, b) == 0;
+  if (!b->started)
+    bg_main(b);
+}
+
+static int bg_join(struct bg_tool *b) {
+  if (b->started)
+    pthread_join(b->thread, NULL);
+  b->started = false;
+  return b->rc;
 }
 
 /* The steps, with the lock held and the shim gone (or in its on-exit).
@@ -78,30 +111,14 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
     if (sj != NULL)
       json_object_set(st, "restartCount", json_object_get(sj, "restartCount"));
   }
+  /* The network's removal and the rootfs's unmount do not depend on each
+   * other: the network goes in a thread while the rootfs is unmounted
+   * (each is a chain of execs; `run --rm` waits for both). */
   json_t *att = json_get_obj(c, "attached");
-  if (att != NULL) {
-    const char *argv[] = {
-        "cairn-net", "del", json_get_str(att, "network"), id, json_get_str(att, "netns"), NULL};
-    struct tool_out o = {0};
-    if (tool_run(argv, NULL, 0, &o, 0, &w) < 0) {
-      warn(&w);
-      failed = 1;
-    }
-    tool_out_free(&o);
-    if (netns_remove(json_get_str(att, "netns"), &w) < 0) {
-      warn(&w);
-      failed = 1;
-    }
-    if (!failed)
-      json_object_del(c, "attached");
-  }
-  bool had_ip = json_get_str(json_get_obj(c, "networkSettings"), "IPAddress") != NULL;
-  json_object_set_new(c, "networkSettings", json_object());
-  json_object_set_new(c, "ports", json_array());
-  if (had_ip && hosts_sync(json_get_str(c, "network"), c, &w) < 0) {
-    warn(&w);
-    failed = 1;
-  }
+  struct bg_tool net = {.argv = {"cairn-net", "del", json_get_str(att, "network"), id,
+                                 json_get_str(att, "netns"), NULL}};
+  if (att != NULL)
+    bg_start(&net);
   if (rootfs_mounted(id)) {
     cleanup_free char *bundle = ctr_file(id, "bundle");
     const char *argv[] = {"cairn-image", "umount", bundle, NULL};
@@ -109,6 +126,24 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
       warn(&w);
       failed = 1;
     }
+  }
+  if (att != NULL) {
+    if (bg_join(&net) < 0) {
+      warn(&net.e);
+      failed = 1;
+    } else if (netns_remove(json_get_str(att, "netns"), &w) < 0) {
+      warn(&w);
+      failed = 1;
+    } else if (!failed) {
+      json_object_del(c, "attached");
+    }
+  }
+  bool had_ip = json_get_str(json_get_obj(c, "networkSettings"), "IPAddress") != NULL;
+  json_object_set_new(c, "networkSettings", json_object());
+  json_object_set_new(c, "ports", json_array());
+  if (had_ip && hosts_sync(json_get_str(c, "network"), c, &w) < 0) {
+    warn(&w);
+    failed = 1;
   }
   if (ctr_save(c, e) < 0)
     return -1;

@@ -26,7 +26,8 @@ static const char ps_help[] =
     "List containers.\n\n"
     "Options:\n"
     "  -a, --all             show all containers (default shows just running)\n"
-    "  -f, --filter K=V      status=, name=, label=K[=V], ancestor=, id=, exited=N, network=\n"
+    "  -f, --filter K=V      status=, name=, label=K[=V], ancestor=, id=, exited=N, network=,\n"
+    "                        before=, since=, health=, volume=, publish=, expose=, is-task=\n"
     "      --format STRING   a Go template ({{.ID}}, {{.Names}}, …), 'table …' or 'json'\n"
     "  -n, --last N          show the N last created containers (all states)\n"
     "  -l, --latest          show the latest created container (all states)\n"
@@ -213,22 +214,80 @@ static int by_created(const void *a, const void *b) {
   return 0;
 }
 
-static bool match_filter(const json_t *c, const struct ctr_state *st, const char *f) {
-  const char *eq = strchr(f, '=');
-  size_t kl = eq ? (size_t)(eq - f) : strlen(f);
-  const char *v = eq ? eq + 1 : "";
-#define KEY(k) (kl == strlen(k) && strncmp(f, k, kl) == 0)
-  if (KEY("status"))
+/* One -f KEY=VALUE; before/since hold the named container's creation. */
+struct pfilter {
+  char *key, *val;
+  struct timespec ref;
+  long lo, hi;   /* publish/expose: the port range */
+  char proto[8]; /* publish/expose */
+};
+
+static int ts_cmp(const struct timespec *a, const struct timespec *b) {
+  if (a->tv_sec != b->tv_sec)
+    return a->tv_sec < b->tv_sec ? -1 : 1;
+  return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
+}
+
+static bool port_in(const struct pfilter *f, long port, const char *proto) {
+  return port >= f->lo && port <= f->hi && strcmp(proto ? proto : "tcp", f->proto) == 0;
+}
+
+static bool match_filter(const json_t *c, const struct ctr_state *st,
+                         const struct timespec *created, const struct pfilter *pf) {
+  const char *k = pf->key, *v = pf->val;
+  size_t i;
+  json_t *m;
+  if (strcmp(k, "status") == 0)
     return strcmp(ctr_status_name(st->status), v) == 0;
-  if (KEY("name"))
+  if (strcmp(k, "name") == 0)
     return strstr(json_get_str(c, "name"), v[0] == '/' ? v + 1 : v) != NULL;
-  if (KEY("id"))
+  if (strcmp(k, "id") == 0)
     return strncmp(json_get_str(c, "id"), v, strlen(v)) == 0;
-  if (KEY("exited"))
+  if (strcmp(k, "exited") == 0)
     return st->status == ST_EXITED && st->exit_code == atoi(v);
-  if (KEY("network"))
+  if (strcmp(k, "network") == 0)
     return json_get_str(c, "network") && strcmp(json_get_str(c, "network"), v) == 0;
-  if (KEY("ancestor")) {
+  if (strcmp(k, "before") == 0)
+    return ts_cmp(created, &pf->ref) < 0;
+  if (strcmp(k, "since") == 0)
+    return ts_cmp(created, &pf->ref) > 0;
+  if (strcmp(k, "health") == 0)
+    return strcmp(st->health ? st->health : "none", v) == 0;
+  if (strcmp(k, "is-task") == 0)
+    return strcmp(v, "false") == 0; /* no swarm: no container is a task */
+  if (strcmp(k, "volume") == 0) {
+    json_array_foreach(json_get_arr(c, "mounts"), i, m) {
+      const char *n = json_get_str(m, "Name"), *d = json_get_str(m, "Destination");
+      if ((n && strcmp(n, v) == 0) || (d && strcmp(d, v) == 0))
+        return true;
+    }
+    return false;
+  }
+  if (strcmp(k, "publish") == 0) {
+    if (st->status != ST_RUNNING && st->status != ST_PAUSED)
+      return false;
+    json_array_foreach(json_get_arr(c, "ports"), i, m) {
+      if (port_in(pf, (long)json_integer_value(json_object_get(m, "hostPort")),
+                  json_get_str(m, "protocol")))
+        return true;
+    }
+    return false;
+  }
+  if (strcmp(k, "expose") == 0) {
+    const char *pk;
+    json_object_foreach(json_get_obj(json_get_obj(c, "config"), "ExposedPorts"), pk, m) {
+      const char *slash = strchr(pk, '/');
+      if (port_in(pf, atol(pk), slash ? slash + 1 : "tcp"))
+        return true;
+    }
+    json_array_foreach(json_get_arr(c, "portSpecs"), i, m) {
+      if (port_in(pf, (long)json_integer_value(json_object_get(m, "containerPort")),
+                  json_get_str(m, "protocol")))
+        return true;
+    }
+    return false;
+  }
+  if (strcmp(k, "ancestor") == 0) {
     const char *img = json_get_str(c, "image"), *iid = json_get_str(c, "imageId");
     const char *hex = iid && strncmp(iid, "sha256:", 7) == 0 ? iid + 7 : iid;
     const char *vh = strncmp(v, "sha256:", 7) == 0 ? v + 7 : v;
@@ -238,26 +297,102 @@ static bool match_filter(const json_t *c, const struct ctr_state *st, const char
     return strcmp(img, a) == 0 ||
            (json_get_str(c, "imageRef") && strstr(json_get_str(c, "imageRef"), v));
   }
-  if (KEY("label")) {
+  if (strcmp(k, "label") == 0) {
     const char *leq = strchr(v, '=');
     cleanup_free char *lk = leq ? xstrndup(v, (size_t)(leq - v)) : xstrdup(v);
     const char *have = json_get_str(json_get_obj(c, "labels"), lk);
     return have != NULL && (leq == NULL || strcmp(have, leq + 1) == 0);
   }
-#undef KEY
+  return true; /* isolation: Windows only */
+}
+
+/* docker ORs the values of one key and ANDs the keys. */
+static bool match_filters(const json_t *c, const struct ctr_state *st,
+                          const struct timespec *created, const struct pfilter *pf, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    bool first = true, any = false;
+    for (size_t j = 0; j < n; j++) {
+      if (strcmp(pf[j].key, pf[i].key) != 0)
+        continue;
+      if (j < i) {
+        first = false;
+        break;
+      }
+      any = any || match_filter(c, st, created, &pf[j]);
+    }
+    if (first && !any)
+      return false;
+  }
   return true;
 }
 
-static int check_filter(const char *f, struct err **e) {
-  static const char *const keys[] = {"status",  "name",     "id",   "exited",
-                                     "network", "ancestor", "label"};
+static bool one_of(const char *v, const char *const *set) {
+  for (size_t i = 0; set[i]; i++)
+    if (strcmp(v, set[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Check one -f value and fill pf; errors read as docker's. */
+static int parse_filter(const char *f, struct pfilter *pf, struct err **e) {
+  static const char *const keys[] = {
+      "status", "name",   "id",     "exited",  "network", "ancestor", "label",     "before",
+      "since",  "health", "volume", "publish", "expose",  "is-task",  "isolation", NULL};
+  static const char *const statuses[] = {"created", "restarting", "running", "removing",
+                                         "paused",  "exited",     "dead",    NULL};
+  static const char *const healths[] = {"starting", "healthy", "unhealthy", "none", NULL};
   const char *eq = strchr(f, '=');
   if (eq == NULL)
     return err_usage(e, "bad format of filter (expected name=value)");
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-    if ((size_t)(eq - f) == strlen(keys[i]) && strncmp(f, keys[i], strlen(keys[i])) == 0)
-      return 0;
-  return err_usage(e, "invalid filter '%.*s'", (int)(eq - f), f);
+  pf->key = xstrndup(f, (size_t)(eq - f));
+  pf->val = xstrdup(eq + 1);
+  const char *k = pf->key, *v = pf->val;
+  if (!one_of(k, keys))
+    return err_usage(e, "invalid filter '%s'", k);
+  if (strcmp(k, "status") == 0 && !one_of(v, statuses))
+    return err_usage(e, "invalid filter 'status=%s'", v);
+  if (strcmp(k, "health") == 0 && !one_of(v, healths))
+    return err_usage(e, "unrecognised filter value for health: %s", v);
+  long n;
+  if (strcmp(k, "exited") == 0 && parse_int(v, 0, 255, &n) < 0)
+    return err_usage(e, "invalid filter 'exited=%s'", v);
+  if (strcmp(k, "is-task") == 0 && strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+    return err_usage(e, "invalid filter 'is-task=%s'", v);
+  if (strcmp(k, "before") == 0 || strcmp(k, "since") == 0) {
+    cleanup_json json_t *rc = ctr_find(v, e);
+    if (rc == NULL)
+      return -1;
+    struct err *te = NULL;
+    if (parse_rfc3339(json_get_str(rc, "created"), &pf->ref, &te) < 0)
+      err_free(&te);
+  }
+  if (strcmp(k, "publish") == 0 || strcmp(k, "expose") == 0) {
+    const char *slash = strchr(v, '/');
+    cleanup_free char *num = slash ? xstrndup(v, (size_t)(slash - v)) : xstrdup(v);
+    snprintf(pf->proto, sizeof pf->proto, "%s", slash ? slash + 1 : "tcp");
+    char *dash = strchr(num, '-');
+    if (dash != NULL)
+      *dash = '\0';
+    if (parse_int(num, 1, 65535, &pf->lo) < 0 ||
+        parse_int(dash ? dash + 1 : num, pf->lo, 65535, &pf->hi) < 0 ||
+        (strcmp(pf->proto, "tcp") != 0 && strcmp(pf->proto, "udp") != 0 &&
+         strcmp(pf->proto, "sctp") != 0))
+      return err_usage(e, "invalid filter '%s=%s': want PORT[-PORT][/PROTO]", k, v);
+  }
+  return 0;
+}
+
+struct pflist {
+  struct pfilter *v;
+  size_t n;
+};
+
+static void pflist_free(struct pflist *l) {
+  for (size_t i = 0; i < l->n; i++) {
+    free(l->v[i].key);
+    free(l->v[i].val);
+  }
+  free(l->v);
 }
 
 int cmd_ps(int argc, char **argv, struct err **e) {
@@ -270,7 +405,7 @@ int cmd_ps(int argc, char **argv, struct err **e) {
   bool all = false, quiet = false, trunc = true, size = false;
   long last = -1;
   const char *format = NULL;
-  cleanup_strv char **filters = NULL;
+  __attribute__((cleanup(pflist_free))) struct pflist fl = {0};
   int ch;
   optind = 1;
   opterr = 0;
@@ -286,9 +421,10 @@ int cmd_ps(int argc, char **argv, struct err **e) {
       case 'T': trunc = false; break;
       case 's': size = true; break;
       case 'f':
-        if (check_filter(optarg, e) < 0)
+        fl.v = xrealloc(fl.v, (fl.n + 1) * sizeof *fl.v);
+        memset(&fl.v[fl.n], 0, sizeof *fl.v);
+        if (parse_filter(optarg, &fl.v[fl.n++], e) < 0)
           return -1;
-        strv_push(&filters, optarg);
         break;
       case 'F': format = optarg; break;
       case 'H': return usage_print(ps_help);
@@ -331,8 +467,7 @@ int cmd_ps(int argc, char **argv, struct err **e) {
     ctr_state_get(c, &st);
     bool show =
         all || st.status == ST_RUNNING || st.status == ST_PAUSED || st.status == ST_RESTARTING;
-    for (size_t f = 0; show && filters && filters[f]; f++)
-      show = match_filter(c, &st, filters[f]);
+    show = show && match_filters(c, &st, &ents[i].created, fl.v, fl.n);
     if (show && last >= 0 && shown >= last)
       show = false;
     if (show) {

@@ -65,6 +65,7 @@ json_t *ctr_inspect_json(const json_t *c) {
   }
 
   json_t *hc = json_deep_copy(json_get_obj(c, "hostConfig"));
+  hostconfig_resources(hc, id);
   json_t *binds = json_array();
   size_t i;
   json_t *m;

@@ -53,6 +53,10 @@ static const struct command container_cmds[] = {
     {"rename", cmd_rename, "rename a container", 1},
     {"prune", cmd_prune, "remove all stopped containers", 1},
     {"cleanup", cmd_cleanup, NULL, 1},
+    {"commit", cmd_commit, "create a new image from a container's changes", 1},
+    {"diff", cmd_diff, "inspect changes to files on a container's filesystem", 1},
+    {"update", cmd_update, "update configuration of one or more containers", 1},
+    {"stats", cmd_stats, "display a live stream of containers' resource usage", 1},
 };
 
 /* Images: handed to cairn-image. */

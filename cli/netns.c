@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cairn.h"
@@ -59,43 +58,32 @@ int netns_create(const char *path, struct err **e) {
   if (fd < 0)
     return err_set(e, errno, "create '%s'", path);
   close(fd);
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0) {
+  /* No child process: this thread steps into a new namespace, binds it at
+   * path (which keeps it alive) and steps back.  A thread's network
+   * namespace is its own, and nothing else runs in cairn meanwhile. */
+  cleanup_close int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (orig < 0) {
     int saved = errno;
     unlink(path);
-    return err_set(e, saved, "pipe");
+    return err_set(e, saved, "open our network namespace");
   }
-  pid_t pid = fork();
-  if (pid < 0) {
-    int saved = errno;
-    close(p[0]);
-    close(p[1]);
-    unlink(path);
-    return err_set(e, saved, "fork");
-  }
-  if (pid == 0) {
-    /* The child takes the new namespace with it when it exits; the bind
-     * mount (in the mount namespace we share) is what keeps it. */
-    close(p[0]);
-    int err = 0;
-    if (unshare(CLONE_NEWNET) < 0 || mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+  int err = 0;
+  if (unshare(CLONE_NEWNET) < 0) {
+    err = errno;
+  } else {
+    if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0)
       err = errno;
-    if (write(p[1], &err, sizeof err) != sizeof err)
-      _exit(1);
-    _exit(err ? 1 : 0);
+    if (setns(orig, CLONE_NEWNET) < 0) {
+      /* staying in the new namespace would put every later step in it */
+      fprintf(stderr, "cairn: cannot return to the host's network namespace: %s\n",
+              strerror(errno));
+      _exit(EXIT_CAIRN);
+    }
   }
-  close(p[1]);
-  int err = EIO;
-  ssize_t r;
-  do
-    r = read(p[0], &err, sizeof err);
-  while (r < 0 && errno == EINTR);
-  close(p[0]);
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-  }
-  if (r != sizeof err || err != 0) {
+  if (err != 0) {
+    umount2(path, MNT_DETACH);
     unlink(path);
-    return err_set(e, err ? err : EIO, "new network namespace at '%s'", path);
+    return err_set(e, err, "new network namespace at '%s'", path);
   }
   return 0;
 }

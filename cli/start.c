@@ -228,7 +228,15 @@ static int net_add(json_t *c, struct undo *u, struct err **e) {
   return 0;
 }
 
+/* The shim inherits cairn's environment, CAIRN_ROOT/RUN/CONFIG included
+ * (main sets them): a plain command line then needs no shell, and the
+ * shim runs it without one. */
 static char *on_exit_cmd(const char *id) {
+  static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                              "_./:,+@%-";
+  if (C.self_exe[0] == '/' && C.self_exe[strspn(C.self_exe, plain)] == '\0' &&
+      getenv("CAIRN_ROOT") != NULL && strcmp(getenv("CAIRN_ROOT"), C.root) == 0)
+    return xasprintf("%s container cleanup %s", C.self_exe, id);
   cleanup_free char *root = sh_quote(C.root);
   cleanup_free char *run = sh_quote(C.run);
   cleanup_free char *conf = sh_quote(C.conf_path);

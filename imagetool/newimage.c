@@ -222,6 +222,11 @@ int image_create(const struct store *s, const struct new_image *ni, const struct
   json_object_set_new(cfg, "created", json_string(created));
   if (ni->author != NULL)
     json_object_set_new(cfg, "author", json_string(ni->author));
+  /* docker's image Comment is the commit message, never the parent's */
+  if (ni->comment != NULL)
+    json_object_set_new(cfg, "comment", json_string(ni->comment));
+  else
+    json_object_del(cfg, "comment");
   json_t *rootfs = json_obj_ensure(cfg, "rootfs");
   json_object_set_new(rootfs, "type", json_string("layers"));
   json_t *ids = json_arr_ensure(rootfs, "diff_ids");

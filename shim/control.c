@@ -4,6 +4,7 @@
  *                            the container, SIGKILL after TIMEOUT (a Go
  *                            duration, default 10s)
  *   kill SIGNAL              send SIGNAL, restart policy untouched
+ *   restart POLICY           a new restart policy from now on (cairn update)
  *
  * The reply is "ok\n" or "error: MESSAGE\n".  A client has a second to send
  * its line; the socket is 0600, so only root (or the owner) talks to it. */
@@ -69,7 +70,16 @@ static int command(struct shim *s, char *line, struct err **e) {
       return err_set(e, errno, "signal container init %d", (int)s->pid);
     return 0;
   }
-  return err_usage(e, "unknown command '%s' (want stop or kill)", verb);
+  if (strcmp(verb, "restart") == 0) {
+    struct restart_policy p;
+    if (a1 == NULL || a2 != NULL)
+      return err_usage(e, "usage: restart POLICY");
+    if (restart_parse(a1, &p, e) < 0)
+      return -1;
+    s->o->restart = p;
+    return 0;
+  }
+  return err_usage(e, "unknown command '%s' (want stop, kill or restart)", verb);
 }
 
 void control_accept(struct shim *s) {

@@ -29,6 +29,8 @@ void opts_usage(void) {
         "  --runtime PATH          runc-compatible runtime (looked up in PATH)\n"
         "  --runtime-root DIR      pass --root DIR to the runtime\n"
         "  --runtime-arg ARG       another global runtime flag (repeatable)\n"
+        "  --runtime-timeout D     kill a runtime call (create, start, kill, delete) that\n"
+        "                          takes longer than D and fail (default 2m; 0: wait forever)\n"
         "  --id ID                 container id\n"
         "  --bundle DIR            OCI bundle (config.json + rootfs)\n"
         "  --state DIR             the shim's directory (created if missing)\n"
@@ -54,6 +56,7 @@ enum {
   OPT_RUNTIME = 256,
   OPT_RUNTIME_ROOT,
   OPT_RUNTIME_ARG,
+  OPT_RUNTIME_TIMEOUT,
   OPT_ID,
   OPT_BUNDLE,
   OPT_STATE,
@@ -87,6 +90,7 @@ static const struct option long_opts[] = {
     {"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
     {"log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES},
     {"restart", required_argument, NULL, OPT_RESTART},
+    {"runtime-timeout", required_argument, NULL, OPT_RUNTIME_TIMEOUT},
     {"on-exit", required_argument, NULL, OPT_ON_EXIT},
     {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
     {"health-test", required_argument, NULL, OPT_HEALTH_TEST},
@@ -232,6 +236,7 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
   memset(o, 0, sizeof *o);
   o->log_max_size = 10 * 1024 * 1024;
   o->log_max_files = 3;
+  o->runtime_timeout_ns = 120 * NSEC_PER_SEC;
   o->health.interval_ns = 30 * NSEC_PER_SEC;
   o->health.timeout_ns = 30 * NSEC_PER_SEC;
   o->health.retries = 3;
@@ -277,6 +282,10 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
       case OPT_LOG_MAX_FILES:
         if (parse_int(optarg, 1, 1000, "--log-max-files", &o->log_max_files, e) < 0)
           return -1;
+        break;
+      case OPT_RUNTIME_TIMEOUT:
+        if (parse_duration(optarg, &o->runtime_timeout_ns, e) < 0)
+          return err_wrap(e, "--runtime-timeout");
         break;
       case OPT_RESTART:
         if (restart_parse(optarg, &o->restart, e) < 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -100,7 +101,34 @@ int status_code(int status) {
 
 /* The child's exit ends the run, not EOF on its stderr: a runtime may leave
  * a process behind (the container itself) that still holds the pipe. */
+int64_t proc_deadline(int64_t timeout_ns) {
+  if (timeout_ns <= 0)
+    return 0;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * NSEC_PER_SEC + now.tv_nsec + timeout_ns;
+}
+
+int proc_ms_left(int64_t deadline_ns) {
+  if (deadline_ns == 0)
+    return -1;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  int64_t left = deadline_ns - ((int64_t)now.tv_sec * NSEC_PER_SEC + now.tv_nsec);
+  if (left <= 0)
+    return 0;
+  return (int)((left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+}
+
 int proc_run(char *const argv[], int out, char *errbuf, size_t errcap, struct err **e) {
+  int timed_out;
+  return proc_run_timeout(argv, out, errbuf, errcap, 0, &timed_out, e);
+}
+
+int proc_run_timeout(char *const argv[], int out, char *errbuf, size_t errcap, int64_t timeout_ns,
+                     int *timed_out, struct err **e) {
+  *timed_out = 0;
+  int64_t deadline = proc_deadline(timeout_ns);
   int p[2];
   if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
     return err_set(e, errno, "pipe");
@@ -116,8 +144,16 @@ int proc_run(char *const argv[], int out, char *errbuf, size_t errcap, struct er
     struct pollfd fds[2] = {{.fd = p[0], .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
     int done = 0;
     if (pfd >= 0) {
-      if (poll(fds, 2, -1) < 0 && errno != EINTR)
+      int left = proc_ms_left(deadline);
+      int r0 = left == 0 ? 0 : poll(fds, 2, left);
+      if (r0 < 0 && errno != EINTR)
         break;
+      if (r0 == 0) {
+        /* a hung runtime must not hang the shim and its caller forever */
+        *timed_out = 1;
+        kill(pid, SIGKILL);
+        break;
+      }
       done = fds[1].revents != 0;
     }
     ssize_t r;

@@ -86,6 +86,23 @@ static int runtime_error(struct shim *s, off_t since, const char *printed, const
                  status_code(status));
 }
 
+static int timeout_error(struct shim *s, const char *sub, struct err **e) {
+  return err_set(e, ETIMEDOUT, "%s '%s': the runtime %s did not finish within %.3gs (killed it)",
+                 sub, s->o->id, s->o->runtime, (double)s->o->runtime_timeout_ns / 1e9);
+}
+
+/* A runtime call with the shim's timeout: the wait status, or -1. */
+static int runtime_call(struct shim *s, char **argv, const char *sub, char *printed, size_t cap,
+                        struct err **e) {
+  int timed_out;
+  int status = proc_run_timeout(argv, -1, printed, cap, s->o->runtime_timeout_ns, &timed_out, e);
+  if (status < 0)
+    return err_wrap(e, "%s '%s'", sub, s->o->id);
+  if (timed_out)
+    return timeout_error(s, sub, e);
+  return status;
+}
+
 /* runc hands the pty master over the console socket with SCM_RIGHTS. */
 static int recv_console(int lfd, struct err **e) {
   cleanup_close int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -162,13 +179,21 @@ int runtime_create(struct shim *s, int in, int out, int err, int errpipe, struct
   if (capture_w >= 0)
     close(steal_fd(&capture_w));
   int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  int pty = -1;
+  int pty = -1, timed_out = 0;
   struct err *cerr = NULL;
+  int64_t deadline = proc_deadline(o->runtime_timeout_ns);
   while (pfd >= 0) {
     struct pollfd fds[2] = {{.fd = pfd, .events = POLLIN}, {.fd = lfd, .events = POLLIN}};
-    if (poll(fds, lfd >= 0 ? 2 : 1, -1) < 0) {
+    int left = proc_ms_left(deadline);
+    int r = left == 0 ? 0 : poll(fds, lfd >= 0 ? 2 : 1, left);
+    if (r < 0) {
       if (errno == EINTR)
         continue;
+      break;
+    }
+    if (r == 0) {
+      timed_out = 1;
+      kill(pid, SIGKILL);
       break;
     }
     if (lfd >= 0 && fds[1].revents) {
@@ -187,10 +212,12 @@ int runtime_create(struct shim *s, int in, int out, int err, int errpipe, struct
     snprintf(path, sizeof path, "/proc/self/fd/%d/console.sock", s->dirfd);
     unlink(path);
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     if (pty >= 0)
       close(pty);
     err_free(&cerr);
+    if (timed_out)
+      return timeout_error(s, "create", e);
     char printed[4096] = "";
     if (errpipe >= 0) {
       ssize_t r = read(errpipe, printed, sizeof printed - 1);
@@ -228,9 +255,9 @@ int runtime_start(struct shim *s, struct err **e) {
   cleanup_strv char **argv = runtime_argv(s->o, "start", args);
   off_t since = log_size(s);
   char printed[4096];
-  int status = proc_run(argv, -1, printed, sizeof printed, e);
+  int status = runtime_call(s, argv, "start", printed, sizeof printed, e);
   if (status < 0)
-    return err_wrap(e, "start '%s'", s->o->id);
+    return -1;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return runtime_error(s, since, printed, "start", status, e);
   return 0;
@@ -243,9 +270,9 @@ int runtime_kill(struct shim *s, int sig, struct err **e) {
   cleanup_strv char **argv = runtime_argv(s->o, "kill", args);
   off_t since = log_size(s);
   char printed[4096];
-  int status = proc_run(argv, -1, printed, sizeof printed, e);
+  int status = runtime_call(s, argv, "kill", printed, sizeof printed, e);
   if (status < 0)
-    return err_wrap(e, "kill '%s'", s->o->id);
+    return -1;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return runtime_error(s, since, printed, "kill", status, e);
   return 0;
@@ -257,7 +284,7 @@ void runtime_delete(struct shim *s) {
   off_t since = log_size(s);
   char printed[4096];
   struct err *e = NULL;
-  int status = proc_run(argv, -1, printed, sizeof printed, &e);
+  int status = runtime_call(s, argv, "delete", printed, sizeof printed, &e);
   if (status >= 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
     runtime_error(s, since, printed, "delete", status, &e);
   if (e != NULL)

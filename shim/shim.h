@@ -45,7 +45,8 @@ struct shim_opts {
   int64_t log_max_size; /* bytes; 0 = never rotate */
   int log_max_files;
   struct restart_policy restart;
-  char *on_exit; /* run with /bin/sh -c when the shim is done */
+  int64_t runtime_timeout_ns; /* a runtime call taking longer is killed; 0: none */
+  char *on_exit;              /* run with /bin/sh -c when the shim is done */
   struct health_cfg health;
   unsigned char detach_keys[16];
   size_t n_detach_keys;
@@ -115,6 +116,14 @@ int proc_wait(pid_t pid);
 /* Run to completion; stderr captured into errbuf (NUL-terminated, truncated
  * to errcap-1).  Returns the wait status, or -1 when it could not start. */
 int proc_run(char *const argv[], int out, char *errbuf, size_t errcap, struct err **e);
+/* proc_run that kills the child (SIGKILL) when it has not ended within
+ * timeout_ns (0: no limit); *timed_out tells. */
+int proc_run_timeout(char *const argv[], int out, char *errbuf, size_t errcap, int64_t timeout_ns,
+                     int *timed_out, struct err **e);
+/* Milliseconds left until deadline_ns (CLOCK_MONOTONIC; 0: -1 = forever). */
+int proc_ms_left(int64_t deadline_ns);
+/* CLOCK_MONOTONIC now + timeout_ns, or 0 for timeout_ns 0. */
+int64_t proc_deadline(int64_t timeout_ns);
 /* Exit status in the shell's form: code, or 128 + signal. */
 int status_code(int status);
 

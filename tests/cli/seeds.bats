@@ -191,3 +191,18 @@ EOF
   assert_success
   ! ip link show "$EXTRA_BR" >/dev/null 2>&1 || fail "network rm left bridge $EXTRA_BR"
 }
+
+@test "seeds: container commit ubuntu ubuntu-image, then run the new image; ps -s" {
+  run_logged cairn run --name ubuntu busybox sh -c 'mkdir -p /root && echo "my notes" >/root/notes'
+  assert_success
+  run_logged cairn ps -a -s
+  assert_line --index 0 --regexp '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES +SIZE$'
+  assert_line --index 1 --regexp ' ubuntu +[0-9.]+k?B \(virtual [0-9.]+MB\)$'
+  run_logged cairn container commit ubuntu ubuntu-image
+  assert_success
+  [[ $output =~ ^sha256:[0-9a-f]{64}$ ]] || fail "commit printed '$output'"
+  run_logged cairn run --rm ubuntu-image cat /root/notes
+  assert_output "my notes"
+  run_logged cairn images
+  assert_line --regexp '^ubuntu-image +latest +[0-9a-f]{12} +'
+}
