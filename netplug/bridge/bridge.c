@@ -13,13 +13,13 @@
 
 #include "../ipam/ipam.h"
 #include "bridge.h"
-#include "plugins.h"
 #include "invoke.h"
 #include "json.h"
 #include "mem.h"
 #include "netns.h"
 #include "nft.h"
 #include "nftel.h"
+#include "plugins.h"
 
 static bool get_bool(const json_t *o, const char *k) {
   return json_is_true(json_object_get(o, k));
@@ -176,7 +176,8 @@ static int make_veth(struct sides *s, const struct bridge_conf *c, const char *i
       return cni_err(e, CNI_ERR_CONFIG, 0, "container interface '%s' already exists", ifname);
   }
   /* Up with arp_notify, which announces the address it gets. */
-  if (nl_link_get(&s->ctr, ifname, ctr, e) < 0 || nl_link_set_up_notify(&s->ctr, ctr->index, e) < 0 ||
+  if (nl_link_get(&s->ctr, ifname, ctr, e) < 0 ||
+      nl_link_set_up_notify(&s->ctr, ctr->index, e) < 0 ||
       nl_link_get_index(&s->host, ctr->link, host, e) < 0)
     return -1;
   if (c->hairpin && nl_brport_set_hairpin(&s->host, host->index, 1, e) < 0)
@@ -571,7 +572,8 @@ static int cmd_del(struct cni_req *r, struct err **e) {
         bool pair = ctr.link > 0 && nl_link_get_index(&s.host, ctr.link, &host, NULL) == 0 &&
                     strcmp(host.kind, "veth") == 0 && host.link == ctr.index;
         if (nl_addr_list(&s.ctr, ctr.index, AF_UNSPEC, &addrs, &n, &oe) == 0)
-          nl_link_del_unlisted(&s.ctr, ctr.index, pair ? &s.host : NULL, pair ? host.index : 0, &oe);
+          nl_link_del_unlisted(&s.ctr, ctr.index, pair ? &s.host : NULL, pair ? host.index : 0,
+                               &oe);
       } else if (oe->errnum == ENODEV) {
         err_free(&oe); /* gone already: DEL again is fine */
       }

@@ -14,12 +14,12 @@
 #include "err.h"
 
 struct ct_match {
-  int family;            /* AF_INET or AF_INET6 */
-  unsigned char proto;   /* IPPROTO_UDP, … */
-  unsigned dport;        /* the original destination port: the host port */
-  struct ipaddr dst;     /* the original destination (family 0: any) */
-  struct ipaddr reply;   /* the reply's source: where it was DNATed to (family 0: any) */
-  unsigned reply_port;   /* and its port (with reply) */
+  int family;          /* AF_INET or AF_INET6 */
+  unsigned char proto; /* IPPROTO_UDP, … */
+  unsigned dport;      /* the original destination port: the host port */
+  struct ipaddr dst;   /* the original destination (family 0: any) */
+  struct ipaddr reply; /* the reply's source: where it was DNATed to (family 0: any) */
+  unsigned reply_port; /* and its port (with reply) */
 };
 
 /* Delete every entry of the current network namespace that matches one of

@@ -10,7 +10,6 @@
 #include "cni.h"
 #include "err.h"
 
-
 /* The executable for plugin type in the ':'-separated dirs of cni_path;
  * ENOENT when none has it.  A type with a '/' is refused. */
 char *cni_find_plugin(const char *type, const char *cni_path, struct err **e);

@@ -199,8 +199,8 @@ static char *chain_cmds(const char *f, const char *t) {
       "add rule %s %s postrouting ct status dnat %s daddr . %s saddr @hairpin masquerade\n"
       "add rule %s %s postrouting %s saddr @masq %s saddr . %s daddr != @masq_skip %s daddr != "
       "%s masquerade\n",
-      f, t, pre, f, t, out, f, t, lo,
-      f, t, f, f, f, t, f, f, f, f, v6 ? "ff00::/8" : "224.0.0.0/4");
+      f, t, pre, f, t, out, f, t, lo, f, t, f, f, f, t, f, f, f, f,
+      v6 ? "ff00::/8" : "224.0.0.0/4");
 }
 
 int nftx_ensure(struct nftx *n, struct err **e) {
@@ -316,9 +316,8 @@ int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struc
   cleanup_free char *dels = xstrdup("");
   size_t i;
   json_t *k;
-  json_array_foreach(keys, i, k)
-      append(&dels, "delete element %s %s %s { %s }\n", n->v6 ? "ip6" : "ip", n->table, name,
-             json_string_value(k));
+  json_array_foreach(keys, i, k) append(&dels, "delete element %s %s %s { %s }\n",
+                                        n->v6 ? "ip6" : "ip", n->table, name, json_string_value(k));
   if (*dels == '\0')
     return 0;
   return nftx_run(n, dels, e);

@@ -112,9 +112,8 @@ int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e
     struct nftnl_set *s = build_set(table, &v[i]);
     uint16_t type = v[i].del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
     uint16_t flags = (uint16_t)((v[i].del ? 0 : NLM_F_CREATE) | NLM_F_ACK);
-    struct nlmsghdr *h =
-        nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
-                              v[i].v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, flags, seq++);
+    struct nlmsghdr *h = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
+                                               v[i].v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, flags, seq++);
     nftnl_set_elems_nlmsg_build_payload(h, s);
     nftnl_set_free(s);
     mnl_nlmsg_batch_next(b);

@@ -2,13 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,9 +348,8 @@ int nl_link_del_unlisted(struct nl *nl, int index, struct nl *peer, int peer_ind
     if (r == -ENODEV)
       r = 0;
   } else {
-    struct pollfd pf[3] = {{fd, POLLIN, 0},
-                           {peer ? mnl_socket_get_fd(peer->sk) : -1, POLLIN, 0},
-                           {p[0], POLLIN, 0}};
+    struct pollfd pf[3] = {
+        {fd, POLLIN, 0}, {peer ? mnl_socket_get_fd(peer->sk) : -1, POLLIN, 0}, {p[0], POLLIN, 0}};
     bool here = false, there = peer == NULL, child_done = false;
     while (r == 0 && !(here && there) && !child_done) {
       if (poll(pf, 3, -1) < 0) {

@@ -72,8 +72,7 @@ int nl_link_del(struct nl *nl, int index, struct err **e);
  * notifications — instead of when the deleting call returns, 10-20 ms of
  * RCU waits later.  A child (detach.h) makes that call.  A link that is
  * gone already is fine. */
-int nl_link_del_unlisted(struct nl *nl, int index, struct nl *peer, int peer_index,
-                         struct err **e);
+int nl_link_del_unlisted(struct nl *nl, int index, struct nl *peer, int peer_index, struct err **e);
 /* How many links have master as their master (a bridge's ports). */
 int nl_count_ports(struct nl *nl, int master, struct err **e);
 

@@ -7,10 +7,10 @@
 
 #include "addr.h"
 #include "cni.h"
-#include "plugins.h"
 #include "mem.h"
 #include "netns.h"
 #include "nl.h"
+#include "plugins.h"
 
 /* Run fn on "lo" inside r's namespace. */
 static int with_lo(struct cni_req *r, int (*fn)(struct nl *, struct nl_link *, void *), void *data,

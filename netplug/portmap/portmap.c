@@ -18,13 +18,13 @@
 #include "addr.h"
 #include "cni.h"
 #include "conntrack.h"
-#include "plugins.h"
 #include "json.h"
 #include "mem.h"
 #include "netns.h"
 #include "nft.h"
 #include "nftel.h"
 #include "nl.h"
+#include "plugins.h"
 
 struct mapping {
   unsigned host_port, ctr_port;
@@ -203,8 +203,8 @@ static void flush_udp(const struct pm_conf *c, bool del) {
       const struct mapping *p = &c->m[i];
       if (strcmp(p->proto, "udp") != 0 || (p->host_ip.family && p->host_ip.family != fams[f]))
         continue;
-      m[k] = (struct ct_match){.family = fams[f], .proto = IPPROTO_UDP, .dport = p->host_port,
-                               .dst = p->host_ip};
+      m[k] = (struct ct_match){
+          .family = fams[f], .proto = IPPROTO_UDP, .dport = p->host_port, .dst = p->host_ip};
       if (del) {
         m[k].reply = ctr->ip;
         m[k].reply_port = p->ctr_port;
@@ -389,8 +389,8 @@ static int cmd_check(struct cni_req *r, struct err **e) {
     have += json_array_size(any) + json_array_size(ip);
   }
   if (have != want)
-    return cni_err(e, CNI_ERR_INTERNAL, 0, "%zu of %zu port mappings are in table '%s'", have,
-                   want, c.table);
+    return cni_err(e, CNI_ERR_INTERNAL, 0, "%zu of %zu port mappings are in table '%s'", have, want,
+                   c.table);
   return 0;
 }
 
