@@ -24,7 +24,10 @@ cd "$(dirname "$0")/.."
 RUNS="${1:-50}"
 RT="${CAIRN_RUNTIME:-$PWD/bin/cairn-runtime}" # CAIRN_RUNTIME: another build, e.g. an older one
 [ "$(id -u)" = 0 ] || { echo "bench/runtime.sh: needs root" >&2; exit 2; }
-[ -x "$RT" ] && [ -x bin/cairn-spec ] || { echo "bench/runtime.sh: build first (make)" >&2; exit 2; }
+if [ ! -x "$RT" ] || [ ! -x bin/cairn-spec ]; then
+  echo "bench/runtime.sh: build first (make)" >&2
+  exit 2
+fi
 for t in runc crun hyperfine jq; do
   command -v "$t" >/dev/null || { echo "bench/runtime.sh: $t is missing (make deps)" >&2; exit 2; }
 done
