@@ -27,9 +27,9 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fs.h"
 #include "json.h"
 #include "lifecycle.h"
-#include "fs.h"
 #include "mem.h"
 #include "process.h"
 #include "seccomp_filter.h"

@@ -14,9 +14,9 @@
  * two profiles with one name only cost a rebuild, never the wrong filter.
  * A checksum catches torn or damaged files; files not owned by us or
  * writable by others are ignored.  Writes are a temp file + rename. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +110,10 @@ void seccomp_cache_put(const char *dir, const char *key, const char *json,
   memcpy(b, key, keylen);
   memcpy(b + keylen, json, jsonlen);
   memcpy(b + keylen + jsonlen, p->insns, (size_t)p->n * 8);
-  *h = (struct header){.flags = p->flags, .n = p->n, .keylen = keylen, .jsonlen = jsonlen,
+  *h = (struct header){.flags = p->flags,
+                       .n = p->n,
+                       .keylen = keylen,
+                       .jsonlen = jsonlen,
                        .sum = fnv(0xcbf29ce484222325ULL, b, body)};
   memcpy(h->magic, MAGIC, 8);
   cleanup_free char *path = entry_path(dir, key, json);

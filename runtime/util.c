@@ -128,8 +128,7 @@ void log_debug(const char *fmt, ...) {
   va_end(ap);
   struct timespec cpu = {0};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-  cleanup_free char *line =
-      xasprintf("%s [pid %d, cpu %.3f ms]", msg, (int)getpid(),
-                (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
+  cleanup_free char *line = xasprintf("%s [pid %d, cpu %.3f ms]", msg, (int)getpid(),
+                                      (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
   log_line("debug", line, 1);
 }
