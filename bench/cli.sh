@@ -4,6 +4,9 @@
 #      bridge network and with --network none (goal: cairn at least 10x
 #      faster than podman's median, both ways)
 #   2. `cairn ps -a` with 100 containers (goal: under 50 ms)
+#   3. `cairn images` with 200 images and `cairn volume ls` with 500 volumes
+#      (goal: under 50 ms each), `cairn pull` of a present image from a
+#      local docker-registry (goal: under 30 ms), beside podman's
 #
 #   bench/cli.sh [RUNS]            RUNS per command (default 20)
 #
@@ -31,6 +34,8 @@ PLUGINS=/usr/lib/cni
 
 # shellcheck source=/dev/null
 . "$SRC/tests/helpers/fixtures.bash"
+# shellcheck source=/dev/null
+. "$SRC/tests/helpers/registry.bash"
 ARCHIVE=$(fixture_image_archive docker-archive)
 W=$(mktemp -d /tmp/cairn-bench-cli.XXXXXX)
 export CAIRN_ROOT="$W/cairn/root" CAIRN_RUN="$W/cairn/run" CAIRN_CONFIG="$W/cairn/cairn.json"
@@ -46,6 +51,7 @@ cleanup() {
   for id in $("$SRC/bin/cairn" ps -aq --no-trunc 2>/dev/null); do
     "$SRC/bin/cairn" rm -f "$id" >/dev/null 2>&1 || true
   done
+  registry_stop >/dev/null 2>&1 || true
   "${PODMAN[@]}" rm -af >/dev/null 2>&1 || true
   "${PODMAN[@]}" system reset -f >/dev/null 2>&1 || true
   ip link del "$BR" 2>/dev/null || true
@@ -125,9 +131,36 @@ for _ in $(seq 100); do bin/cairn create busybox true >/dev/null; done
 hyperfine -N --warmup 5 --runs 50 --export-json "$W/ps.json" \
   --command-name "cairn ps -a (100 containers)" "$SRC/bin/cairn ps -a"
 
+# 200 distinct images (one tiny layer each, so 200 configs and ids), 500
+# volumes, and a present image in a local registry; podman the same.
+mkdir -p "$W/img/rootfs"
+for i in $(seq 200); do
+  echo "$i" >"$W/img/rootfs/n"
+  tar -C "$W/img/rootfs" -cf "$W/img/l.tar" .
+  bin/cairn import "$W/img/l.tar" "bench/img$i:latest" >/dev/null
+  "${PODMAN[@]}" import -q "$W/img/l.tar" "bench/img$i:latest" >/dev/null
+done
+for i in $(seq 500); do
+  bin/cairn volume create "vol$i" >/dev/null
+  "${PODMAN[@]}" volume create "vol$i" >/dev/null
+done
+registry_start >/dev/null
+registry_push_fixture library/busybox:latest >/dev/null
+bin/cairn pull -q "$REGISTRY/library/busybox:latest" >/dev/null
+"${PODMAN[@]}" pull -q --tls-verify=false "$REGISTRY/library/busybox:latest" >/dev/null
+hyperfine -N --warmup 5 --runs 30 --export-json "$W/lists.json" \
+  --command-name "cairn images (200 images)" "$SRC/bin/cairn images" \
+  --command-name "podman images (200 images)" "${PODMAN[*]} images" \
+  --command-name "cairn volume ls (500 volumes)" "$SRC/bin/cairn volume ls" \
+  --command-name "podman volume ls (500 volumes)" "${PODMAN[*]} volume ls" \
+  --command-name "cairn pull (present)" "$SRC/bin/cairn pull -q $REGISTRY/library/busybox:latest" \
+  --command-name "podman pull (present)" \
+  "${PODMAN[*]} pull -q --tls-verify=false $REGISTRY/library/busybox:latest"
+
 echo
 echo "medians:"
-jq -r '.results[] | "  \(.command): \(.median * 1000 * 10 | round / 10) ms"' "$W/run.json" "$W/ps.json"
+jq -r '.results[] | "  \(.command): \(.median * 1000 * 10 | round / 10) ms"' "$W/run.json" "$W/ps.json" \
+  "$W/lists.json"
 med() { jq -r --arg c "$1" '.results[] | select(.command == $c) | .median' "$W/run.json"; }
 for net in bridge "--network none"; do
   p=$(med "podman run --rm (runc, $net)")

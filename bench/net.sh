@@ -2,7 +2,14 @@
 # bench/net.sh — ADD, then DEL, of bridge + ipam + portmap + loopback for one
 # network namespace: cairn's plugins against the reference CNI plugins
 # (Debian's containernetworking-plugins), both driven by cairn-net, side by
-# side with hyperfine.  With and without ipMasq.
+# side.  With and without ipMasq; and ours once more exec'd one by one
+# (CAIRN_NET_EXEC=1) as any other CNI driver would run them.
+#
+# Rounds interleave the variants (each round times every one once, in
+# turn), so that the load of whatever else runs on the machine falls on all
+# of them alike; hyperfine would time all runs of one, then all of the
+# next.  Times are wall clock from bash's $EPOCHREALTIME around the command
+# (the same fork and exec for every variant).
 #
 #   bench/net.sh [RUNS]        (root; builds nothing: run `make` first)
 #
@@ -14,7 +21,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-30}
 REF=/usr/lib/cni
 [ "$(id -u)" = 0 ] || { echo "bench/net.sh: needs root" >&2; exit 2; }
-for t in hyperfine jq ip nft iptables "$REF/bridge" bin/cairn-net bin/cairn-bridge; do
+for t in jq ip nft iptables "$REF/bridge" bin/cairn-net bin/cairn-bridge; do
   command -v "$t" >/dev/null || { echo "bench/net.sh: $t is missing" >&2; exit 2; }
 done
 
@@ -70,40 +77,49 @@ mk rm "cnb$$b" 241 true ref
 mk cn "cnb$$c" 242 false ours
 mk rn "cnb$$d" 243 false ref
 
-# Each ADD is timed after every network's DEL (prepare), each DEL after an
-# ADD of its own network alone.
-cat >"$T/reset" <<SH
-#!/bin/sh
-for n in cm rm cn rn; do cairn-net del \$n c1 $NSP || exit 1; done
-SH
-cat >"$T/only" <<SH
-#!/bin/sh
-$T/reset && exec cairn-net add "\$1" c1 $NSP --port "\$2:80" >/dev/null
-SH
-chmod +x "$T/reset" "$T/only"
-add() { echo "cairn-net add $1 c1 $NSP --port $2:80"; }
-del() { echo "cairn-net del $1 c1 $NSP"; }
-
-hyperfine -N -i --warmup 3 --runs "$RUNS" --export-json "$T/add.json" --style basic \
-  --prepare "$T/reset" -n "cairn ADD" "$(add cn 18090)" \
-  --prepare "$T/reset" -n "reference ADD" "$(add rn 18091)" \
-  --prepare "$T/reset" -n "cairn ADD ipMasq" "$(add cm 18092)" \
-  --prepare "$T/reset" -n "reference ADD ipMasq" "$(add rm 18093)" >&2
-hyperfine -N -i --warmup 3 --runs "$RUNS" --export-json "$T/del.json" --style basic \
-  --prepare "$T/only cn 18090" -n "cairn DEL" "$(del cn)" \
-  --prepare "$T/only rn 18091" -n "reference DEL" "$(del rn)" \
-  --prepare "$T/only cm 18092" -n "cairn DEL ipMasq" "$(del cm)" \
-  --prepare "$T/only rm 18093" -n "reference DEL ipMasq" "$(del rm)" >&2
-
-echo
-# -i above: a failed run is still timed; say how many there were.
-jq -r '.results[] | select(any(.exit_codes[]; . != 0)) |
-  "\(.command): \([.exit_codes[] | select(. != 0)] | length) failed runs"' "$T/add.json" "$T/del.json"
-printf '%-22s %12s %12s %8s\n' "median (ms)" cairn reference speedup
-jq -rs '[.[].results[]] | map({(.command): (.median * 1000)}) | add |
-  ["ADD", "DEL", "ADD ipMasq", "DEL ipMasq"][] as $k |
-  [$k, .["cairn " + $k], .["reference " + $k]] |
-  "\(.[0])\t\(.[1])\t\(.[2])"' "$T/add.json" "$T/del.json" |
-  while IFS=$'\t' read -r k ours ref; do
-    awk -v k="$k" -v o="$ours" -v r="$ref" 'BEGIN { printf "%-22s %12.2f %12.2f %7.1fx\n", k, o, r, r / o }'
+# One round: for each variant, DEL everything, time its ADD, time its DEL.
+# NAME NETWORK HOSTPORT EXEC
+variants=("cairn cn 18090 0" "reference rn 18091 0" "cairn_ipMasq cm 18092 0"
+  "reference_ipMasq rm 18093 0" "cairn_exec cn 18090 1")
+reset() { for n in cm rm cn rn; do cairn-net del "$n" c1 "$NSP" >/dev/null 2>&1; done; }
+timed() { # FILE EXEC CMD…: append the wall time in ms, or "fail"
+  local f=$1 x=$2 t0 t1
+  shift 2
+  t0=$EPOCHREALTIME
+  if CAIRN_NET_EXEC=$x "$@" >/dev/null 2>>"$T/errors"; then
+    t1=$EPOCHREALTIME
+    echo "$t0 $t1" | awk '{ printf "%.3f\n", ($2 - $1) * 1000 }' >>"$f"
+  else
+    echo fail >>"$f"
+  fi
+}
+for ((r = -3; r < RUNS; r++)); do # 3 rounds of warm-up
+  for v in "${variants[@]}"; do
+    read -r name net port x <<<"$v"
+    reset
+    f=$T/$name
+    [ $r -lt 0 ] && f=/dev/null
+    timed "$f.add" "$x" cairn-net add "$net" c1 "$NSP" --port "$port:80"
+    timed "$f.del" "$x" cairn-net del "$net" c1 "$NSP"
   done
+done
+
+median() { grep -v fail "$1" | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan";
+  else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+fails() { grep -c fail "$1" || true; }
+for f in "$T"/*.add "$T"/*.del; do
+  n=$(fails "$f")
+  [ "$n" -gt 0 ] && echo "$(basename "$f"): $n of $RUNS runs failed"
+done
+[ -s "$T/errors" ] && { echo "first error:"; head -n 3 "$T/errors"; }
+echo "$RUNS rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-22s %12s %12s %8s\n' "median (ms)" cairn reference speedup
+row() { # LABEL OURS REF
+  awk -v k="$1" -v o="$2" -v r="$3" 'BEGIN { printf "%-22s %12.2f %12.2f %7.1fx\n", k, o, r, r / o }'
+}
+for op in add del; do
+  OP=${op^^}
+  row "$OP" "$(median "$T/cairn.$op")" "$(median "$T/reference.$op")"
+  row "$OP ipMasq" "$(median "$T/cairn_ipMasq.$op")" "$(median "$T/reference_ipMasq.$op")"
+  row "$OP exec'd" "$(median "$T/cairn_exec.$op")" "$(median "$T/reference.$op")"
+done

@@ -22,15 +22,21 @@ int mkdir_p(const char *path, mode_t mode, struct err **e) {
   size_t n = strlen(p);
   while (n > 1 && p[n - 1] == '/')
     p[--n] = '\0';
-  for (char *s = p + 1; *s; s++) {
-    if (*s != '/')
-      continue;
-    *s = '\0';
-    if (mkdir(p, mode) < 0 && errno != EEXIST)
-      return err_set(e, errno, "mkdir '%s'", p);
-    *s = '/';
+  /* Usually only the last component is missing, or none is: one mkdir
+   * then, instead of one per component. */
+  int r = mkdir(p, mode);
+  if (r < 0 && errno == ENOENT) {
+    for (char *s = p + 1; *s; s++) {
+      if (*s != '/')
+        continue;
+      *s = '\0';
+      if (mkdir(p, mode) < 0 && errno != EEXIST)
+        return err_set(e, errno, "mkdir '%s'", p);
+      *s = '/';
+    }
+    r = mkdir(p, mode);
   }
-  if (mkdir(p, mode) < 0) {
+  if (r < 0) {
     struct stat st;
     if (errno != EEXIST)
       return err_set(e, errno, "mkdir '%s'", p);

@@ -32,7 +32,7 @@
 #include "fs.h"
 #include "mem.h"
 
-/* The cgroup mounts, from /proc/self/mountinfo, read once per process:
+/* The cgroup mounts, from /proc/self/mountinfo (cg_mountinfo), once per process:
  * the parent reads it before the clone and the child inherits the table
  * (formatting mountinfo is a noticeable part of a container's start). */
 static struct cg_mount table[32];
@@ -42,7 +42,8 @@ static int loaded;
 const struct cg_mount *cg_mounts(size_t *n) {
   if (!loaded) {
     loaded = 1;
-    FILE *mi = fopen("/proc/self/mountinfo", "re");
+    const char *text = cg_mountinfo();
+    FILE *mi = fmemopen((void *)text, strlen(text), "r");
     char *line = NULL;
     size_t cap = 0;
     while (mi != NULL && ntable < 32 && getline(&line, &cap, mi) > 0) {

@@ -125,8 +125,22 @@ static char *v1_controllers(const char *superopts) {
 /* Every v1 hierarchy once, from /proc/self/mountinfo: "ID PARENT M:N ROOT
  * MOUNTPOINT OPTS [TAGS…] - FSTYPE SOURCE SUPEROPTS".  A hierarchy mounted
  * twice (bind mounts) is kept at its first mount point. */
+const char *cg_mountinfo(void) {
+  static char *text;
+  if (text == NULL) {
+    struct err *e = NULL;
+    size_t len = 0;
+    text = read_file("/proc/self/mountinfo", 16u << 20, &len, &e);
+    err_free(&e);
+    if (text == NULL)
+      text = xstrdup("");
+  }
+  return text;
+}
+
 static void scan_v1_mounts(void) {
-  cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+  const char *mi = cg_mountinfo();
+  cleanup_fclose FILE *f = fmemopen((void *)mi, strlen(mi), "r");
   cleanup_free char *line = NULL;
   size_t cap = 0;
   if (f == NULL)

@@ -73,6 +73,7 @@
 #define CAIRN_CGROUP_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -83,6 +84,10 @@ enum cgroup_layout { CGROUP_V1, CGROUP_V2, CGROUP_HYBRID };
  * /sys/fs/cgroup/unified (used only for the v2-only parts: the process is
  * also placed there, like runc does). */
 enum cgroup_layout cgroup_layout(void);
+/* /proc/self/mountinfo as it was at the first call: the kernel takes
+ * ~0.3 ms to format it here, and the layout detection, cgjoin.c and the
+ * container's cgroup mounts all need it once per process. */
+const char *cg_mountinfo(void);
 /* "v1", "v2" or "hybrid". */
 const char *cgroup_layout_name(enum cgroup_layout l);
 
@@ -118,6 +123,21 @@ int cgroup_signal_all(struct cgroup *cg, int sig, struct err **e);
 json_t *cgroup_stats(struct cgroup *cg, struct err **e);
 /* Did the memory controller record an OOM kill? (for the shim's oomKilled) */
 int cgroup_oom_killed(struct cgroup *cg);
+/* How many processes the memory controller has OOM-killed in this cgroup
+ * (v1 memory.oom_control oom_kill, v2 memory.events oom_kill); -1 when
+ * there is no memory controller to ask. */
+int64_t cgroup_oom_count(struct cgroup *cg);
+/* An fd (O_NONBLOCK, close-on-exec) that polls readable when the memory
+ * controller meets an OOM in this cgroup: v1 an eventfd registered in
+ * cgroup.event_control (also signalled when the cgroup is removed), v2 an
+ * inotify watch on memory.events.  Only the v1 way is exercised on the
+ * hybrid test machine. */
+int cgroup_oom_watch(struct cgroup *cg, struct err **e);
+/* After fd polled readable: consume the wake-up and say whether it was an
+ * OOM (v1: any signal while the cgroup exists, like runc — the kernel
+ * signals before it kills, so oom_kill may not have moved yet; v2: the
+ * oom_kill count went above *seen).  *seen gets the current count. */
+int cgroup_oom_woken(struct cgroup *cg, int fd, int64_t *seen);
 /* Remove the directories (kills nothing; fails with EBUSY if procs remain,
  * after a short retry). Missing dirs are fine. */
 int cgroup_destroy(struct cgroup *cg, struct err **e);

@@ -1,5 +1,5 @@
 /* cgroup_stats.c — runc's `events --stats` data object from the cgroup
- * files, and OOM-kill detection.
+ * files, and OOM-kill detection and notification.
  *
  * The shape is runc's types.Stats: {"cpu":{"usage":{"total","percpu",
  * "percpu_kernel","percpu_user","kernel","user"},"throttling":{"periods",
@@ -13,12 +13,17 @@
  * reported as INT64_MAX (JSON integers here are signed 64-bit; runc prints
  * 2^64-1), a pids limit of "max" as 0, as runc does. */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "cgroup_internal.h"
+#include "fs.h"
 #include "mem.h"
 
 /* ---- readers: missing files read as 0, so partial kernels still report ---- */
@@ -348,10 +353,70 @@ json_t *cgroup_stats(struct cgroup *cg, struct err **e) {
   return out;
 }
 
-int cgroup_oom_killed(struct cgroup *cg) {
+int64_t cgroup_oom_count(struct cgroup *cg) {
   if (cg->layout == CGROUP_V2)
-    return cg_read_key(cg->v2dir, "memory.events", "oom_kill") > 0;
+    return cg_read_key(cg->v2dir, "memory.events", "oom_kill");
   if (cg->ctl[CG_MEMORY] == NULL)
+    return -1;
+  return cg_read_key(cg->ctl[CG_MEMORY], "memory.oom_control", "oom_kill");
+}
+
+int cgroup_oom_killed(struct cgroup *cg) {
+  return cgroup_oom_count(cg) > 0;
+}
+
+/* v1: an eventfd registered through cgroup.event_control for
+ * memory.oom_control (the memory controller signals it on every OOM and
+ * when the cgroup is removed).  v2: inotify on memory.events, which the
+ * kernel marks modified when a counter in it moves. */
+int cgroup_oom_watch(struct cgroup *cg, struct err **e) {
+  if (cg->layout == CGROUP_V2) {
+    cleanup_free char *path = path_join(cg->v2dir, "memory.events");
+    cleanup_close int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (in < 0)
+      return err_set(e, errno, "inotify_init1");
+    if (inotify_add_watch(in, path, IN_MODIFY) < 0)
+      return err_set(e, errno, "watch '%s'", path);
+    return steal_fd(&in);
+  }
+  if (cg->ctl[CG_MEMORY] == NULL)
+    return err_set(e, ENOTSUP, "cgroup '%s' has no memory controller", cg->path);
+  cleanup_free char *ctl_path = path_join(cg->ctl[CG_MEMORY], "memory.oom_control");
+  cleanup_free char *reg_path = path_join(cg->ctl[CG_MEMORY], "cgroup.event_control");
+  cleanup_close int ctl = open(ctl_path, O_RDONLY | O_CLOEXEC);
+  if (ctl < 0)
+    return err_set(e, errno, "open '%s'", ctl_path);
+  cleanup_close int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (efd < 0)
+    return err_set(e, errno, "eventfd");
+  cleanup_close int reg = open(reg_path, O_WRONLY | O_CLOEXEC);
+  if (reg < 0)
+    return err_set(e, errno, "open '%s'", reg_path);
+  char line[32];
+  int n = snprintf(line, sizeof(line), "%d %d", efd, ctl);
+  if (write(reg, line, (size_t)n) != n)
+    return err_set(e, errno, "register for OOM events in '%s'", reg_path);
+  /* the registration lives as long as the eventfd; ctl may close */
+  return steal_fd(&efd);
+}
+
+int cgroup_oom_woken(struct cgroup *cg, int fd, int64_t *seen) {
+  char buf[4096];
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+  int64_t n = cgroup_oom_count(cg);
+  if (cg->layout == CGROUP_V2) {
+    /* the file is marked modified after its counters moved */
+    int moved = n > *seen;
+    if (moved)
+      *seen = n;
+    return moved;
+  }
+  /* v1 signals before the OOM killer runs, so oom_kill may not have moved
+   * yet: the signal itself is the event (as in runc), unless it says the
+   * cgroup was removed */
+  if (n < 0 || !cg_exists(cg->ctl[CG_MEMORY], "memory.oom_control"))
     return 0;
-  return cg_read_key(cg->ctl[CG_MEMORY], "memory.oom_control", "oom_kill") > 0;
+  *seen = n;
+  return 1;
 }

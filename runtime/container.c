@@ -171,9 +171,9 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
   l->pid = 0;
   l->sync = -1;
   l->master = -1;
-  (void)g;
   int rc = -1, sv[2] = {-1, -1}, pidns_self = -1, cg_made = 0, v2fd = -1;
-  if (c->seccomp != NULL && (a.seccomp = filter_build(c->seccomp, e)) == NULL)
+  cleanup_free char *sc_cache = path_join(g->root, ".seccomp");
+  if (c->seccomp != NULL && (a.seccomp = filter_build(c->seccomp, sc_cache, e)) == NULL)
     goto out;
   int any_join = 0;
   for (int k = 0; k < NS_COUNT; k++) {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fs.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "mem.h"
@@ -153,8 +154,11 @@ int exec_run(const struct rt_opts *g, const struct exec_opts *o, json_t *proc, s
   }
   if ((c = lifecycle_config(dfd, st.bundle, e)) == NULL)
     goto out;
-  if (c->seccomp != NULL && (seccomp = filter_build(c->seccomp, e)) == NULL)
-    goto out;
+  if (c->seccomp != NULL) {
+    cleanup_free char *sc_cache = path_join(g->root, ".seccomp");
+    if ((seccomp = filter_build(c->seccomp, sc_cache, e)) == NULL)
+      goto out;
+  }
   if (st.cgroup_path != NULL && (cg = rt_cgroup(g, st.cgroup_path, o->id, e)) == NULL)
     goto out;
   if (o->console_socket != NULL && (console = console_connect(o->console_socket, e)) < 0)

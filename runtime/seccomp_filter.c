@@ -1,13 +1,21 @@
-/* seccomp.c — linux.seccomp into a libseccomp filter.  The filter is built
- * in the parent (the child inherits it through clone) and loaded by the
- * child as late as possible before execve. */
+/* seccomp_filter.c — linux.seccomp into a BPF program through libseccomp.
+ * The program is built in the parent (or found in the cache,
+ * seccomp_cache.c), the child inherits it through clone and loads it as
+ * late as possible before execve. */
 #include "seccomp_filter.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "jfield.h"
 #include "mem.h"
@@ -157,7 +165,7 @@ static int parse_syscall(scmp_filter_ctx ctx, const struct jf *f, json_t *o, uin
   return 0;
 }
 
-void *filter_build(json_t *spec, struct err **e) {
+static scmp_filter_ctx build_ctx(json_t *spec, uint32_t *kflags, struct err **e) {
   struct jf f = {"config.json", "linux.seccomp"};
   int64_t def_errno = EPERM;
   if (jf_range(&f, spec, "defaultErrnoRet", 0, 0xffff, &def_errno, e) < 0)
@@ -200,9 +208,9 @@ void *filter_build(json_t *spec, struct err **e) {
     if (strcmp(fl[i], "SECCOMP_FILTER_FLAG_TSYNC") == 0)
       continue; /* the process is single-threaded */
     else if (strcmp(fl[i], "SECCOMP_FILTER_FLAG_LOG") == 0)
-      seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+      *kflags |= SECCOMP_FILTER_FLAG_LOG;
     else if (strcmp(fl[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-      seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+      *kflags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
     else {
       jf_bad(&f, "flags", e, "unknown or unsupported flag \"%s\"", fl[i]);
       goto fail;
@@ -225,16 +233,73 @@ fail:
   return NULL;
 }
 
-int filter_load(void *ctx, struct err **e) {
-  int r = seccomp_load(ctx);
+/* libseccomp's program for ctx, as seccomp_load would load it. */
+static struct seccomp_prog *export_prog(scmp_filter_ctx ctx, uint32_t kflags, struct err **e) {
+  cleanup_close int fd = memfd_create("seccomp", MFD_CLOEXEC);
+  if (fd < 0) {
+    err_set(e, errno, "seccomp: memfd_create");
+    return NULL;
+  }
+  int r = seccomp_export_bpf(ctx, fd);
+  struct stat st;
+  if (r < 0 || fstat(fd, &st) < 0 || st.st_size == 0 || st.st_size % 8 != 0 ||
+      st.st_size / 8 > SECCOMP_PROG_MAX) {
+    err_set(e, r < 0 ? -r : EINVAL, "seccomp: generate the filter program");
+    return NULL;
+  }
+  struct seccomp_prog *p = xcalloc(1, sizeof(*p));
+  p->flags = kflags;
+  p->n = (uint32_t)(st.st_size / 8);
+  p->insns = xmalloc((size_t)st.st_size);
+  if (pread(fd, p->insns, (size_t)st.st_size, 0) != st.st_size) {
+    err_set(e, errno, "seccomp: read the filter program");
+    filter_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+/* What besides the profile decides the program libseccomp generates. */
+static char *cache_key(void) {
+  const struct scmp_version *v = seccomp_version();
+  return xasprintf("cairn-runtime seccomp 1; libseccomp %u.%u.%u; api %u; arch %u", v->major,
+                   v->minor, v->micro, seccomp_api_get(), seccomp_arch_native());
+}
+
+void *filter_build(json_t *spec, const char *cache_dir, struct err **e) {
+  cleanup_free char *json = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
+  cleanup_free char *key = cache_key();
+  struct seccomp_prog *p = cache_dir ? seccomp_cache_get(cache_dir, key, json) : NULL;
+  if (p != NULL)
+    return p;
+  uint32_t kflags = 0;
+  scmp_filter_ctx ctx = build_ctx(spec, &kflags, e);
+  if (ctx == NULL)
+    return NULL;
+  p = export_prog(ctx, kflags, e);
+  seccomp_release(ctx);
+  if (p != NULL && cache_dir != NULL)
+    seccomp_cache_put(cache_dir, key, json, p);
+  return p;
+}
+
+int filter_load(void *prog, struct err **e) {
+  const struct seccomp_prog *p = prog;
+  struct sock_fprog f = {.len = (unsigned short)p->n, .filter = p->insns};
+  long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &f);
+  if (r < 0 && errno == ENOSYS && p->flags == 0)
+    r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f);
   if (r < 0)
-    return err_set(e, -r, "load the seccomp filter");
+    return err_set(e, errno, "load the seccomp filter");
   return 0;
 }
 
-void filter_free(void *ctx) {
-  if (ctx != NULL)
-    seccomp_release(ctx);
+void filter_free(void *prog) {
+  struct seccomp_prog *p = prog;
+  if (p == NULL)
+    return;
+  free(p->insns);
+  free(p);
 }
 
 json_t *filter_features(void) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fmt.h"
@@ -114,6 +115,10 @@ void log_warn(const char *fmt, ...) {
   log_line("warning", msg, 1);
 }
 
+/* Debug lines carry the CPU time this process has used so far: the wall
+ * clock of the timestamps says when, the CPU time says how much work a step
+ * was (on a busy machine the two differ by the time spent waiting for a
+ * CPU).  bench/runtime.sh's numbers are explained with these. */
 void log_debug(const char *fmt, ...) {
   if (!logdebug)
     return;
@@ -121,5 +126,9 @@ void log_debug(const char *fmt, ...) {
   va_start(ap, fmt);
   cleanup_free char *msg = xvasprintf(fmt, ap);
   va_end(ap);
-  log_line("debug", msg, 1);
+  struct timespec cpu = {0};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+  cleanup_free char *line = xasprintf("%s [pid %d, cpu %.3f ms]", msg, (int)getpid(),
+                                      (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
+  log_line("debug", line, 1);
 }

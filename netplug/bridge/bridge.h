@@ -32,7 +32,7 @@ struct sides {
 int sides_open(struct sides *s, const char *netns, struct err **e);
 void sides_close(struct sides *s);
 
-int cmd_check(struct cni_req *r, struct err **e);
+int bridge_cmd_check(struct cni_req *r, struct err **e);
 /* Run the IPAM plugin type with command cmd for r (see main.c). */
 int ipam_run(const struct cni_req *r, const char *type, const char *cmd, json_t **result,
              struct err **e);

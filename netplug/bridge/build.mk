@@ -3,5 +3,6 @@
 # libnftables is only dlopen()ed (nft.c): its headers, not its link.
 ALL_PKGS += libmnl libnftables libnftnl
 CNI_PLUGINS += bin/cairn-bridge
-$(eval $(call tool,cairn-bridge,netplug/bridge/main.c netplug/bridge/check.c netplug/ipam/ipam.c netplug/ipam/config.c netplug/ipam/store.c netplug/common/cni.c netplug/common/addr.c netplug/common/netns.c netplug/common/nl.c netplug/common/invoke.c netplug/common/nft.c netplug/common/nftel.c,libmnl libnftnl jansson))
+BRIDGE_SRCS := netplug/bridge/bridge.c netplug/bridge/check.c
+$(eval $(call tool,cairn-bridge,netplug/bridge/main.c $(BRIDGE_SRCS) netplug/ipam/ipam.c netplug/ipam/config.c netplug/ipam/store.c netplug/common/cni.c netplug/common/addr.c netplug/common/netns.c netplug/common/nl.c netplug/common/invoke.c netplug/common/nft.c netplug/common/nftel.c netplug/common/detach.c,libmnl libnftnl jansson))
 bin/cairn-bridge: ALL_LDFLAGS += -Wl,--as-needed

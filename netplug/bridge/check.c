@@ -54,7 +54,7 @@ static int check_routes(struct sides *s, json_t *prev, struct err **e) {
   return 0;
 }
 
-int cmd_check(struct cni_req *r, struct err **e) {
+int bridge_cmd_check(struct cni_req *r, struct err **e) {
   struct bridge_conf c;
   if (bridge_conf_parse(r, &c, e) < 0)
     return -1;

@@ -142,8 +142,10 @@ static int containerid_valid(const char *s) {
 }
 
 /* CNI_* variables the spec requires for cmd; missing ones are named in one
- * message, as the reference skeleton does. */
-static int read_env(struct cni_req *r, struct err **e) {
+ * message, as the reference skeleton does.  get(name, data) gives a
+ * variable's value or NULL. */
+static int read_env(struct cni_req *r, const char *(*get)(const char *, const void *),
+                    const void *data, struct err **e) {
   static const struct {
     const char *var;
     const char *cmds;
@@ -155,7 +157,7 @@ static int read_env(struct cni_req *r, struct err **e) {
   };
   char missing[128] = "";
   for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
-    const char *v = getenv(req[i].var);
+    const char *v = get(req[i].var, data);
     if ((v == NULL || *v == '\0') && strstr(req[i].cmds, r->command) != NULL) {
       size_t l = strlen(missing);
       snprintf(missing + l, sizeof(missing) - l, "%s%s", l ? " " : "", req[i].var);
@@ -164,16 +166,21 @@ static int read_env(struct cni_req *r, struct err **e) {
   if (*missing)
     return cni_err(e, CNI_ERR_ENV, 0, "required environment variables missing: %s", missing);
   const char *v;
-  r->containerid = (v = getenv("CNI_CONTAINERID")) ? v : "";
-  r->netns = (v = getenv("CNI_NETNS")) ? v : "";
-  r->ifname = (v = getenv("CNI_IFNAME")) ? v : "";
-  r->args = (v = getenv("CNI_ARGS")) ? v : "";
-  r->path = (v = getenv("CNI_PATH")) ? v : "";
+  r->containerid = (v = get("CNI_CONTAINERID", data)) ? v : "";
+  r->netns = (v = get("CNI_NETNS", data)) ? v : "";
+  r->ifname = (v = get("CNI_IFNAME", data)) ? v : "";
+  r->args = (v = get("CNI_ARGS", data)) ? v : "";
+  r->path = (v = get("CNI_PATH", data)) ? v : "";
   if (!containerid_valid(r->containerid))
     return cni_err(e, CNI_ERR_ENV, 0, "invalid CNI_CONTAINERID '%s'", r->containerid);
   if (!ifname_valid(r->ifname))
     return cni_err(e, CNI_ERR_ENV, 0, "invalid CNI_IFNAME '%s'", r->ifname);
   return 0;
+}
+
+static const char *from_environ(const char *k, const void *data) {
+  (void)data;
+  return getenv(k);
 }
 
 static int parse_conf(struct cni_req *r, struct err **e) {
@@ -214,6 +221,26 @@ static int print_json(json_t *j) {
   return fflush(stdout) == 0 ? 0 : -1;
 }
 
+/* ADD, DEL or CHECK of a parsed request; *out gets ADD's result in the
+ * config's version. */
+static int dispatch(const struct cni_plugin *p, struct cni_req *r, json_t **out, struct err **e) {
+  *out = NULL;
+  if (strcmp(r->command, "ADD") == 0) {
+    cleanup_json json_t *result = NULL;
+    if (p->add(r, &result, e) < 0)
+      return -1;
+    *out = cni_result_for_version(result, r->version);
+    return 0;
+  }
+  if (strcmp(r->command, "DEL") == 0)
+    return p->del(r, e);
+  if (strcmp(r->command, "CHECK") != 0)
+    return cni_err(e, CNI_ERR_ENV, 0, "unknown CNI_COMMAND '%s'", r->command);
+  if (cni_version_cmp(r->version, "0.4.0") < 0)
+    return cni_err(e, CNI_ERR_VERSION, 0, "config version \"%s\" does not allow CHECK", r->version);
+  return p->check(r, e);
+}
+
 static int run(const struct cni_plugin *p, struct cni_req *r, struct err **e) {
   r->command = getenv("CNI_COMMAND");
   if (r->command == NULL || *r->command == '\0')
@@ -236,20 +263,12 @@ static int run(const struct cni_plugin *p, struct cni_req *r, struct err **e) {
                   "supportedVersions", vers);
     return print_json(out);
   }
-  if (read_env(r, e) < 0 || parse_conf(r, e) < 0)
+  if (read_env(r, from_environ, NULL, e) < 0 || parse_conf(r, e) < 0)
     return -1;
-  if (strcmp(r->command, "ADD") == 0) {
-    cleanup_json json_t *result = NULL;
-    if (p->add(r, &result, e) < 0)
-      return -1;
-    cleanup_json json_t *out = cni_result_for_version(result, r->version);
-    return print_json(out);
-  }
-  if (strcmp(r->command, "DEL") == 0)
-    return p->del(r, e);
-  if (cni_version_cmp(r->version, "0.4.0") < 0)
-    return cni_err(e, CNI_ERR_VERSION, 0, "config version \"%s\" does not allow CHECK", r->version);
-  return p->check(r, e);
+  cleanup_json json_t *out = NULL;
+  if (dispatch(p, r, &out, e) < 0)
+    return -1;
+  return out != NULL ? print_json(out) : 0;
 }
 
 int cni_plugin_main(const struct cni_plugin *p, int argc, char **argv) {
@@ -274,4 +293,44 @@ int cni_plugin_main(const struct cni_plugin *p, int argc, char **argv) {
   json_decref(r.prev);
   free(r.raw);
   return rc < 0 ? 1 : 0;
+}
+
+static const char *from_exec(const char *k, const void *data) {
+  const struct cni_exec *x = data;
+  return strcmp(k, "CNI_CONTAINERID") == 0 ? x->containerid
+         : strcmp(k, "CNI_NETNS") == 0     ? x->netns
+         : strcmp(k, "CNI_IFNAME") == 0    ? x->ifname
+         : strcmp(k, "CNI_ARGS") == 0      ? x->args
+         : strcmp(k, "CNI_PATH") == 0      ? x->path
+                                           : NULL;
+}
+
+int cni_plugin_call(const struct cni_plugin *p, const struct cni_exec *x, const char *conf,
+                    size_t len, json_t **result, struct err **e) {
+  struct cni_req r = {.command = x->command};
+  r.raw = xmalloc(len + 1);
+  memcpy(r.raw, conf, len);
+  r.raw[len] = '\0';
+  r.raw_len = len;
+  cleanup_json json_t *out = NULL;
+  int rc = read_env(&r, from_exec, x, e);
+  if (rc == 0)
+    rc = parse_conf(&r, e);
+  if (rc == 0)
+    rc = dispatch(p, &r, &out, e);
+  /* What a driver gets from the executable: ADD's result read back into
+   * the 1.0 form. */
+  if (rc == 0 && result != NULL) {
+    *result = NULL;
+    if (out != NULL) {
+      if (cni_result_upgrade(out, e) < 0)
+        rc = -1;
+      else
+        *result = steal_ptr(&out);
+    }
+  }
+  json_decref(r.conf);
+  json_decref(r.prev);
+  free(r.raw);
+  return rc;
 }

@@ -74,6 +74,21 @@ struct cni_plugin {
  * exit code.  This is all a plugin's main() does. */
 int cni_plugin_main(const struct cni_plugin *p, int argc, char **argv);
 
+/* One invocation as a driver makes it (invoke.h); a plugin run in the
+ * caller's process by cni_plugin_call gets the same, and gives back what its
+ * executable would: ADD's result in the 1.0 form, or the error with its
+ * code and message. */
+struct cni_exec {
+  const char *command; /* ADD DEL CHECK */
+  const char *containerid;
+  const char *netns;
+  const char *ifname;
+  const char *args; /* CNI_ARGS, may be NULL */
+  const char *path; /* CNI_PATH: where plugins are looked up */
+};
+int cni_plugin_call(const struct cni_plugin *p, const struct cni_exec *x, const char *conf,
+                    size_t len, json_t **result, struct err **e);
+
 /* The value of key in CNI_ARGS ("IgnoreUnknown=1;IP=10.0.0.5"), malloc'd,
  * or NULL when absent. */
 char *cni_args_get(const char *args, const char *key);

@@ -7,16 +7,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "cni.h"
 #include "err.h"
-
-struct cni_exec {
-  const char *command; /* ADD DEL CHECK VERSION */
-  const char *containerid;
-  const char *netns;
-  const char *ifname;
-  const char *args; /* CNI_ARGS, may be NULL */
-  const char *path; /* CNI_PATH: where plugins are looked up */
-};
 
 /* The executable for plugin type in the ':'-separated dirs of cni_path;
  * ENOENT when none has it.  A type with a '/' is refused. */

@@ -155,41 +155,63 @@ json_t *nftx_list(struct nftx *n, const char *cmd, struct err **e) {
   return json_load_str(lib.get_output(n->ctx), "nft output", e);
 }
 
+/* The table's parts that "add" leaves alone when they exist. */
+static char *parts_cmds(const char *f, const char *t, const char *addr) {
+  return xasprintf("add table %s %s\n"
+                   "add map %s %s portmap { type inet_proto . inet_service : %s . inet_service; }\n"
+                   "add map %s %s portmap_ip { type %s . inet_proto . inet_service : "
+                   "%s . inet_service; }\n"
+                   "add set %s %s hairpin { type %s . %s; flags interval; }\n"
+                   "add set %s %s masq { type %s; }\n"
+                   "add set %s %s masq_skip { type %s . %s; flags interval; }\n",
+                   f, t, f, t, addr, f, t, addr, addr, f, t, addr, addr, f, t, addr, f, t, addr,
+                   addr);
+}
+
+/* The DNAT rules of chain: a mapping for the packet's own destination
+ * address first, then one for any local address. */
+static char *dnat_rules(const char *f, const char *t, const char *chain) {
+  return xasprintf("add rule %s %s %s fib daddr type local dnat %s to %s daddr . meta l4proto . "
+                   "th dport map @portmap_ip\n"
+                   "add rule %s %s %s fib daddr type local dnat %s to meta l4proto . th dport map "
+                   "@portmap\n",
+                   f, t, chain, f, f, f, t, chain, f);
+}
+
+/* Its chains and their rules. */
+static char *chain_cmds(const char *f, const char *t) {
+  bool v6 = strcmp(f, "ip6") == 0;
+  cleanup_free char *pre = dnat_rules(f, t, "prerouting");
+  cleanup_free char *out = dnat_rules(f, t, "output");
+  /* DNATed packets from 127.0.0.0/8 (see route_localnet above). */
+  cleanup_free char *lo =
+      v6 ? xstrdup("")
+         : xasprintf("add rule ip %s postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n",
+                     t);
+  return xasprintf(
+      "create chain %s %s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+      "%s"
+      "create chain %s %s output { type nat hook output priority -100; policy accept; }\n"
+      "%s"
+      "create chain %s %s postrouting { type nat hook postrouting priority srcnat; policy "
+      "accept; }\n"
+      "%s"
+      "add rule %s %s postrouting ct status dnat %s daddr . %s saddr @hairpin masquerade\n"
+      "add rule %s %s postrouting %s saddr @masq %s saddr . %s daddr != @masq_skip %s daddr != "
+      "%s masquerade\n",
+      f, t, pre, f, t, out, f, t, lo, f, t, f, f, f, t, f, f, f, f,
+      v6 ? "ff00::/8" : "224.0.0.0/4");
+}
+
 int nftx_ensure(struct nftx *n, struct err **e) {
-  const char *t = n->table;
-  /* Parts that "add" leaves alone when they exist. */
-  cleanup_free char *parts = xasprintf(
-      "add table ip %s\n"
-      "add map ip %s portmap { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
-      "add map ip %s portmap_ip { type ipv4_addr . inet_proto . inet_service : "
-      "ipv4_addr . inet_service; }\n"
-      "add set ip %s hairpin { type ipv4_addr . ipv4_addr; flags interval; }\n"
-      "add set ip %s masq { type ipv4_addr; }\n"
-      "add set ip %s masq_skip { type ipv4_addr . ipv4_addr; flags interval; }\n",
-      t, t, t, t, t, t);
+  const char *t = n->table, *f = n->v6 ? "ip6" : "ip";
+  cleanup_free char *parts = parts_cmds(f, t, n->v6 ? "ipv6_addr" : "ipv4_addr");
   if (nftx_run(n, parts, e) < 0)
-    return err_wrap(e, "create table '%s'", t);
+    return err_wrap(e, "create table %s '%s'", f, t);
   /* Chains and their rules in one transaction that "create" makes fail as
    * a whole when they exist: two first users at once cannot both add the
    * rules. */
-  cleanup_free char *chains = xasprintf(
-      "create chain ip %s prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
-      "add rule ip %s prerouting fib daddr type local dnat ip to ip daddr . meta l4proto . th "
-      "dport map @portmap_ip\n"
-      "add rule ip %s prerouting fib daddr type local dnat ip to meta l4proto . th dport map "
-      "@portmap\n"
-      "create chain ip %s output { type nat hook output priority -100; policy accept; }\n"
-      "add rule ip %s output fib daddr type local dnat ip to ip daddr . meta l4proto . th dport "
-      "map @portmap_ip\n"
-      "add rule ip %s output fib daddr type local dnat ip to meta l4proto . th dport map "
-      "@portmap\n"
-      "create chain ip %s postrouting { type nat hook postrouting priority srcnat; policy "
-      "accept; }\n"
-      "add rule ip %s postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n"
-      "add rule ip %s postrouting ct status dnat ip daddr . ip saddr @hairpin masquerade\n"
-      "add rule ip %s postrouting ip saddr @masq ip saddr . ip daddr != @masq_skip ip daddr != "
-      "224.0.0.0/4 masquerade\n",
-      t, t, t, t, t, t, t, t, t, t);
+  cleanup_free char *chains = chain_cmds(f, t);
   struct err *ce = NULL;
   if (nftx_run(n, chains, &ce) < 0) {
     if (ce->errnum == EEXIST) {
@@ -200,7 +222,7 @@ int nftx_ensure(struct nftx *n, struct err **e) {
       *e = ce;
     else
       err_free(&ce);
-    return err_wrap(e, "create chains of table '%s'", t);
+    return err_wrap(e, "create chains of table %s '%s'", f, t);
   }
   return 0;
 }
@@ -242,13 +264,14 @@ static void key_fmt(json_t *v, char **out) {
 
 json_t *nftx_owned(struct nftx *n, const char *name, const char *owner, struct err **e) {
   struct err *le = NULL;
-  cleanup_free char *cmd = xasprintf("list set ip %s %s", n->table, name);
+  const char *f = n->v6 ? "ip6" : "ip";
+  cleanup_free char *cmd = xasprintf("list set %s %s %s", f, n->table, name);
   /* "list set" does not list maps; try the map form when it is one. */
   json_t *j = nftx_list(n, cmd, &le);
   if (j == NULL && le->errnum == ENOENT) {
     err_free(&le);
     free(cmd);
-    cmd = xasprintf("list map ip %s %s", n->table, name);
+    cmd = xasprintf("list map %s %s %s", f, n->table, name);
     j = nftx_list(n, cmd, &le);
   }
   if (j == NULL) {
@@ -293,8 +316,8 @@ int nftx_delete_owned(struct nftx *n, const char *name, const char *owner, struc
   cleanup_free char *dels = xstrdup("");
   size_t i;
   json_t *k;
-  json_array_foreach(keys, i, k)
-      append(&dels, "delete element ip %s %s { %s }\n", n->table, name, json_string_value(k));
+  json_array_foreach(keys, i, k) append(&dels, "delete element %s %s %s { %s }\n",
+                                        n->v6 ? "ip6" : "ip", n->table, name, json_string_value(k));
   if (*dels == '\0')
     return 0;
   return nftx_run(n, dels, e);

@@ -16,11 +16,17 @@
  * DNAT happens for packets to a local address in prerouting (from outside
  * and from containers) and output (from the host itself, 127.0.0.1
  * included); DNATed packets from 127.0.0.0/8 are masqueraded, which needs
- * route_localnet on the bridge (cairn-portmap sets it on that one). */
+ * route_localnet on the bridge (cairn-portmap sets it on that one).
+ *
+ * IPv6 has a table of family ip6 by the same name, with the same maps and
+ * sets holding IPv6 addresses, and the same chains but for ::1, which the
+ * kernel never routes off the host (as with the reference plugin, a port
+ * answers on the host's other IPv6 addresses). */
 #ifndef CAIRN_NETPLUG_NFT_H
 #define CAIRN_NETPLUG_NFT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "err.h"
 
@@ -31,6 +37,7 @@ struct nft_ctx;
 struct nftx {
   struct nft_ctx *ctx;
   char table[33];
+  bool v6; /* the table of family ip6 (set after nftx_open) rather than ip */
 };
 
 /* A valid table name: a letter, then letters, digits, '_' or '-', at most 32. */

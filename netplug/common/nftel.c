@@ -13,11 +13,13 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "detach.h"
 #include "mem.h"
 
 unsigned nftel_put_ip(unsigned char *buf, unsigned len, const struct ipaddr *a) {
-  memcpy(buf + len, a->b, 4);
-  return len + 4;
+  unsigned l = (unsigned)ip_len(a->family);
+  memcpy(buf + len, a->b, l);
+  return len + l;
 }
 
 unsigned nftel_put_proto(unsigned char *buf, unsigned len, const char *proto) {
@@ -40,7 +42,7 @@ static struct nftnl_set *build_set(const char *table, const struct nftel *x) {
     abort(); /* out of memory, as xmalloc */
   nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
   nftnl_set_set_str(s, NFTNL_SET_NAME, x->set);
-  nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+  nftnl_set_set_u32(s, NFTNL_SET_FAMILY, x->v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
   nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, x->key, x->klen);
   if (x->kelen > 0)
     nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY_END, x->key_end, x->kelen);
@@ -100,7 +102,7 @@ int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e
     return err_set(e, saved, "nftables: bind netlink socket");
   }
   unsigned portid = mnl_socket_get_portid(nl);
-  size_t cap = 4096 + n * 512;
+  size_t cap = 4096 + n * 640;
   cleanup_free char *buf = xmalloc(cap);
   struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, cap);
   uint32_t seq = (uint32_t)time(NULL);
@@ -110,8 +112,8 @@ int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e
     struct nftnl_set *s = build_set(table, &v[i]);
     uint16_t type = v[i].del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
     uint16_t flags = (uint16_t)((v[i].del ? 0 : NLM_F_CREATE) | NLM_F_ACK);
-    struct nlmsghdr *h =
-        nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type, NFPROTO_IPV4, flags, seq++);
+    struct nlmsghdr *h = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
+                                               v[i].v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, flags, seq++);
     nftnl_set_elems_nlmsg_build_payload(h, s);
     nftnl_set_free(s);
     mnl_nlmsg_batch_next(b);
@@ -124,7 +126,14 @@ int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e
   else
     r = read_acks(nl, portid, n);
   mnl_nlmsg_batch_stop(b);
+  /* After deletions the last close waits for the kernel to free them (see
+   * detach.h): leave that to a child. */
+  bool deleted = false;
+  for (size_t i = 0; i < n; i++)
+    deleted |= v[i].del;
+  int token = deleted ? detach_hold(mnl_socket_get_fd(nl)) : -1;
   mnl_socket_close(nl);
+  detach_release(token);
   if (r < 0)
     return err_set(e, -r, "nftables: update sets of table '%s'", table);
   return 0;

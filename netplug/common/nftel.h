@@ -5,8 +5,8 @@
  * through libnftables (nft.h).
  *
  * Keys and values are in nftables' register layout: the fields of a
- * concatenation each padded to 4 bytes (an IPv4 address 4, a protocol 1+3,
- * a port 2+3 in network order).  Elements carry their owner as the same
+ * concatenation each padded to 4 bytes (an IPv4 address 4, an IPv6 one 16,
+ * a protocol 1+3, a port 2+2 in network order).  Elements carry their owner as the same
  * comment nft prints. */
 #ifndef CAIRN_NETPLUG_NFTEL_H
 #define CAIRN_NETPLUG_NFTEL_H
@@ -19,7 +19,8 @@
 
 struct nftel {
   const char *set;
-  unsigned char key[16], key_end[16], data[16];
+  bool v6; /* in the table of family ip6 rather than ip */
+  unsigned char key[40], key_end[40], data[40];
   unsigned klen, kelen, dlen; /* kelen: 0 unless an interval; dlen: 0 for a set */
   const char *comment;
   bool del; /* remove instead of add */
@@ -30,8 +31,8 @@ unsigned nftel_put_ip(unsigned char *buf, unsigned len, const struct ipaddr *a);
 unsigned nftel_put_proto(unsigned char *buf, unsigned len, const char *proto);
 unsigned nftel_put_port(unsigned char *buf, unsigned len, unsigned port);
 
-/* Apply v[0..n) in order as one transaction in table (family ip): all or
- * nothing.  Failure carries the kernel's errno: ENOENT (no such table or
+/* Apply v[0..n) in order as one transaction in table (of family ip, or
+ * ip6 for the elements that say so): all or nothing.  Failure carries the kernel's errno: ENOENT (no such table or
  * set, or deleting an element that is not there), EEXIST (a map key that
  * holds another value). */
 int nftel_run(const char *table, const struct nftel *v, size_t n, struct err **e);

@@ -1,16 +1,22 @@
 #include "nl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "detach.h"
 #include "mem.h"
 
 /* Big enough for one dump message of any link (the kernel's dump size). */
@@ -228,6 +234,23 @@ int nl_link_set_up(struct nl *nl, int index, int up, struct err **e) {
   return link_change(nl, index, up ? IFF_UP : 0, IFF_UP, NULL, up ? "set up" : "set down", e);
 }
 
+int nl_link_set_up_notify(struct nl *nl, int index, struct err **e) {
+  char buf[NL_REQ];
+  struct nlmsghdr *h = msg_start(buf, RTM_NEWLINK, 0);
+  put_ifinfo(h, index, IFF_UP, IFF_UP);
+  struct nlattr *spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+  struct nlattr *inet = mnl_attr_nest_start(h, AF_INET);
+  struct nlattr *conf = mnl_attr_nest_start(h, IFLA_INET_CONF);
+  mnl_attr_put_u32(h, IPV4_DEVCONF_ARP_NOTIFY, 1);
+  mnl_attr_nest_end(h, conf);
+  mnl_attr_nest_end(h, inet);
+  mnl_attr_nest_end(h, spec);
+  int r = nl_talk(nl, h, NULL, NULL);
+  if (r < 0)
+    return err_set(e, -r, "set up link %d", index);
+  return 0;
+}
+
 int nl_link_set_promisc(struct nl *nl, int index, struct err **e) {
   return link_change(nl, index, IFF_PROMISC, IFF_PROMISC, NULL, "set promiscuous mode", e);
 }
@@ -255,6 +278,116 @@ int nl_link_del(struct nl *nl, int index, struct err **e) {
   struct nlmsghdr *h = msg_start(buf, RTM_DELLINK, 0);
   put_ifinfo(h, index, 0, 0);
   int r = nl_talk(nl, h, NULL, NULL);
+  if (r < 0)
+    return err_set(e, -r, "delete link %d", index);
+  return 0;
+}
+
+static int subscribe(struct nl *nl, int on) {
+  int group = RTNLGRP_LINK;
+  return setsockopt(mnl_socket_get_fd(nl->sk), SOL_NETLINK,
+                    on ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP, &group, sizeof(group));
+}
+
+/* Read what is queued on nl: 1 when it holds the RTM_DELLINK of index, 0
+ * when not (yet), -errno for the failure of request seq, -ENOBUFS when
+ * notifications were lost. */
+static int dellink_seen(struct nl *nl, int index, unsigned seq) {
+  static char buf[NL_BUF];
+  int seen = 0;
+  for (;;) {
+    ssize_t n = recv(mnl_socket_get_fd(nl->sk), buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0)
+      return errno == EAGAIN || errno == EINTR ? seen : -errno;
+    const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+    int rest = (int)n;
+    for (; mnl_nlmsg_ok(h, rest); h = mnl_nlmsg_next(h, &rest)) {
+      if (h->nlmsg_type == RTM_DELLINK &&
+          ((const struct ifinfomsg *)mnl_nlmsg_get_payload(h))->ifi_index == index)
+        seen = 1;
+      if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == seq) {
+        const struct nlmsgerr *er = mnl_nlmsg_get_payload(h);
+        if (er->error == -ENODEV)
+          seen = 1; /* gone already */
+        else if (er->error != 0)
+          return er->error;
+      }
+    }
+  }
+}
+
+int nl_link_del_unlisted(struct nl *nl, int index, struct nl *peer, int peer_index,
+                         struct err **e) {
+  if (subscribe(nl, 1) < 0 || (peer != NULL && subscribe(peer, 1) < 0))
+    return nl_link_del(nl, index, e);
+  char buf[NL_REQ];
+  struct nlmsghdr *h = msg_start(buf, RTM_DELLINK, NLM_F_REQUEST);
+  put_ifinfo(h, index, 0, 0);
+  h->nlmsg_seq = ++nl->seq;
+  /* No NLM_F_ACK: success is the notification, a failure still answers. */
+  int p[2] = {-1, -1};
+  int fd = mnl_socket_get_fd(nl->sk);
+  int keep[2] = {fd, -1};
+  pid_t pid = -1;
+  if (pipe2(p, O_CLOEXEC) == 0) {
+    keep[1] = p[1];
+    pid = detach_fork(keep, 2);
+  }
+  if (pid == 0) {
+    /* The child's exit closes the pipe: the parent's last resort. */
+    send(fd, h, h->nlmsg_len, 0);
+    _exit(0);
+  }
+  if (p[1] >= 0)
+    close(p[1]);
+  int r = 0;
+  if (pid < 0) {
+    if (p[0] >= 0)
+      close(p[0]);
+    r = nl_talk(nl, h, NULL, NULL);
+    if (r == -ENODEV)
+      r = 0;
+  } else {
+    struct pollfd pf[3] = {
+        {fd, POLLIN, 0}, {peer ? mnl_socket_get_fd(peer->sk) : -1, POLLIN, 0}, {p[0], POLLIN, 0}};
+    bool here = false, there = peer == NULL, child_done = false;
+    while (r == 0 && !(here && there) && !child_done) {
+      if (poll(pf, 3, -1) < 0) {
+        if (errno == EINTR)
+          continue;
+        r = -errno;
+        break;
+      }
+      child_done = pf[2].revents != 0;
+      if (!here) {
+        r = dellink_seen(nl, index, nl->seq);
+        here = r == 1;
+        if (r == -ENOBUFS) /* lost track: wait for the child */
+          pf[0].fd = -1;
+        r = r == 1 || r == -ENOBUFS ? 0 : r;
+      }
+      if (!there && r == 0) {
+        int q = dellink_seen(peer, peer_index, 0);
+        there = q == 1;
+        if (q < 0)
+          pf[1].fd = -1;
+      }
+    }
+    if (child_done && r == 0 && !here) {
+      /* The deletion has run its course: its failure, if any, is queued. */
+      r = dellink_seen(nl, index, nl->seq);
+      r = r == -ENOBUFS || r == 1 ? 0 : r;
+    }
+    close(p[0]);
+  }
+  /* Notifications of other links may still be queued: the sockets stay
+   * usable for requests only without them. */
+  subscribe(nl, 0);
+  dellink_seen(nl, 0, 0);
+  if (peer != NULL) {
+    subscribe(peer, 0);
+    dellink_seen(peer, 0, 0);
+  }
   if (r < 0)
     return err_set(e, -r, "delete link %d", index);
   return 0;
@@ -345,6 +478,8 @@ static int addr_change(struct nl *nl, unsigned short type, unsigned short flags,
   ifa->ifa_prefixlen = (unsigned char)a->prefix;
   ifa->ifa_index = (unsigned)index;
   ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  if (a->ip.family == AF_INET6 && type == RTM_NEWADDR)
+    ifa->ifa_flags = IFA_F_NODAD;
   size_t len = (size_t)ip_len(a->ip.family);
   mnl_attr_put(h, IFA_LOCAL, len, a->ip.b);
   mnl_attr_put(h, IFA_ADDRESS, len, a->ip.b);

@@ -57,12 +57,22 @@ int nl_veth_add(struct nl *nl, const char *name, const char *peer_name, int peer
                 int master, struct err **e);
 /* Set IFF_UP on or off. */
 int nl_link_set_up(struct nl *nl, int index, int up, struct err **e);
+/* Set IFF_UP and the link's IPv4 arp_notify (a gratuitous ARP for its
+ * addresses) in one request. */
+int nl_link_set_up_notify(struct nl *nl, int index, struct err **e);
 int nl_link_set_promisc(struct nl *nl, int index, struct err **e);
 /* Set the link's MAC address (pins a bridge's address to itself). */
 int nl_link_set_mac(struct nl *nl, int index, const unsigned char mac[6], struct err **e);
 /* Hairpin mode of a bridge port. */
 int nl_brport_set_hairpin(struct nl *nl, int index, int on, struct err **e);
 int nl_link_del(struct nl *nl, int index, struct err **e);
+/* Delete a link and return as soon as the kernel has taken it (and, when
+ * peer is given, peer_index on that socket: a veth's other end) out of
+ * every listing, with its addresses and routes — the RTM_DELLINK
+ * notifications — instead of when the deleting call returns, 10-20 ms of
+ * RCU waits later.  A child (detach.h) makes that call.  A link that is
+ * gone already is fine. */
+int nl_link_del_unlisted(struct nl *nl, int index, struct nl *peer, int peer_index, struct err **e);
 /* How many links have master as their master (a bridge's ports). */
 int nl_count_ports(struct nl *nl, int master, struct err **e);
 
@@ -70,7 +80,8 @@ int nl_count_ports(struct nl *nl, int master, struct err **e);
  * malloc'd. */
 int nl_addr_list(struct nl *nl, int index, int family, struct ipnet **out, size_t *n,
                  struct err **e);
-/* Add an address (EEXIST when it is there), or delete one. */
+/* Add an address (EEXIST when it is there), or delete one.  IPv6 ones are
+ * added without duplicate address detection: usable at once. */
 int nl_addr_add(struct nl *nl, int index, const struct ipnet *a, struct err **e);
 int nl_addr_del(struct nl *nl, int index, const struct ipnet *a, struct err **e);
 /* Add a route to dst through gw (NULL: directly on the link). */

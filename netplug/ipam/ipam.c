@@ -12,6 +12,7 @@
 #include "ipam.h"
 #include "json.h"
 #include "mem.h"
+#include "plugins.h"
 
 /* The DNS settings of a resolv.conf file, as the result's "dns". */
 static json_t *parse_resolv_conf(const char *path, struct err **e) {
@@ -217,3 +218,6 @@ int ipam_cmd_check(struct cni_req *r, struct err **e) {
                    r->containerid, r->ifname);
   return rc;
 }
+
+const struct cni_plugin cni_plugin_ipam = {"cairn-ipam", ipam_cmd_add, ipam_cmd_del,
+                                           ipam_cmd_check};

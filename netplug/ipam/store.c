@@ -56,15 +56,16 @@ int store_reserve(struct store *s, const struct ipaddr *a, const char *id, const
     unlink(path);
     return err_set(e, saved, "write '%s'", path);
   }
-  /* Where the next allocation starts: written aside and renamed, so a
-   * reader never sees half an address. */
+  /* Where the next allocation starts, written in place as host-local
+   * does: every reader holds the lock, and one that finds it garbled
+   * starts at the range's start.  (Replacing the file by a rename, or
+   * truncating it to zero, makes ext4 write its data back at once.) */
   cleanup_free char *last = xasprintf("%s/" LAST_PREFIX "%zu", s->dir, set);
-  cleanup_free char *tmp = xasprintf("%s.tmp", last);
-  cleanup_close int lf = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (lf < 0 || write_all(lf, ip, strlen(ip)) < 0 || rename(tmp, last) < 0) {
+  cleanup_close int lf = open(last, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  size_t il = strlen(ip);
+  if (lf < 0 || pwrite(lf, ip, il, 0) != (ssize_t)il || ftruncate(lf, (off_t)il) < 0) {
     int saved = errno;
     unlink(path);
-    unlink(tmp);
     return err_set(e, saved, "write '%s'", last);
   }
   return 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "detach.h"
 #include "mem.h"
 #include "net.h"
 
@@ -59,6 +60,7 @@ static const char *env_or(const char *k, const char *def) {
 }
 
 int main(int argc, char **argv) {
+  detach_args(argc, argv);
   static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
                                        {"config-dir", required_argument, NULL, 'c'},
                                        {"cache-dir", required_argument, NULL, 'C'},

@@ -5,10 +5,12 @@
 load helpers
 
 @test "20 cairn run -d in parallel: 20 distinct names, ids and addresses" {
+  pids=()
   for i in $(seq 20); do
     cairn run -d busybox sleep 100 >"$T/out.$i" 2>"$T/err.$i" &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}" # not a bare wait: that would wait for bats' timeout timer too
   for i in $(seq 20); do
     [ ! -s "$T/err.$i" ] || fail "run $i: $(cat "$T/err.$i")"
   done
@@ -26,11 +28,14 @@ load helpers
   for i in 1 2 3 4 5; do
     cairn run -d --name race$i busybox sleep 100 >/dev/null
   done
+  pids=()
   for i in 1 2 3 4 5; do
     cairn stop -t 1 race$i >"$T/stop.$i" 2>&1 &
+    pids+=($!)
     cairn rm -f race$i >"$T/rm.$i" 2>&1 &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"
   for i in 1 2 3 4 5; do
     assert_equal "$(cat "$T/rm.$i")" "race$i"
   done

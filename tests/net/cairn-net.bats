@@ -155,3 +155,34 @@ mknet() {
   [ "$(jq -r '.ips[0].address' <<<"$output")" = "10.199.$OCT.42/24" ]
   [[ "$(in_ns a ip -o -4 addr show dev eth0)" == *"10.199.$OCT.42/24"* ]]
 }
+
+@test "cairn-net: its own plugins run in-process as they do exec'd (CAIRN_NET_EXEC=1)" {
+  a=$(mk_netns a)
+  b=$(mk_netns b)
+  mknet tn
+  hp=$((21000 + OCT))
+  run_logged cairn-net add tn ca "$a" --port "$hp:80"
+  [ "$status" -eq 0 ]
+  inproc=$output
+  CAIRN_NET_EXEC=1 run_logged cairn-net add tn cb "$b" --port "$((hp + 1)):80"
+  [ "$status" -eq 0 ]
+  execd=$output
+  # the same result, but for the names, MACs and addresses of each
+  shape='del(.interfaces[].mac, .interfaces[1].name, .interfaces[2].sandbox, .ips[].address)'
+  [ "$(jq -S "$shape" <<<"$inproc")" = "$(jq -S "$shape" <<<"$execd")" ]
+  retry 3 0.2 in_ns a busybox ping -c 1 -W 2 "$(jq -r ".ips[0].address" <<<"$execd" | cut -d/ -f1)"
+  # the same error, once
+  CAIRN_NET_EXEC=1 run_logged cairn-net add tn cc "$(mk_netns c)" --port "$hp:80"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "cairn-net: add 'cc' to network 'tn': cairn-portmap: host port $hp/tcp is already mapped" ]
+  CAIRN_NET_EXEC=1 run_logged cairn-net del tn ca "$a"
+  [ "$status" -eq 0 ]
+  run_logged cairn-net del tn cb "$b"
+  [ "$status" -eq 0 ]
+  [ -z "$(nft_owners)" ]
+  [ -z "$(ls "$CAIRN_RUN/ipam/tn" | grep '^10\.')" ]
+  run in_ns a ip link show eth0
+  [ "$status" -ne 0 ]
+  run in_ns b ip link show eth0
+  [ "$status" -ne 0 ]
+}

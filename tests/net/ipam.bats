@@ -61,11 +61,14 @@ ipam_conf() {
 
 @test "cairn-ipam: never the same address twice under 50 concurrent ADDs" {
   ipam_conf >"$T/c.json"
+  pids=()
   for i in $(seq 1 50); do
     env CNI_COMMAND=ADD CNI_CONTAINERID="c$i" CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH="$CNI_PATH" \
       cairn-ipam <"$T/c.json" >"$T/out.$i" &
+    pids+=($!)
   done
-  wait
+  # these alone: a bare wait would wait for bats' own BATS_TEST_TIMEOUT timer too
+  wait "${pids[@]}"
   cat "$T"/out.* | jq -r '.ips[0].address' | sort >"$T/all"
   [ "$(wc -l <"$T/all")" -eq 50 ]
   [ "$(sort -u "$T/all" | wc -l)" -eq 50 ]

@@ -3,10 +3,11 @@
 #
 # Every test works only on things it makes and removes in teardown:
 # network namespaces "cairn-test-<pid>-<test>-<name>", a bridge "cnt<pid>x<test>"
-# (15 chars at most), a private subnet 10.199.N.0/24, an nftables table of its
-# own ("cairnt<pid>x<test>", passed as "nftTable"), its dataDir under $T and
-# CAIRN_ROOT/CAIRN_RUN under $T.  net.ipv4.ip_forward, which the bridge
-# plugins turn on (as the reference plugin does), is put back as it was.
+# (15 chars at most), a private subnet 10.199.N.0/24 (and fd00:199:N::/64),
+# nftables tables of its own ("cairnt<pid>x<test>" of families ip and ip6,
+# passed as "nftTable"), its dataDir under $T and CAIRN_ROOT/CAIRN_RUN under
+# $T.  net.ipv4.ip_forward and net.ipv6.conf.all.forwarding, which the bridge
+# plugins turn on (as the reference plugin does), are put back as they were.
 
 net_setup() {
   requires root cmd:ip cmd:nft cmd:nsenter cmd:curl cmd:jq
@@ -19,10 +20,13 @@ net_setup() {
   OCT=$(( ($$ + n * 7) % 200 + 20 ))
   SUBNET="10.199.$OCT.0/24"
   GW="10.199.$OCT.1"
+  SUBNET6="fd00:199:$OCT::/64"
+  GW6="fd00:199:$OCT::1"
   export CAIRN_ROOT="$T/root" CAIRN_RUN="$T/run"
   export CNI_PATH="$CAIRN_SRC/bin"
   LISTENERS=()
   FORWARD_WAS=$(cat /proc/sys/net/ipv4/ip_forward)
+  FORWARD6_WAS=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
 }
 
 net_teardown() {
@@ -35,7 +39,11 @@ net_teardown() {
   ip link del "$BR" 2>/dev/null
   [ -n "${BR2:-}" ] && ip link del "$BR2" 2>/dev/null
   nft delete table ip "$TABLE" 2>/dev/null
+  nft delete table ip6 "$TABLE" 2>/dev/null
   [ -n "${FORWARD_WAS:-}" ] && echo "$FORWARD_WAS" >/proc/sys/net/ipv4/ip_forward
+  # (only when changed: writing "all" resets every interface's own value)
+  [ -n "${FORWARD6_WAS:-}" ] && [ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" != "$FORWARD6_WAS" ] &&
+    echo "$FORWARD6_WAS" >/proc/sys/net/ipv6/conf/all/forwarding
   return 0
 }
 
@@ -88,5 +96,6 @@ listen() {
 
 # nft_elements: every element comment in the test's table.
 nft_owners() {
-  nft list table ip "$TABLE" 2>/dev/null | grep -o 'comment "[^"]*"' | sort
+  { nft list table ip "$TABLE"; nft list table ip6 "$TABLE"; } 2>/dev/null |
+    grep -o 'comment "[^"]*"' | sort
 }

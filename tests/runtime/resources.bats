@@ -100,6 +100,31 @@ tick_moved() { [ "$(cat "$T/bundle/rootfs/tmp/tick" 2>/dev/null)" != "$1" ]; }
   jq -e '.data.memory.usage.usage > 0 and .data.pids.current == 1 and (.data.cpu.usage.total | type) == "number"' <<<"$output"
 }
 
+@test "events reports an OOM kill as it happens and ends when the container stops" {
+  requires root cgroup_v1
+  # the process waits for /go, then dd touches a 64 MiB buffer under a
+  # 16 MiB limit: the kernel kills dd, the shell lives on
+  rt_bundle sh -c 'until [ -e /go ]; do sleep 0.1; done; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 100'
+  config_edit "$T/bundle" '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+  rt run -d -b "$T/bundle" "$ID" </dev/null >/dev/null 2>&1
+  rt events --interval 60 "$ID" >"$T/events" 2>"$T/events.err" &
+  ev=$!
+  # the first stats line comes once the OOM watch is in place
+  wait_until 10 grep -q '"type":"stats"' "$T/events"
+  ! grep -q '"type":"oom"' "$T/events" || false
+  touch "$T/bundle/rootfs/go"
+  wait_until 10 grep -q '"type":"oom"' "$T/events"
+  [ "$(grep -v '"type":"stats"' "$T/events")" = "{\"type\":\"oom\",\"id\":\"$ID\"}" ]
+  # the kernel agrees
+  [ "$(rt events --stats "$ID" | jq .data.memory.event_count.oom_kill)" -ge 1 ]
+  [ "$(rt state "$ID" | jq -r .status)" = running ]
+  # events ends by itself when the container stops
+  rt kill "$ID" KILL
+  wait_until 10 sh -c "! kill -0 $ev 2>/dev/null"
+  wait "$ev"
+  [ ! -s "$T/events.err" ]
+}
+
 @test "kill --all signals every process of the container" {
   requires root
   rt_bundle sh -c 'sleep 100 & sleep 100 & wait'

@@ -107,3 +107,40 @@ setup() {
   in_ctr sh -c '/probe keyctl; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status | tr -d "\t"'
   [ "$output" = "$(printf 'errno 1 Operation not permitted\nNoNewPrivs:0\nSeccomp:2')" ]
 }
+
+@test "the compiled filter is cached per profile and a wrong or torn cache file is never used" {
+  requires root
+  deny() { # deny ERRNO: mkdir fails with ERRNO
+    config_edit "$T/bundle" '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+      "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": $n}]}' \
+      --argjson n "$1"
+  }
+  deny 38
+  in_ctr /probe mkdir /tmp/d
+  [ "$output" = "errno 38 Function not implemented" ]
+  cache="$T/state/.seccomp"
+  [ "$(ls "$cache" | wc -l)" -eq 1 ]
+  f38="$(ls "$cache"/*.bpf)"
+  [ "$(stat -c %a "$cache")" = 700 ]
+  # the same profile again: served from the file, same behaviour
+  in_ctr /probe mkdir /tmp/d
+  [ "$output" = "errno 38 Function not implemented" ]
+  [ "$(ls "$cache" | wc -l)" -eq 1 ]
+  # another profile gets its own program
+  deny 39
+  in_ctr /probe mkdir /tmp/d
+  [ "$output" = "errno 39 Directory not empty" ]
+  [ "$(ls "$cache" | wc -l)" -eq 2 ]
+  f39="$(ls "$cache"/*.bpf | grep -vx "$f38")"
+  # the errno-38 program under the errno-39 name is refused, not loaded
+  cp "$f38" "$f39"
+  in_ctr /probe mkdir /tmp/d
+  [ "$output" = "errno 39 Directory not empty" ]
+  # so is a torn file, and a file someone else may write
+  head -c 100 "$f38" >"$f39"
+  in_ctr /probe mkdir /tmp/d
+  [ "$output" = "errno 39 Directory not empty" ]
+  cp "$f38" "$f39" && chmod 666 "$f39"
+  in_ctr /probe mkdir /tmp/d
+  [ "$output" = "errno 39 Directory not empty" ]
+}
