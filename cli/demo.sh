@@ -2,7 +2,8 @@
 # demo.sh — a first tour of cairn (`make demo` runs it after installing).
 #
 # It makes a small image from this machine's busybox (no internet needed),
-# runs a command in a container, runs a web server with a published port,
+# runs a command in a container, builds an image on it from a Dockerfile,
+# runs that image's web server with a published port,
 # fetches its page from the host, lists the containers, and cleans up.
 # Every cairn command is shown before it runs.
 #
@@ -36,6 +37,8 @@ fi
 work=$(mktemp -d /tmp/cairn-demo.XXXXXX)
 cleanup() {
   cairn rm -f demo-web >/dev/null 2>&1 || true
+  cairn rmi demo-site demo >/dev/null 2>&1 || true
+  cairn image prune -f >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -79,8 +82,26 @@ echo "The container gets its own filesystem, network and process namespaces; --r
 echo "removes it when the command ends."
 show cairn "${runtime[@]}" run --rm demo echo hello
 
-say "Running a web server in the background, port $port of this machine -> 80 of the container"
-show cairn "${runtime[@]}" run -d --name demo-web -p "$port:80" demo httpd -f -p 80
+say "Building an image from a Dockerfile"
+echo "A web page copied in, a RUN step in a container, and the server as the"
+echo "default command.  Built again with nothing changed, every step is CACHED."
+mkdir "$work/site"
+cat >"$work/site/index.html" <<'EOF'
+<h1>Hello from an image cairn built!</h1>
+EOF
+cat >"$work/site/Dockerfile" <<'EOF'
+FROM demo
+COPY index.html /www/
+RUN echo "built by cairn build" >/www/built.txt
+EXPOSE 80
+CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
+EOF
+show cat "$work/site/Dockerfile"
+show cairn build "${runtime[@]}" -t demo-site "$work/site"
+show cairn build "${runtime[@]}" -t demo-site "$work/site"
+
+say "Running its web server in the background, port $port of this machine -> 80 of the container"
+show cairn "${runtime[@]}" run -d --name demo-web -p "$port:80" demo-site
 for _ in $(seq 50); do
   curl -sf -m 1 "http://127.0.0.1:$port/" >/dev/null && break
   sleep 0.1
@@ -88,6 +109,7 @@ done
 
 say "Fetching its page from the host"
 show curl -s "http://127.0.0.1:$port/"
+show curl -s "http://127.0.0.1:$port/built.txt"
 
 say "Listing the running containers"
 show cairn ps
@@ -98,7 +120,8 @@ show cairn exec demo-web cat /etc/hostname
 
 say "Cleaning up"
 show cairn rm -f demo-web
-show cairn rmi demo
+show cairn rmi demo-site demo
+show cairn image prune -f
 show cairn ps -a
 
 say "Done. Next: 'cairn --help', 'cairn run --help', and --debug to see every tool cairn runs."
