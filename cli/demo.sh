@@ -38,7 +38,15 @@ work=$(mktemp -d /tmp/cairn-demo.XXXXXX)
 cleanup() {
   cairn rm -f demo-web >/dev/null 2>&1 || true
   cairn rmi demo-site demo >/dev/null 2>&1 || true
-  cairn image prune -f >/dev/null 2>&1 || true
+  # the build's intermediate images (one per step, untagged), and only them
+  if [ -n "${images_before+x}" ]; then
+    local made
+    made=$(comm -13 <(echo "$images_before") <(cairn images -aq --no-trunc 2>/dev/null | sort -u))
+    if [ -n "$made" ]; then
+      # shellcheck disable=SC2086
+      cairn rmi -f $made >/dev/null 2>&1 || true
+    fi
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -97,6 +105,7 @@ EXPOSE 80
 CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
 EOF
 show cat "$work/site/Dockerfile"
+images_before=$(cairn images -aq --no-trunc | sort -u)
 show cairn build "${runtime[@]}" -t demo-site "$work/site"
 show cairn build "${runtime[@]}" -t demo-site "$work/site"
 
@@ -121,7 +130,6 @@ show cairn exec demo-web cat /etc/hostname
 say "Cleaning up"
 show cairn rm -f demo-web
 show cairn rmi demo-site demo
-show cairn image prune -f
 show cairn ps -a
 
 say "Done. Next: 'cairn --help', 'cairn run --help', and --debug to see every tool cairn runs."
