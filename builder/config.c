@@ -309,7 +309,15 @@ int config_apply(struct build *b, struct stage_run *sr, struct df_instr *in, cha
     case DF_ONBUILD: {
       if (in->sub == NULL)
         return err_usage(e, "ONBUILD requires an instruction");
-      json_array_append_new(json_arr_ensure(cc, "OnBuild"), json_string(in->sub->text));
+      /* a trigger with heredocs keeps their bodies after its line, as
+       * docker stores it: re-parsed as written when it fires */
+      cleanup_free char *trig = xstrdup(in->sub->text);
+      for (size_t k = 0; k < in->sub->nheredocs; k++) {
+        char *t = xasprintf("%s\n%s%s", trig, in->sub->heredocs[k].body, in->sub->heredocs[k].name);
+        free(trig);
+        trig = t;
+      }
+      json_array_append_new(json_arr_ensure(cc, "OnBuild"), json_string(trig));
       *created_by = xasprintf("ONBUILD %s", in->sub->text);
       return 0;
     }

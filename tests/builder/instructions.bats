@@ -123,6 +123,20 @@ RUN cat /from-trigger.txt /onbuild-ran'
   [ "$(cfg .config.OnBuild)" = null ]
 }
 
+@test "cairn-build: an ONBUILD trigger with a heredoc keeps its body" {
+  dockerfile 'FROM busybox
+ONBUILD RUN <<EOF
+echo from-heredoc > /hd-trigger
+EOF'
+  run_logged build -t hdbase "$CTX"
+  assert_success
+  dockerfile 'FROM hdbase
+RUN cat /hd-trigger'
+  run_logged build -t hdi "$CTX"
+  assert_success
+  [[ "$stderr" == *"from-heredoc"* ]]
+}
+
 @test "cairn-build: RUN exec form, heredoc, --network=none, --mount=type=cache and bind" {
   echo ctxfile >"$CTX/bound.txt"
   dockerfile 'FROM busybox
