@@ -280,6 +280,7 @@ void hostconfig_resources(json_t *hc, const char *id);
 int cmd_push(int argc, char **argv, struct err **e);
 int cmd_rmi(int argc, char **argv, struct err **e);
 int cmd_tag(int argc, char **argv, struct err **e);
+int cmd_import(int argc, char **argv, struct err **e);
 int cmd_search(int argc, char **argv, struct err **e);
 int cmd_image_prune(int argc, char **argv, struct err **e);
 int cmd_info(int argc, char **argv, struct err **e);

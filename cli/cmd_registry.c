@@ -170,7 +170,10 @@ int cmd_search(int argc, char **argv, struct err **e) {
 /* Run cairn-image SUB ARGS… with its stdout captured (and printed as it
  * is) and its stderr the user's; returns its exit status (>= 0), or -1
  * when it could not run.  *out keeps the output even when it failed. */
-static int image_tool(const char *sub, int argc, char **argv, char **out, struct err **e) {
+/* cairn-image SUB ARGS…, its stdout captured in *out and, with echo, also
+ * passed on; returns its exit status. */
+static int image_tool(const char *sub, int argc, char **argv, bool echo, char **out,
+                      struct err **e) {
   cleanup_free char *path = tool_path("cairn-image", e);
   if (path == NULL)
     return -1;
@@ -186,7 +189,7 @@ static int image_tool(const char *sub, int argc, char **argv, char **out, struct
   if (spawn_run(&so, &r, e) < 0)
     return err_wrap(e, "run 'cairn-image'");
   int status = spawn_status(&r);
-  if (r.out != NULL)
+  if (echo && r.out != NULL)
     fwrite(r.out, 1, r.out_len, stdout);
   *out = r.out ? r.out : xstrdup("");
   r.out = NULL;
@@ -206,7 +209,7 @@ static int status_of(int st, struct err **e) {
 
 int cmd_rmi(int argc, char **argv, struct err **e) {
   cleanup_free char *out = NULL;
-  int st = image_tool("rm", argc, argv, &out, e);
+  int st = image_tool("rm", argc, argv, true, &out, e);
   if (st < 0)
     return -1;
   char *save = NULL;
@@ -221,9 +224,27 @@ int cmd_rmi(int argc, char **argv, struct err **e) {
 
 int cmd_tag(int argc, char **argv, struct err **e) {
   cleanup_free char *out = NULL;
-  int st = image_tool("tag", argc, argv, &out, e);
+  int st = image_tool("tag", argc, argv, true, &out, e);
   /* cairn-image tag SOURCE TARGET: the event names the new tag */
   if (st == 0 && argc == 3)
     event_log("image", "tag", argv[1], json_pack("{s:s}", "name", argv[2]));
   return status_of(st, e);
+}
+
+/* docker import prints the new image's id; cairn-image prints its JSON. */
+int cmd_import(int argc, char **argv, struct err **e) {
+  cleanup_free char *out = NULL;
+  bool help = false;
+  for (int i = 1; i < argc; i++)
+    help = help || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+  int st = image_tool("import", argc, argv, help, &out, e);
+  if (st != 0 || help)
+    return status_of(st, e);
+  cleanup_json json_t *r = json_loads(out, 0, NULL);
+  const char *id = json_get_str(r, "id");
+  if (id == NULL)
+    return err_set(e, 0, "cairn-image import printed no image id");
+  printf("%s\n", id);
+  event_log("image", "import", id, NULL);
+  return 0;
 }

@@ -73,7 +73,7 @@ static const struct command image_cmds[] = {
     {"prune", cmd_image_prune, "remove unused images", 1},
     {"load", cmd_image_pass, "load images from a tar archive", 1},
     {"save", cmd_image_pass, "save images to a tar archive", 1},
-    {"import", cmd_image_pass, "make an image from a rootfs tarball", 1},
+    {"import", cmd_import, "make an image from a rootfs tarball", 1},
     {"build", cmd_build, "build an image from a Dockerfile", 1},
 };
 
@@ -87,7 +87,7 @@ static const struct command top_cmds[] = {
     {"history", cmd_image_pass, "show the history of an image", 1},
     {"load", cmd_image_pass, "load images from a tar archive", 1},
     {"save", cmd_image_pass, "save images to a tar archive", 1},
-    {"import", cmd_image_pass, "make an image from a rootfs tarball", 1},
+    {"import", cmd_import, "make an image from a rootfs tarball", 1},
     {"build", cmd_build, "build an image from a Dockerfile", 1},
     {"builder", cmd_builder, NULL, 1},
     {"login", cmd_image_pass, "log in to a registry", 1},

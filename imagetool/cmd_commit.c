@@ -24,6 +24,7 @@
 #include "newimage.h"
 #include "ref.h"
 #include "tree.h"
+#include "urlget.h"
 
 static int sink_lw(void *arg, const void *buf, size_t len, struct err **e) {
   return lw_write(arg, buf, len, e);
@@ -428,9 +429,11 @@ int cmd_import(struct ctx *c, int argc, char **argv, struct err **e) {
           return -1;
         break;
       case 'h':
-        fputs("Usage: cairn-image import [-c|--change 'CMD …'] [-m MESSAGE] FILE|- [NAME[:TAG]]\n\n"
+        fputs("Usage: cairn-image import [-c|--change 'CMD …'] [-m MESSAGE] FILE|URL|- "
+              "[NAME[:TAG]]\n\n"
               "Make a one-layer image from a root filesystem tarball (plain, gzip, zstd, xz\n"
-              "or bzip2).  Prints {\"ref\",\"digest\",\"id\"}.\n",
+              "or bzip2), read from a file, an http(s) URL or stdin.  Prints "
+              "{\"ref\",\"digest\",\"id\"}.\n",
               stdout);
         return 0;
       default: return err_usage(e, "import: see 'cairn-image import --help'");
@@ -452,12 +455,18 @@ int cmd_import(struct ctx *c, int argc, char **argv, struct err **e) {
   json_t *ch;
   json_array_foreach(changes, i,
                      ch) if (apply_change(scratch, json_string_value(ch), e) < 0) return -1;
-  cleanup_close int fd = strcmp(src, "-") == 0 ? dup(0) : open(src, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return err_set(e, errno, "import: open '%s'", src);
   struct store *s = ctx_store(c, e);
   if (s == NULL)
     return -1;
+  cleanup_close int fd = -1;
+  if (url_is_http(src)) {
+    if (mkdir_p(s->tmp, 0700, e) < 0 || (fd = url_get_tmpfile(src, s->tmp, e)) < 0)
+      return err_wrap(e, "import");
+  } else {
+    fd = strcmp(src, "-") == 0 ? dup(0) : open(src, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return err_set(e, errno, "import: open '%s'", src);
+  }
   int lk = store_gc_lock(s, 0, e);
   if (lk < 0)
     return -1;

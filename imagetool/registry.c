@@ -1,4 +1,5 @@
 #include "registry.h"
+#include "urlget.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -183,15 +184,7 @@ CURL *registry_easy(struct registry *r, const char *url, struct curl_slist **hea
   curl_easy_setopt(c, CURLOPT_URL, full);
   curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT);
   curl_easy_setopt(c, CURLOPT_SHARE, r->share);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* A stalled connection (no byte for a minute) is an error, not a hang. */
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+  url_easy_defaults(c);
   if (getenv("CAIRN_DEBUG_HTTP") != NULL)
     curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
   /* The Authorization header is custom: curl drops it on a redirect to

@@ -4,24 +4,6 @@
 
 load helpers
 
-# http_serve DIR: serves DIR on 127.0.0.1 (a free port) in the background;
-# sets HTTP_PORT and HTTP_PID.
-http_serve() {
-  local dir="$1"
-  python3 - "$dir" "$T/port" >/dev/null 2>&1 <<'PY' &
-import functools, http.server, sys
-d, portfile = sys.argv[1], sys.argv[2]
-h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
-open(portfile + ".tmp", "w").write(str(s.server_address[1]))
-import os; os.rename(portfile + ".tmp", portfile)
-s.serve_forever()
-PY
-  HTTP_PID=$!
-  wait_until 10 test -s "$T/port" || fail "http server did not start"
-  HTTP_PORT=$(cat "$T/port")
-}
-
 teardown() {
   if [ -n "${HTTP_PID:-}" ]; then kill "$HTTP_PID" 2>/dev/null || true; wait "$HTTP_PID" 2>/dev/null || true; fi
   build_teardown

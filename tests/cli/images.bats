@@ -110,3 +110,26 @@ EOF
     assert_output --partial "Usage: cairn $c"
   done
 }
+
+@test "cairn import URL: a rootfs tarball served over HTTP becomes an image; a 404 is one error" {
+  requires cmd:python3
+  mkdir -p "$T/www" "$T/rootfs/bin"
+  cp "$(fixture_rootfs)/bin/busybox" "$T/rootfs/bin/busybox"
+  echo imported >"$T/rootfs/hello"
+  tar -C "$T/rootfs" -czf "$T/www/rootfs.tgz" .
+  http_serve "$T/www"
+  run_logged cairn import -c 'CMD ["/bin/busybox", "cat", "/hello"]' \
+    "http://127.0.0.1:$HTTP_PORT/rootfs.tgz" fromurl:1
+  assert_success
+  [[ $output =~ ^sha256:[0-9a-f]{64}$ ]] || fail "import printed '$output'"
+  run_logged cairn run --rm fromurl:1
+  assert_output imported
+  run_logged cairn import "http://127.0.0.1:$HTTP_PORT/missing.tgz" nothere:1
+  kill "$HTTP_PID"
+  wait "$HTTP_PID" 2>/dev/null || true
+  assert_failure
+  assert_equal "$(printf "%s\n" "$stderr" | wc -l)" 1
+  [[ $stderr == *"missing.tgz"*"404"* ]] || fail "stderr: $stderr"
+  run_logged cairn images -q nothere
+  assert_output ""
+}

@@ -143,3 +143,22 @@ for e in errors:
     print(f"{schema_path}: {where}: {e.message}", file=sys.stderr)
 sys.exit(1 if errors else 0)
 '
+
+# http_serve DIR: serves DIR on 127.0.0.1 (a free port) in the background;
+# sets HTTP_PORT and HTTP_PID (the caller kills it: `kill "$HTTP_PID"`).
+http_serve() {
+  local dir="$1"
+  python3 - "$dir" "$T/port" >/dev/null 2>&1 3>&- <<'PY' &
+import functools, http.server, sys
+d, portfile = sys.argv[1], sys.argv[2]
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+open(portfile + ".tmp", "w").write(str(s.server_address[1]))
+import os; os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
+  export HTTP_PID=$!
+  wait_until 10 test -s "$T/port" || fail "http server did not start"
+  HTTP_PORT=$(cat "$T/port")
+  export HTTP_PORT
+}
