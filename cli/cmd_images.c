@@ -1,6 +1,7 @@
 /* cmd_images.c — `cairn images` / `cairn image ls`: cairn-image lists the
  * store as JSON; cairn filters and formats it as docker does (--format
  * templates, -f dangling=|reference=|label=|before=|since=, --digests). */
+#include <dirent.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ static const char images_help[] =
     "Usage: cairn images [OPTIONS] [REPOSITORY[:TAG]]\n\n"
     "List images.\n\n"
     "Options:\n"
-    "  -a, --all          accepted (cairn keeps no intermediate images)\n"
+    "  -a, --all          also the intermediate images of builds (one per step)\n"
     "      --digests      show digests\n"
     "  -f, --filter K=V   dangling=true|false, reference=PATTERN, label=K[=V],\n"
     "                     before=IMAGE, since=IMAGE\n"
@@ -89,6 +90,31 @@ static const char *created_of(const json_t *all, const char *ref) {
   return NULL;
 }
 
+/* The ids of the images cairn-build's cache holds, one per Dockerfile
+ * step: docker's intermediate images, which `images` lists only with -a and
+ * which are never dangling. */
+static json_t *build_step_ids(void) {
+  json_t *ids = json_object();
+  cleanup_free char *dir = xasprintf("%s/build-cache/steps", C.root);
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return ids;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] == '.')
+      continue;
+    cleanup_free char *p = xasprintf("%s/%s", dir, de->d_name);
+    struct err *ig = NULL;
+    cleanup_json json_t *j = json_load_path(p, &ig);
+    err_free(&ig);
+    const char *id = json_get_str(j, "id");
+    if (id != NULL)
+      json_object_set_new(ids, id, json_true());
+  }
+  closedir(d);
+  return ids;
+}
+
 static bool keep(const json_t *all, const json_t *im, char **filters, const char *arg) {
   if (arg != NULL && !ref_match(im, arg))
     return false;
@@ -120,7 +146,7 @@ int cmd_images(int argc, char **argv, struct err **e) {
       {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
       {"no-trunc", no_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'H'},         {NULL, 0, NULL, 0}};
-  bool digests = false, trunc = true, quiet = false;
+  bool digests = false, trunc = true, quiet = false, show_all = false;
   const char *format = NULL;
   cleanup_strv char **filters = NULL;
   int ch;
@@ -128,7 +154,7 @@ int cmd_images(int argc, char **argv, struct err **e) {
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "af:q", opts, NULL)) != -1) {
     switch (ch) {
-      case 'a': break;
+      case 'a': show_all = true; break;
       case 'd': digests = true; break;
       case 'f':
         if (check_filter(optarg, e) < 0)
@@ -158,10 +184,15 @@ int cmd_images(int argc, char **argv, struct err **e) {
   cleanup_json json_t *seen = json_object();
   size_t i;
   json_t *im;
+  cleanup_json json_t *steps = build_step_ids();
+  bool want_dangling = false;
+  for (size_t k = 0; filters && filters[k]; k++)
+    want_dangling = want_dangling || strcmp(filters[k], "dangling=true") == 0;
   json_array_foreach(all, i, im) {
-    if (!keep(all, im, filters, arg))
-      continue;
     const char *id = json_get_str(im, "Id") ?: "";
+    bool step = dangling(im) && json_object_get(steps, id) != NULL;
+    if ((step && (!show_all || want_dangling)) || !keep(all, im, filters, arg))
+      continue;
     const char *hex = strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
     cleanup_free char *shown = trunc ? xstrndup(hex, 12) : xstrdup(id);
     if (quiet) {

@@ -44,6 +44,22 @@ x=42"
   assert_failure
 }
 
+@test "cairn images: a build's step images show only with -a, and are not dangling" {
+  dockerfile 'FROM busybox
+RUN echo one >/one
+ENV A=b
+CMD ["cat", "/one"]'
+  run_logged cairn build -q --network none -t steps:1 "$CTX"
+  assert_success
+  run_logged cairn images --format '{{.Repository}}:{{.Tag}}'
+  assert_output "$(printf 'busybox:latest\nsteps:1')"
+  run_logged cairn images -f dangling=true -q
+  assert_output ""
+  run_logged cairn images -a --format '{{.Repository}}'
+  assert_equal "$(grep -c '^<none>$' <<<"$output")" 2
+  assert_equal "${#lines[@]}" 4
+}
+
 @test "cairn builder prune: empties the build cache" {
   dockerfile 'FROM busybox
 RUN echo x > /x'
