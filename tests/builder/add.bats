@@ -5,7 +5,7 @@
 load helpers
 
 teardown() {
-  if [ -n "${HTTP_PID:-}" ]; then kill "$HTTP_PID" 2>/dev/null || true; wait "$HTTP_PID" 2>/dev/null || true; fi
+  http_stop
   build_teardown
 }
 

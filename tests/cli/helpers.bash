@@ -59,6 +59,7 @@ cli_setup() {
 # nothing else may be left.
 cli_teardown() {
   local rc=0 id d
+  http_stop
   if [ -n "${CAIRN_ROOT:-}" ] && [ -d "$CAIRN_ROOT/containers" ]; then
     for id in $(cairn ps -aq --no-trunc 2>/dev/null); do
       cairn rm -f "$id" >/dev/null 2>&1 || true

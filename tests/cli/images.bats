@@ -125,8 +125,7 @@ EOF
   run_logged cairn run --rm fromurl:1
   assert_output imported
   run_logged cairn import "http://127.0.0.1:$HTTP_PORT/missing.tgz" nothere:1
-  kill "$HTTP_PID"
-  wait "$HTTP_PID" 2>/dev/null || true
+  http_stop
   assert_failure
   assert_equal "$(printf "%s\n" "$stderr" | wc -l)" 1
   [[ $stderr == *"missing.tgz"*"404"* ]] || fail "stderr: $stderr"

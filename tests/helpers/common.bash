@@ -22,6 +22,7 @@ common_setup() {
 }
 
 common_teardown() {
+  http_stop
   if [ -n "${T:-}" ] && [ -d "$T" ]; then
     # Unmount anything a test left under its scratch dir before removing it.
     # mountinfo escapes spaces and the like as \040: %b decodes them.
@@ -145,7 +146,7 @@ sys.exit(1 if errors else 0)
 '
 
 # http_serve DIR: serves DIR on 127.0.0.1 (a free port) in the background;
-# sets HTTP_PORT and HTTP_PID (the caller kills it: `kill "$HTTP_PID"`).
+# sets HTTP_PORT and HTTP_PID; http_stop ends it (common_teardown calls it).
 http_serve() {
   local dir="$1"
   python3 - "$dir" "$T/port" >/dev/null 2>&1 3>&- <<'PY' &
@@ -161,4 +162,13 @@ PY
   wait_until 10 test -s "$T/port" || fail "http server did not start"
   HTTP_PORT=$(cat "$T/port")
   export HTTP_PORT
+}
+
+# http_stop: ends the server http_serve started, if any (teardowns call it).
+http_stop() {
+  if [ -n "${HTTP_PID:-}" ]; then
+    kill "$HTTP_PID" 2>/dev/null || true
+    wait "$HTTP_PID" 2>/dev/null || true
+    HTTP_PID=
+  fi
 }
