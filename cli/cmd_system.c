@@ -548,21 +548,32 @@ static int cmd_version_impl(const char *format, struct err **e) {
   return 0;
 }
 
-int cmd_version(int argc, char **argv, struct err **e) {
-  const char *format = NULL;
+/* The flags of version and info: -f/--format T and --help.  Returns 1
+ * when the help was printed, 0 with *format set (or NULL), -1 on error. */
+static int format_flag(int argc, char **argv, const char *help, const char **format,
+                       struct err **e) {
+  *format = NULL;
   for (int i = 1; i < argc; i++) {
     if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) && i + 1 < argc)
-      format = argv[++i];
+      *format = argv[++i];
     else if (strncmp(argv[i], "--format=", 9) == 0)
-      format = argv[i] + 9;
+      *format = argv[i] + 9;
     else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn version [OPTIONS]\n\n"
-                         "Show the version of cairn and of each tool it runs.\n\n"
-                         "Options:\n  -f, --format STR   a Go template ({{.Client.Version}})\n");
+      return usage_print(help) < 0 ? -1 : 1;
     else
-      return err_usage(e, "unknown flag: %s (see 'cairn version --help')", argv[i]);
+      return err_usage(e, "unknown flag: %s (see 'cairn %s --help')", argv[i], argv[0]);
   }
-  return cmd_version_impl(format, e);
+  return 0;
+}
+
+int cmd_version(int argc, char **argv, struct err **e) {
+  const char *format;
+  int r = format_flag(argc, argv,
+                      "Usage: cairn version [OPTIONS]\n\n"
+                      "Show the version of cairn and of each tool it runs.\n\n"
+                      "Options:\n  -f, --format STR   a Go template ({{.Client.Version}})\n",
+                      &format, e);
+  return r != 0 ? (r > 0 ? 0 : -1) : cmd_version_impl(format, e);
 }
 
 static char *os_name(void) {
@@ -632,19 +643,14 @@ static json_t *info_json(struct err **e) {
 }
 
 int cmd_info(int argc, char **argv, struct err **e) {
-  const char *format = NULL;
-  for (int i = 1; i < argc; i++) {
-    if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) && i + 1 < argc)
-      format = argv[++i];
-    else if (strncmp(argv[i], "--format=", 9) == 0)
-      format = argv[i] + 9;
-    else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn info [OPTIONS]\n\n"
-                         "Display system-wide information.\n\n"
-                         "Options:\n  -f, --format STR   a Go template ({{.Containers}})\n");
-    else
-      return err_usage(e, "unknown flag: %s (see 'cairn info --help')", argv[i]);
-  }
+  const char *format;
+  int fr = format_flag(argc, argv,
+                       "Usage: cairn info [OPTIONS]\n\n"
+                       "Display system-wide information.\n\n"
+                       "Options:\n  -f, --format STR   a Go template ({{.Containers}})\n",
+                       &format, e);
+  if (fr != 0)
+    return fr > 0 ? 0 : -1;
   cleanup_json json_t *j = info_json(e);
   if (j == NULL)
     return -1;
