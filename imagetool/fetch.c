@@ -344,6 +344,9 @@ static int on_done(struct fetch *f, struct job *j, CURLcode rc, struct err **e) 
     return err_setc(e, ERR_USAGE, 0, "layer %s: got %llu bytes, the manifest says %lld", dg,
                     (unsigned long long)j->got, (long long)j->l->size);
   }
+  /* the bar reaches its end even when the whole blob came between two
+   * refreshes (a small layer on a fast link) */
+  job_progress(j, "Downloading", j->got, (uint64_t)j->l->size);
   job_progress(j, "Verifying Checksum", 0, 0);
   char got[DIGEST_STR_LEN + 1];
   sha256_final(j->sha, got);
