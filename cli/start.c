@@ -201,28 +201,7 @@ static int net_add(json_t *c, struct undo *u, struct err **e) {
   tool_out_free(&o);
   if (r == NULL)
     return -1;
-  json_t *ns = json_object();
-  json_t *ip0 = json_array_get(json_get_arr(r, "ips"), 0);
-  const char *addr = json_get_str(ip0, "address");
-  if (addr != NULL) {
-    cleanup_free char *a = xstrdup(addr);
-    char *slash = strchr(a, '/');
-    int prefix = 0;
-    if (slash != NULL) {
-      *slash = '\0';
-      prefix = atoi(slash + 1);
-    }
-    json_object_set_new(ns, "IPAddress", json_string(a));
-    json_object_set_new(ns, "IPPrefixLen", json_integer(prefix));
-  }
-  const char *gw = json_get_str(ip0, "gateway");
-  json_object_set_new(ns, "Gateway", json_string(gw ? gw : ""));
-  json_t *ifs = json_get_arr(r, "interfaces");
-  json_t *ifidx = json_object_get(ip0, "interface");
-  json_t *iface =
-      json_is_integer(ifidx) ? json_array_get(ifs, (size_t)json_integer_value(ifidx)) : NULL;
-  const char *mac = json_get_str(iface, "mac");
-  json_object_set_new(ns, "MacAddress", json_string(mac ? mac : ""));
+  json_t *ns = net_settings_of(r);
   json_object_set_new(ns, "SandboxKey", json_string(u->nspath));
   json_object_set_new(c, "networkSettings", ns);
   return 0;

@@ -442,22 +442,33 @@ static void print_list(const json_t *all, int json) {
   json_array_foreach(all, i, t) puts(json_string_value(t) ?: "");
 }
 
-int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
-  (void)c;
+/* The flags of tags and catalog: --json and --help.  Returns 1 when the
+ * help was printed, 0 with *json set, -1 on a bad flag. */
+static int list_flags(int argc, char **argv, const char *cmd, const char *help, int *json,
+                      struct err **e) {
   static const struct option opts[] = {
       {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
-  int json = 0, o;
+  int o;
+  *json = 0;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (o) {
-      case 'j': json = 1; break;
-      case 'h':
-        fputs("Usage: cairn-image tags [--json] REPOSITORY\n\n"
-              "List the tags of a repository in its registry, one per line.\n",
-              stdout);
-        return 0;
-      default: return err_usage(e, "tags: see 'cairn-image tags --help'");
+      case 'j': *json = 1; break;
+      case 'h': fputs(help, stdout); return 1;
+      default: return err_usage(e, "%s: see 'cairn-image %s --help'", cmd, cmd);
     }
   }
+  return 0;
+}
+
+int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
+  (void)c;
+  int json;
+  int fr = list_flags(argc, argv, "tags",
+                      "Usage: cairn-image tags [--json] REPOSITORY\n\n"
+                      "List the tags of a repository in its registry, one per line.\n",
+                      &json, e);
+  if (fr != 0)
+    return fr > 0 ? 0 : -1;
   if (argc - optind != 1)
     return err_usage(e, "tags: exactly one REPOSITORY is required");
   struct ref rf;
@@ -479,20 +490,14 @@ int cmd_tags(struct ctx *c, int argc, char **argv, struct err **e) {
 
 int cmd_catalog(struct ctx *c, int argc, char **argv, struct err **e) {
   (void)c;
-  static const struct option opts[] = {
-      {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
-  int json = 0, o;
-  while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (o) {
-      case 'j': json = 1; break;
-      case 'h':
-        fputs("Usage: cairn-image catalog [--json] REGISTRY\n\n"
-              "List the repositories a registry serves (GET /v2/_catalog), one per line.\n",
-              stdout);
-        return 0;
-      default: return err_usage(e, "catalog: see 'cairn-image catalog --help'");
-    }
-  }
+  int json;
+  int fr = list_flags(argc, argv, "catalog",
+                      "Usage: cairn-image catalog [--json] REGISTRY\n\n"
+                      "List the repositories a registry serves (GET /v2/_catalog), one per "
+                      "line.\n",
+                      &json, e);
+  if (fr != 0)
+    return fr > 0 ? 0 : -1;
   if (argc - optind != 1)
     return err_usage(e, "catalog: exactly one REGISTRY is required");
   const char *domain = argv[optind];
