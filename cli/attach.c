@@ -42,6 +42,7 @@ int attach_connect(struct attach *a, const char *id, struct err **e) {
   if (fd < 0)
     return -1;
   a->fd = fd;
+  event_ctr_id(id, "attach", NULL); /* docker's, for attach, start -a and run */
   return 0;
 }
 
@@ -215,6 +216,8 @@ int attach_run(struct attach *a, const char *id, bool sig_proxy, struct err **e)
     }
   }
 done:
+  if (a->detached)
+    event_ctr_id(id, "detach", NULL);
   restore_tty();
   free(r.payload);
   sigprocmask(SIG_SETMASK, &old, NULL);

@@ -193,14 +193,18 @@ int inspect_print(const char *format, int n, char **refs, inspect_fn fn, struct 
 
 /* ---- events.c: the event journal (spec/README.md) ---- */
 
-#define EVENTS_CAP (8 << 20) /* events.jsonl is rotated to .1 past this size */
-char *events_path(void);     /* $CAIRN_ROOT/events.jsonl */
+char *events_path(void); /* $CAIRN_EVENTS, else $CAIRN_ROOT/events.jsonl */
 /* Append one event (attrs: its Actor.Attributes, taken; may be NULL).
  * Never fails the caller: a journal that cannot be written is skipped. */
 void event_log(const char *type, const char *action, const char *id, json_t *attrs);
 /* A container event: image, name and labels, plus extra (taken). */
 void event_ctr(const json_t *c, const char *action, json_t *extra);
 void event_ctr_id(const char *id, const char *action, json_t *extra);
+/* A container's Actor.Attributes: its labels, image and name (new ref). */
+json_t *event_ctr_attrs(const json_t *c);
+/* The shim's flags for the events it writes itself (restarts, health, oom):
+ * --events FILE --event-attrs JSON, pushed onto *argv; none without a journal. */
+void event_shim_args(const json_t *c, char ***argv);
 
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 

@@ -183,6 +183,7 @@ int cmd_restart(int argc, char **argv, struct err **e) {
       rc = report(&ce);
       continue;
     }
+    event_ctr_id(id, "restart", NULL); /* docker's, after stop and start */
     printf("%s\n", argv[i]);
   }
   return rc;
@@ -302,6 +303,14 @@ int cmd_rename(int argc, char **argv, struct err **e) {
     if (ctr_save(c, e) == 0) {
       name_release(old, id);
       event_ctr(c, "rename", json_pack("{s:s}", "oldName", old));
+      /* a running shim writes events under the new name from now on (an
+       * old shim without the command answers an error: nothing to do) */
+      if (shim_alive(id)) {
+        cleanup_free char *cmd = xasprintf("name %s", newname);
+        struct err *w = NULL;
+        if (shim_ctl(id, cmd, &w) < 0)
+          err_free(&w);
+      }
       rc = 0;
     } else {
       name_release(newname, id);

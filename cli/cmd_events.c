@@ -121,8 +121,15 @@ static bool filter_one(const json_t *ev, const char *key, const char *v) {
                (name != NULL && strcmp(name, v) == 0);
   if (strcmp(key, "type") == 0)
     return strcmp(type, v) == 0;
-  if (strcmp(key, "event") == 0)
-    return strcmp(json_get_str(ev, "Action") ?: "", v) == 0;
+  if (strcmp(key, "event") == 0) {
+    /* as docker: these three carry a suffix ("exec_start: sh -c …",
+     * "health_status: healthy"), so the bare name matches them all */
+    const char *act = json_get_str(ev, "Action") ?: "";
+    size_t vl = strlen(v);
+    bool fuzzy = strcmp(v, "health_status") == 0 || strcmp(v, "exec_create") == 0 ||
+                 strcmp(v, "exec_start") == 0;
+    return strcmp(act, v) == 0 || (fuzzy && strncmp(act, v, vl) == 0 && act[vl] == ':');
+  }
   if (strcmp(key, "container") == 0 || strcmp(key, "volume") == 0 || strcmp(key, "network") == 0)
     return strcmp(type, key) == 0 && by_id;
   if (strcmp(key, "image") == 0) {

@@ -285,6 +285,7 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
   size_t i;
   json_t *a;
   json_array_foreach(json_get_arr(c, "shimArgs"), i, a) strv_push(&argv, json_string_value(a));
+  event_shim_args(c, &argv);
   strv_push(&argv, "--on-exit");
   strv_push(&argv, onexit);
 

@@ -243,6 +243,8 @@ static void container_exited(struct shim *s, int status) {
   drain_output(s);
   /* before `delete`, which removes the cgroup holding the counter */
   int oom = state_oom_killed(s);
+  if (oom)
+    shim_event(s, "oom", NULL);
   struct err *e = NULL;
   cleanup_free char *ej = state_exit_json(s, status, oom, &e);
   if (ej == NULL)
@@ -253,6 +255,11 @@ static void container_exited(struct shim *s, int status) {
 
   int64_t delay;
   if (!stop_requested(s) && restart_should(s, status_code(status), ran, &delay)) {
+    /* the caller journals the last exit; the ones we restart from are ours */
+    char code[16];
+    snprintf(code, sizeof code, "%d", status_code(status));
+    shim_event(s, "die", json_pack("{s:s}", "exitCode", code));
+    s->die_journaled = 1;
     if (state_write_status(s, "restarting", &e) < 0)
       shim_warn(&e);
     timer_arm(s->restart_timer, delay);
@@ -271,7 +278,10 @@ static void restart_now(struct shim *s) {
     err_wrap(&e, "restart");
     shim_warn(&e);
     finish(s);
+    return;
   }
+  s->die_journaled = 0;
+  shim_event(s, "start", NULL);
 }
 
 int shim_stop(struct shim *s, int sig, int64_t timeout_ns, struct err **e) {
@@ -430,6 +440,9 @@ static void run_on_exit(struct shim *s) {
   snprintf(code, sizeof code, "%d", status_code(s->exit_status));
   setenv("CAIRN_EXIT_CODE", code, 1);
   setenv("CAIRN_CONTAINER_ID", s->o->id, 1);
+  /* stopped while waiting to restart: its die is in the journal already */
+  if (s->die_journaled)
+    setenv("CAIRN_DIE_JOURNALED", "1", 1);
   /* A plain "/abs/path arg arg" needs no shell: one exec fewer on the way
    * out of every container (its caller may be waiting for it). */
   static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
