@@ -5,9 +5,11 @@
  * would never end.  `rm -f` racing `stop` is safe: both ask the shim to
  * stop, both wait for it to be gone, and removal is under the lock. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cairn.h"
@@ -118,6 +120,17 @@ static const char kill_help[] = "Usage: cairn kill [OPTIONS] CONTAINER [CONTAINE
                                 "Options:\n"
                                 "  -s, --signal SIG   signal to send (default \"KILL\")\n";
 
+/* docker's kill event names the signal by number: "9" for KILL, SIGKILL, 9. */
+static char *signal_attr(const char *sig) {
+  const char *s = strncasecmp(sig, "SIG", 3) == 0 ? sig + 3 : sig;
+  for (int n = 1; n < NSIG; n++) {
+    const char *abbrev = sigabbrev_np(n);
+    if (abbrev != NULL && strcasecmp(abbrev, s) == 0)
+      return xasprintf("%d", n);
+  }
+  return xstrdup(sig);
+}
+
 int cmd_kill(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {
       {"signal", required_argument, NULL, 's'}, HELP_OPT, {NULL, 0, NULL, 0}};
@@ -143,7 +156,8 @@ int cmd_kill(int argc, char **argv, struct err **e) {
       rc = report(&ce);
       continue;
     }
-    event_ctr_id(id, "kill", json_pack("{s:s}", "signal", sig));
+    cleanup_free char *num = signal_attr(sig);
+    event_ctr_id(id, "kill", json_pack("{s:s}", "signal", num));
     if (strcmp(sig, "SIGKILL") == 0 || strcmp(sig, "9") == 0) {
       /* a killed container is stopped when kill returns, unless its
        * restart policy brings it back */

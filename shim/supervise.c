@@ -284,6 +284,14 @@ static void restart_now(struct shim *s) {
   shim_event(s, "start", NULL);
 }
 
+/* docker's kill events of a stop: the stop signal, then KILL when the
+ * grace period runs out (cairn kill journals its own) */
+static void kill_event(struct shim *s, int sig) {
+  char num[16];
+  snprintf(num, sizeof num, "%d", sig);
+  shim_event(s, "kill", json_pack("{s:s}", "signal", num));
+}
+
 int shim_stop(struct shim *s, int sig, int64_t timeout_ns, struct err **e) {
   s->stop_requested = 1;
   if (s->pid <= 0) {
@@ -293,6 +301,7 @@ int shim_stop(struct shim *s, int sig, int64_t timeout_ns, struct err **e) {
   }
   if (kill(s->pid, sig) < 0)
     return err_set(e, errno, "signal container init %d", (int)s->pid);
+  kill_event(s, sig);
   if (sig != SIGKILL && timeout_ns >= 0)
     timer_arm(s->stop_timer, timeout_ns > 0 ? timeout_ns : 1);
   return 0;
@@ -355,8 +364,9 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
         restart_now(s);
       break;
     case EV_STOP_TIMER:
-      if (read(s->stop_timer, &ticks, sizeof ticks) == (ssize_t)sizeof ticks && s->pid > 0)
-        kill(s->pid, SIGKILL);
+      if (read(s->stop_timer, &ticks, sizeof ticks) == (ssize_t)sizeof ticks && s->pid > 0 &&
+          kill(s->pid, SIGKILL) == 0)
+        kill_event(s, SIGKILL);
       break;
     case EV_HEALTH_TIMER:
     case EV_HEALTH_TIMEOUT:
