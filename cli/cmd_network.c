@@ -328,9 +328,13 @@ static int net_create(int argc, char **argv, struct err **e) {
   if (strcmp(name, "host") == 0 || strcmp(name, "none") == 0 || strcmp(name, "bridge") == 0 ||
       strncmp(name, "container:", 10) == 0)
     return err_usage(e, "network name \"%s\" is reserved", name);
+  /* the id goes into the conflist too: cairn-net journals the network's
+   * events (create, connect, …) under it */
+  char id[65];
+  random_id(id);
   cleanup_strv char **av = NULL;
-  const char *head[] = {"cairn-net", "create", name};
-  for (size_t i = 0; i < 3; i++)
+  const char *head[] = {"cairn-net", "create", name, "--id", id};
+  for (size_t i = 0; i < 5; i++)
     strv_push(&av, head[i]);
   const char *flags[][2] = {{"--subnet", subnet}, {"--gateway", gw},      {"--ip-range", range},
                             {"--bridge", bridge}, {"--nft-table", table}, {"--mtu", mtu}};
@@ -347,8 +351,6 @@ static int net_create(int argc, char **argv, struct err **e) {
     return -1;
   tool_out_free(&o);
   /* docker's facts; without them the network is not made */
-  char id[65];
-  random_id(id);
   cleanup_free char *now = fmt_now();
   cleanup_json json_t *meta = json_pack("{s:s,s:s,s:s,s:O,s:O}", "name", name, "id", id, "created",
                                         now, "labels", labels, "options", options);
@@ -363,7 +365,6 @@ static int net_create(int argc, char **argv, struct err **e) {
       err_free(&re);
     return -1;
   }
-  event_log("network", "create", id, json_pack("{s:s,s:s}", "name", name, "type", "bridge"));
   printf("%s\n", id);
   return 0;
 }
@@ -580,9 +581,7 @@ static int net_remove(const json_t *n, struct err **e) {
   cleanup_free char *meta = net_meta_path(name);
   if (unlink(meta) < 0 && errno != ENOENT)
     return err_set(e, errno, "remove '%s'", meta);
-  event_log("network", "destroy", json_get_str(n, "Id"),
-            json_pack("{s:s,s:s}", "name", name, "type", json_get_str(n, "Driver")));
-  return 0;
+  return 0; /* cairn-net journals the destroy */
 }
 
 static int net_rm(int argc, char **argv, struct err **e) {
@@ -720,12 +719,8 @@ static int net_connect(int argc, char **argv, bool connect, struct err **e) {
   cleanup_free char *id = NULL;
   if (ctr_resolve(argv[optind + 1], &id, e) < 0)
     return -1;
-  int rc = connect ? ctr_net_connect(id, net, aliases, ip, e) : ctr_net_disconnect(id, net, e);
-  if (rc == 0)
-    event_log("network", verb, json_get_str(n, "Id"),
-              json_pack("{s:s,s:s,s:s}", "container", id, "name", net, "type",
-                        json_get_str(n, "Driver")));
-  return rc;
+  /* cairn-net journals connect and disconnect (also on each start and stop) */
+  return connect ? ctr_net_connect(id, net, aliases, ip, e) : ctr_net_disconnect(id, net, e);
 }
 
 int cmd_network(int argc, char **argv, struct err **e) {

@@ -48,9 +48,7 @@ int cmd_push(int argc, char **argv, struct err **e) {
    * the reference, as docker does */
   const char *ref = json_get_str(r, "ref");
   if (quiet)
-    printf("%s\n", ref ? ref : argv[optind]);
-  event_log("image", "push", ref ? ref : argv[optind],
-            json_pack("{s:s}", "name", ref ? ref : argv[optind]));
+    printf("%s\n", ref ? ref : argv[optind]); /* cairn-image journals the push */
   return 0;
 }
 
@@ -209,25 +207,13 @@ static int status_of(int st, struct err **e) {
 
 int cmd_rmi(int argc, char **argv, struct err **e) {
   cleanup_free char *out = NULL;
-  int st = image_tool("rm", argc, argv, true, &out, e);
-  if (st < 0)
-    return -1;
-  char *save = NULL;
-  for (char *l = strtok_r(out, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
-    if (strncmp(l, "Untagged: ", 10) == 0)
-      event_log("image", "untag", l + 10, json_pack("{s:s}", "name", l + 10));
-    else if (strncmp(l, "Deleted: ", 9) == 0)
-      event_log("image", "delete", l + 9, json_pack("{s:s}", "name", l + 9));
-  }
+  int st = image_tool("rm", argc, argv, true, &out, e); /* it journals untag, delete */
   return status_of(st, e);
 }
 
 int cmd_tag(int argc, char **argv, struct err **e) {
   cleanup_free char *out = NULL;
-  int st = image_tool("tag", argc, argv, true, &out, e);
-  /* cairn-image tag SOURCE TARGET: the event names the new tag */
-  if (st == 0 && argc == 3)
-    event_log("image", "tag", argv[1], json_pack("{s:s}", "name", argv[2]));
+  int st = image_tool("tag", argc, argv, true, &out, e); /* it journals the tag */
   return status_of(st, e);
 }
 
@@ -244,7 +230,6 @@ int cmd_import(int argc, char **argv, struct err **e) {
   const char *id = json_get_str(r, "id");
   if (id == NULL)
     return err_set(e, 0, "cairn-image import printed no image id");
-  printf("%s\n", id);
-  event_log("image", "import", id, NULL);
+  printf("%s\n", id); /* cairn-image journals the import */
   return 0;
 }

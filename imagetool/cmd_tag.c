@@ -13,6 +13,31 @@
 #include "ref.h"
 #include "view.h"
 
+static char *familiar(const char *ref) {
+  struct ref p;
+  struct err *e = NULL;
+  if (ref_parse(ref, &p, &e) < 0) {
+    err_free(&e);
+    return xstrdup(ref);
+  }
+  char *f = ref_familiar(&p);
+  ref_free(&p);
+  return f;
+}
+
+/* The image id (config digest) of a manifest, else the manifest digest. */
+static char *image_id_of(struct store *s, const char *manifest) {
+  struct image img;
+  struct err *ie = NULL;
+  if (image_load(s, manifest, NULL, &img, &ie) < 0) {
+    err_free(&ie);
+    return xstrdup(manifest);
+  }
+  char *id = xstrdup(img.config_digest);
+  image_free(&img);
+  return id;
+}
+
 int cmd_tag(struct ctx *c, int argc, char **argv, struct err **e) {
   if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     fputs("Usage: cairn-image tag SOURCE TARGET\n\nGive the image SOURCE the name TARGET.\n",
@@ -42,8 +67,14 @@ int cmd_tag(struct ctx *c, int argc, char **argv, struct err **e) {
     return -1;
   cleanup_json json_t *desc = json_pack("{s:s,s:s,s:O}", "mediaType", ir.media_type, "digest",
                                         ir.manifest, "size", json_object_get(ir.desc, "size"));
+  cleanup_free char *id = image_id_of(s, ir.manifest);
   image_ref_free(&ir);
-  return store_set_ref(s, target, desc, e);
+  if (store_set_ref(s, target, desc, e) < 0)
+    return -1;
+  /* docker's: the image id, named by the new tag */
+  cleanup_free char *f = familiar(target);
+  image_event(s, "tag", id, f);
+  return 0;
 }
 
 struct rm_arg {
@@ -71,18 +102,6 @@ static int rm_fn(json_t *index, void *argp, int *changed, struct err **e) {
   }
   a->deleted = !left;
   return 0;
-}
-
-static char *familiar(const char *ref) {
-  struct ref p;
-  struct err *e = NULL;
-  if (ref_parse(ref, &p, &e) < 0) {
-    err_free(&e);
-    return xstrdup(ref);
-  }
-  char *f = ref_familiar(&p);
-  ref_free(&p);
-  return f;
 }
 
 /* Distinct repositories among refs. */
@@ -158,10 +177,14 @@ static int rm_one(struct store *s, const char *name, int force, struct err **e) 
     if (ref == NULL || strcmp(json_string_value(r), ref) == 0) {
       cleanup_free char *f = familiar(json_string_value(r));
       printf("Untagged: %s\n", f);
+      /* docker names the image by its id in both */
+      image_event(s, "untag", config ? config : manifest, NULL);
     }
   }
-  if (a.deleted)
+  if (a.deleted) {
     printf("Deleted: %s\n", config ? config : manifest);
+    image_event(s, "delete", config ? config : manifest, NULL);
+  }
   return 0;
 }
 
@@ -270,9 +293,12 @@ int cmd_prune(struct ctx *c, int argc, char **argv, struct err **e) {
     if (r != NULL) {
       cleanup_free char *f = familiar(r);
       printf("untagged: %s\n", f);
+      image_event(s, "untag", config ? config : d, NULL);
     }
-    if (a.deleted)
+    if (a.deleted) {
       printf("deleted: %s\n", config ? config : d);
+      image_event(s, "delete", config ? config : d, NULL);
+    }
   }
   struct gc_stats st;
   if (store_gc(s, 1, 1, &st, e) < 0)

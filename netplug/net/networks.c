@@ -245,8 +245,10 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
       {"subnet", required_argument, NULL, 's'},   {"gateway", required_argument, NULL, 'g'},
       {"internal", no_argument, NULL, 'i'},       {"bridge", required_argument, NULL, 'b'},
       {"mtu", required_argument, NULL, 'm'},      {"nft-table", required_argument, NULL, 't'},
-      {"ip-range", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+      {"ip-range", required_argument, NULL, 'r'}, {"id", required_argument, NULL, 'I'},
+      {NULL, 0, NULL, 0}};
   const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL, *iprange = NULL;
+  const char *netid = NULL;
   bool internal = false;
   int mtu = 0, o;
   while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -257,6 +259,11 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
       case 'b': bridge = optarg; break;
       case 't': table = optarg; break;
       case 'r': iprange = optarg; break;
+      case 'I':
+        if (!net_id_valid(optarg))
+          return err_usage(e, "create: invalid --id '%s' (64 lowercase hex digits)", optarg);
+        netid = optarg;
+        break;
       case 'm': {
         char *end;
         long v = strtol(optarg, &end, 10);
@@ -381,7 +388,11 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     char sns[IPNET_STRLEN];
     cleanup_json json_t *j =
         make_conflist(c, name, bridge, ipnet_fmt(&sn, sns), gateway, &rn, internal, mtu, table);
+    if (netid != NULL)
+      json_object_set_new(j, NET_ID_KEY, json_string(netid));
     rc = json_write_file(j, path, e);
+    if (rc == 0)
+      net_event(c, "create", j, name, NULL);
   }
   lock_release(lk);
   if (rc == 0)
@@ -551,7 +562,10 @@ int cmd_rm(struct netctx *c, int argc, char **argv, struct err **e) {
     if (rc == 0 && unlink(path) < 0 && errno != ENOENT)
       rc = err_set(e, errno, "rm: remove '%s'", path);
     lock_release(lk);
-    if (rc < 0 || bridges_remove(list, e) < 0)
+    if (rc < 0)
+      return -1;
+    net_event(c, "destroy", list, name, NULL);
+    if (bridges_remove(list, e) < 0)
       return -1;
     printf("%s\n", name);
   }
