@@ -206,6 +206,27 @@ json_t *event_ctr_attrs(const json_t *c);
  * --events FILE --event-attrs JSON, pushed onto *argv; none without a journal. */
 void event_shim_args(const json_t *c, char ***argv);
 
+/* docker's time forms for --since/--until/until=, in ns since 1970. */
+int events_parse_when(const char *s, int64_t *ns, struct err **e);
+
+/* ---- prune.c: the prune commands' --filter ---- */
+
+struct prune_filter {
+  bool has_until;
+  int64_t until_ns;
+  char **labels;     /* label=K[=V]: each must match */
+  char **not_labels; /* label!=K[=V]: excluded when all match */
+};
+/* Add one --filter K=V; until only when until_ok (volumes have none). */
+int prune_filter_add(struct prune_filter *f, const char *kv, bool until_ok, struct err **e);
+/* Whether an object with these labels, created at created (RFC 3339 or
+ * NULL), is selected. */
+bool prune_filter_match(const struct prune_filter *f, const json_t *labels, const char *created);
+/* The filters as "--filter K=V" pairs pushed onto *argv (until as RFC 3339,
+ * left out without with_until), for another prune to apply. */
+void prune_filter_argv(const struct prune_filter *f, bool with_until, char ***argv);
+void prune_filter_free(struct prune_filter *f);
+
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
 /* cairn-image unpack IMAGE-ID BUNDLE (by ref when the id is ambiguous). */

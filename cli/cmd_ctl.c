@@ -380,13 +380,24 @@ int cmd_port(int argc, char **argv, struct err **e) {
 
 int cmd_prune(int argc, char **argv, struct err **e) {
   bool force = false;
+  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
   for (int i = 1; i < argc; i++) {
+    const char *fv = NULL;
     if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
       force = true;
+    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (strncmp(argv[i], "--filter=", 9) == 0)
+      fv = argv[i] + 9;
     else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn container prune [-f]\n\nRemove all stopped containers.\n");
+      return usage_print("Usage: cairn container prune [OPTIONS]\n\nRemove all stopped containers.\n\n"
+                         "Options:\n"
+                         "      --filter K=V   until=TIME, label=K[=V], label!=K[=V]\n"
+                         "  -f, --force        do not ask\n");
     else
       return err_usage(e, "unknown flag: %s", argv[i]);
+    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
+      return -1;
   }
   if (!force && isatty(0)) {
     fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
@@ -408,7 +419,8 @@ int cmd_prune(int argc, char **argv, struct err **e) {
     ctr_state_get(c, &st);
     bool stopped = st.status == ST_EXITED || st.status == ST_CREATED || st.status == ST_DEAD;
     ctr_state_free(&st);
-    if (!stopped || shim_alive(ids[i]))
+    if (!stopped || shim_alive(ids[i]) ||
+        !prune_filter_match(&f, json_get_obj(c, "labels"), json_get_str(c, "created")))
       continue;
     if (ctr_remove(ids[i], false, &ce) < 0) {
       report(&ce);

@@ -73,7 +73,7 @@ static int parse_duration(const char *s, int64_t *ns) {
 }
 
 /* docker's time forms for --since/--until, as nanoseconds since 1970. */
-static int parse_when(const char *s, int64_t *ns, struct err **e) {
+int events_parse_when(const char *s, int64_t *ns, struct err **e) {
   /* a Unix time, "SECONDS[.FRACTION]", read exactly to the nanosecond */
   size_t ip = strspn(s, "0123456789");
   if (ip > 0 && ip <= 12 && (s[ip] == '\0' || (s[ip] == '.' && s[ip + 1] != '\0'))) {
@@ -332,12 +332,12 @@ int cmd_events(int argc, char **argv, struct err **e) {
       }
       case 'F': format = optarg; break;
       case 's':
-        if (parse_when(optarg, &r.since, e) < 0)
+        if (events_parse_when(optarg, &r.since, e) < 0)
           return -1;
         since_set = true;
         break;
       case 'u':
-        if (parse_when(optarg, &r.until, e) < 0)
+        if (events_parse_when(optarg, &r.until, e) < 0)
           return -1;
         break;
       case 'H': return usage_print(events_help);

@@ -614,21 +614,24 @@ static int net_rm(int argc, char **argv, struct err **e) {
 
 static int net_prune(int argc, char **argv, struct err **e) {
   bool force = false;
-  cleanup_strv char **filters = NULL;
+  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
   for (int i = 1; i < argc; i++) {
+    const char *fv = NULL;
     if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
       force = true;
-    else if ((strcmp(argv[i], "--filter") == 0) && i + 1 < argc) {
-      if (strncmp(argv[i + 1], "label=", 6) != 0)
-        return err_usage(e, "invalid filter '%s' (prune takes label=)", argv[i + 1]);
-      strv_push(&filters, argv[++i]);
-    } else if (strcmp(argv[i], "--help") == 0)
+    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (strncmp(argv[i], "--filter=", 9) == 0)
+      fv = argv[i] + 9;
+    else if (strcmp(argv[i], "--help") == 0)
       return usage_print("Usage: cairn network prune [OPTIONS]\n\n"
                          "Remove all networks no container uses.\n\n"
                          "Options:\n  -f, --force          do not ask\n"
-                         "      --filter label=K[=V]  only those with this label\n");
+                         "      --filter K=V     until=TIME, label=K[=V], label!=K[=V]\n");
     else
       return err_usage(e, "unknown flag: %s (see 'cairn network prune --help')", argv[i]);
+    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
+      return -1;
   }
   if (!force && isatty(0)) {
     fprintf(stderr, "WARNING! This will remove all custom networks not used by at least one "
@@ -646,9 +649,8 @@ static int net_prune(int argc, char **argv, struct err **e) {
   json_t *n;
   json_array_foreach(all, i, n) {
     const char *name = json_get_str(n, "Name");
-    bool pick = !PREDEF(name) && !net_referenced(name);
-    for (size_t f = 0; pick && filters && filters[f]; f++)
-      pick = label_match(json_get_obj(n, "Labels"), filters[f] + 6);
+    bool pick = !PREDEF(name) && !net_referenced(name) &&
+                prune_filter_match(&f, json_get_obj(n, "Labels"), json_get_str(n, "Created"));
     if (!pick)
       continue;
     struct err *re = NULL;
