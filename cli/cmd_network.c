@@ -45,6 +45,7 @@ static const char create_help[] =
     "      --subnet CIDR     the network's IPv4 subnet (default: a free 10.89.N.0/24)\n"
     "      --gateway IP      the bridge's address (default: the subnet's first)\n"
     "      --ip-range CIDR   give containers addresses from this part of the subnet only\n"
+    "      --aux-address NAME=IP  an address of the subnet no container gets (repeatable)\n"
     "      --internal        no route out of the network\n"
     "      --label K=V       set metadata (repeatable)\n"
     "  -o, --opt K=V         driver options: com.docker.network.bridge.name,\n"
@@ -78,6 +79,22 @@ static char *when_of(const char *path) {
   if (stat(path, &st) == 0)
     ts = st.st_mtim;
   return fmt_rfc3339nano(&ts);
+}
+
+/* Whether the IPv4 address ip lies in cidr (which cairn-net checks in full). */
+static bool in_subnet(const char *cidr, const char *ip) {
+  cleanup_free char *a = xstrdup(cidr);
+  char *slash = strchr(a, '/');
+  if (slash == NULL)
+    return false;
+  *slash = '\0';
+  int prefix = atoi(slash + 1);
+  struct in_addr n, h;
+  if (inet_pton(AF_INET, a, &n) != 1 || inet_pton(AF_INET, ip, &h) != 1 || prefix < 0 ||
+      prefix > 32)
+    return false;
+  uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+  return (ntohl(n.s_addr) & mask) == (ntohl(h.s_addr) & mask);
 }
 
 /* An IPv4 address plus one: the default gateway of a subnet. */
@@ -123,6 +140,8 @@ static json_t *net_object(const char *name, const json_t *conf) {
     if (json_get_str(meta, "ipRange") != NULL)
       json_object_set(one, "IPRange", json_object_get(meta, "ipRange"));
     json_object_set_new(one, "Gateway", json_string(g));
+    if (json_object_size(json_get_obj(meta, "auxAddresses")) > 0)
+      json_object_set(one, "AuxiliaryAddresses", json_get_obj(meta, "auxAddresses"));
     json_array_append_new(cfg, one);
   }
   cleanup_free char *cpath = xasprintf("%s/net.d/%s.conflist", C.root, name);
@@ -280,7 +299,9 @@ static int net_create(int argc, char **argv, struct err **e) {
       {"internal", no_argument, NULL, 'i'},      {"label", required_argument, NULL, 'l'},
       {"opt", required_argument, NULL, 'o'},     {"attachable", no_argument, NULL, 'a'},
       {"bridge", required_argument, NULL, 'b'},  {"nft-table", required_argument, NULL, 't'},
-      {"help", no_argument, NULL, 'H'},          {NULL, 0, NULL, 0}};
+      {"aux-address", required_argument, NULL, 'x'}, {"help", no_argument, NULL, 'H'},
+      {NULL, 0, NULL, 0}};
+  cleanup_json json_t *aux = json_object();
   const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *table = NULL, *mtu = NULL;
   bool internal = false;
   cleanup_json json_t *labels = json_object();
@@ -301,6 +322,17 @@ static int net_create(int argc, char **argv, struct err **e) {
       case 'a': break;
       case 'b': bridge = optarg; break;
       case 't': table = optarg; break;
+      case 'x': {
+        const char *eq = strchr(optarg, '=');
+        if (eq == NULL || eq == optarg)
+          return err_usage(e, "invalid argument \"%s\" for \"--aux-address\" flag: want NAME=IP",
+                           optarg);
+        struct in_addr tmp;
+        if (inet_pton(AF_INET, eq + 1, &tmp) != 1)
+          return err_usage(e, "invalid auxiliary address %s: not an IPv4 address", eq + 1);
+        kv_set(aux, optarg);
+        break;
+      }
       case 'l':
         if (kv_check(optarg, "label", e) < 0)
           return -1;
@@ -346,6 +378,15 @@ static int net_create(int argc, char **argv, struct err **e) {
   }
   if (internal)
     strv_push(&av, "--internal");
+  const char *an;
+  json_t *aip;
+  json_object_foreach(aux, an, aip) {
+    /* docker's daemon: every aux address belongs to a given subnet */
+    if (subnet == NULL || !in_subnet(subnet, json_string_value(aip)))
+      return err_usage(e, "no matching subnet for aux-address %s", json_string_value(aip));
+    strv_push(&av, "--aux-address");
+    strv_push(&av, json_string_value(aip));
+  }
   struct tool_out o = {0};
   if (tool_run((const char *const *)av, NULL, 0, &o, 0, e) < 0)
     return -1;
@@ -356,6 +397,8 @@ static int net_create(int argc, char **argv, struct err **e) {
                                         now, "labels", labels, "options", options);
   if (range != NULL)
     json_object_set_new(meta, "ipRange", json_string(range));
+  if (json_object_size(aux) > 0)
+    json_object_set(meta, "auxAddresses", aux);
   cleanup_free char *dir = xasprintf("%s/networks", C.root);
   cleanup_free char *path = net_meta_path(name);
   if (mkdir_p(dir, 0700, e) < 0 || json_write_file(meta, path, e) < 0) {

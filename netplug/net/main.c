@@ -26,7 +26,8 @@ static const struct {
     {"check", cmd_check, "NETWORK CONTAINERID NETNS [--ifname IF]: verify an attachment"},
     {"create", cmd_create,
      "NAME [--subnet CIDR] [--gateway IP] [--ip-range CIDR] [--internal] [--bridge NAME] "
-     "[--mtu N] [--id ID]: add a network (ID: its docker id in events, 64 hex digits)"},
+     "[--mtu N] [--aux-address IP]… [--id ID]: add a network (aux addresses are never handed "
+     "out; ID: its docker id in events, 64 hex digits)"},
     {"ls", cmd_ls, "[--format json] [-q]: list networks"},
     {"inspect", cmd_inspect, "NAME…: print networks' configs as JSON"},
     {"rm", cmd_rm, "NAME… [--force]: remove networks"},

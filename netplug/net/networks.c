@@ -246,7 +246,8 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
       {"internal", no_argument, NULL, 'i'},       {"bridge", required_argument, NULL, 'b'},
       {"mtu", required_argument, NULL, 'm'},      {"nft-table", required_argument, NULL, 't'},
       {"ip-range", required_argument, NULL, 'r'}, {"id", required_argument, NULL, 'I'},
-      {NULL, 0, NULL, 0}};
+      {"aux-address", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
+  cleanup_json json_t *aux = json_array();
   const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL, *iprange = NULL;
   const char *netid = NULL;
   bool internal = false;
@@ -259,6 +260,7 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
       case 'b': bridge = optarg; break;
       case 't': table = optarg; break;
       case 'r': iprange = optarg; break;
+      case 'x': json_array_append_new(aux, json_string(optarg)); break;
       case 'I':
         if (!net_id_valid(optarg))
           return err_usage(e, "create: invalid --id '%s' (64 lowercase hex digits)", optarg);
@@ -317,6 +319,17 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     ip_parse(b, &pb);
     if (ip_cmp(&pa, &pb) > 0)
       return err_usage(e, "create: --ip-range '%s' holds no usable address", iprange);
+  }
+  size_t ai;
+  json_t *av;
+  json_array_foreach(aux, ai, av) {
+    struct ipaddr a;
+    const char *s = json_string_value(av);
+    if (subnet == NULL)
+      return err_usage(e, "create: --aux-address needs --subnet");
+    if (ip_parse(s, &a) < 0 || !ipnet_contains(&sn, &a))
+      return err_usage(e, "create: --aux-address '%s' is not an address in the subnet %s", s,
+                       subnet);
   }
   if (bridge != NULL && (strlen(bridge) > 15 || strchr(bridge, '/') || *bridge == '\0'))
     return err_usage(e, "create: invalid --bridge '%s'", bridge);
@@ -390,6 +403,9 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
         make_conflist(c, name, bridge, ipnet_fmt(&sn, sns), gateway, &rn, internal, mtu, table);
     if (netid != NULL)
       json_object_set_new(j, NET_ID_KEY, json_string(netid));
+    if (json_array_size(aux) > 0) /* the bridge plugin's ipam */
+      json_object_set(json_object_get(json_array_get(json_object_get(j, "plugins"), 0), "ipam"),
+                      "exclude", aux);
     rc = json_write_file(j, path, e);
     if (rc == 0)
       net_event(c, "create", j, name, NULL);
