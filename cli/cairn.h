@@ -163,6 +163,11 @@ json_t *ctr_networks(const json_t *c);
 bool ctr_on_network(const json_t *c, const char *net);
 /* docker's IPAddress/IPPrefixLen/Gateway/MacAddress from a CNI result. */
 json_t *net_settings_of(const json_t *result);
+/* A subnet's first address, its default gateway ("" when cidr is bad). */
+char *net_first_host(const char *cidr);
+char *net_first_host6(const char *cidr);
+/* Whether the IPv4 address ip lies in the IPv4 cidr. */
+bool net_in_subnet(const char *cidr, const char *ip);
 /* cairn-net add/del of one "extraNetworks" entry x of c (sets or drops
  * x's "settings"). */
 int net_extra_add(const json_t *c, json_t *x, const char *nspath, struct err **e);

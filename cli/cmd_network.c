@@ -46,6 +46,8 @@ static const char create_help[] =
     "      --gateway IP      the bridge's address (default: the subnet's first)\n"
     "      --ip-range CIDR   give containers addresses from this part of the subnet only\n"
     "      --aux-address NAME=IP  an address of the subnet no container gets (repeatable)\n"
+    "      --ipv6            dual stack: also give containers an address of the IPv6\n"
+    "                        --subnet (both --subnet flags are given)\n"
     "      --internal        no route out of the network\n"
     "      --label K=V       set metadata (repeatable)\n"
     "  -o, --opt K=V         driver options: com.docker.network.bridge.name,\n"
@@ -81,42 +83,12 @@ static char *when_of(const char *path) {
   return fmt_rfc3339nano(&ts);
 }
 
-/* Whether the IPv4 address ip lies in cidr (which cairn-net checks in full). */
-static bool in_subnet(const char *cidr, const char *ip) {
-  cleanup_free char *a = xstrdup(cidr);
-  char *slash = strchr(a, '/');
-  if (slash == NULL)
-    return false;
-  *slash = '\0';
-  int prefix = atoi(slash + 1);
-  struct in_addr n, h;
-  if (inet_pton(AF_INET, a, &n) != 1 || inet_pton(AF_INET, ip, &h) != 1 || prefix < 0 ||
-      prefix > 32)
-    return false;
-  uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-  return (ntohl(n.s_addr) & mask) == (ntohl(h.s_addr) & mask);
-}
-
-/* An IPv4 address plus one: the default gateway of a subnet. */
-static char *first_host(const char *cidr) {
-  cleanup_free char *a = xstrdup(cidr);
-  char *slash = strchr(a, '/');
-  if (slash != NULL)
-    *slash = '\0';
-  struct in_addr in;
-  if (inet_pton(AF_INET, a, &in) != 1)
-    return xstrdup("");
-  in.s_addr = htonl(ntohl(in.s_addr) + 1);
-  char out[INET_ADDRSTRLEN];
-  return xstrdup(inet_ntop(AF_INET, &in, out, sizeof out));
-}
-
 /* docker's network inspect object (no Containers yet) from a conflist. */
 static json_t *net_object(const char *name, const json_t *conf) {
   cleanup_json json_t *meta = net_meta_load(name);
   cleanup_free char *id = net_id(name);
   const char *driver = strcmp(name, "host") == 0 ? "host" : strcmp(name, "none") == 0 ? "null" : "";
-  const char *bridge = NULL, *subnet = NULL, *gw = NULL;
+  const char *bridge = NULL, *subnet = NULL, *gw = NULL, *subnet6 = NULL, *gw6 = NULL;
   bool masq = true, routes = true;
   size_t i;
   json_t *p;
@@ -129,13 +101,18 @@ static json_t *net_object(const char *name, const json_t *conf) {
     json_t *r0 = json_array_get(json_array_get(json_get_arr(ipam, "ranges"), 0), 0);
     subnet = json_get_str(r0, "subnet");
     gw = json_get_str(r0, "gateway");
+    json_t *r1 = json_array_get(json_array_get(json_get_arr(ipam, "ranges"), 1), 0);
+    if (json_get_str(r1, "subnet") != NULL && strchr(json_get_str(r1, "subnet"), ':') != NULL) {
+      subnet6 = json_get_str(r1, "subnet");
+      gw6 = json_get_str(r1, "gateway");
+    }
     routes = json_array_size(json_get_arr(ipam, "routes")) > 0;
   }
   if (*driver == '\0')
     driver = bridge ? "bridge" : "cni";
   json_t *cfg = json_array();
   if (subnet != NULL) {
-    cleanup_free char *g = gw ? xstrdup(gw) : first_host(subnet);
+    cleanup_free char *g = gw ? xstrdup(gw) : net_first_host(subnet);
     json_t *one = json_pack("{s:s}", "Subnet", subnet);
     if (json_get_str(meta, "ipRange") != NULL)
       json_object_set(one, "IPRange", json_object_get(meta, "ipRange"));
@@ -143,6 +120,10 @@ static json_t *net_object(const char *name, const json_t *conf) {
     if (json_object_size(json_get_obj(meta, "auxAddresses")) > 0)
       json_object_set(one, "AuxiliaryAddresses", json_get_obj(meta, "auxAddresses"));
     json_array_append_new(cfg, one);
+  }
+  if (subnet6 != NULL) {
+    cleanup_free char *g6 = gw6 ? xstrdup(gw6) : net_first_host6(subnet6);
+    json_array_append_new(cfg, json_pack("{s:s,s:s}", "Subnet", subnet6, "Gateway", g6));
   }
   cleanup_free char *cpath = xasprintf("%s/net.d/%s.conflist", C.root, name);
   cleanup_free char *created = json_get_str(meta, "created")
@@ -157,7 +138,7 @@ static json_t *net_object(const char *name, const json_t *conf) {
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:{},s:o},s:b,s:b,s:b,s:{s:s},s:b,s:{},s:o,"
                    "s:o}",
                    "Name", name, "Id", id, "Created", created, "Scope", "local", "Driver", driver,
-                   "EnableIPv6", 0, "IPAM", "Driver", "default", "Options", "Config", cfg,
+                   "EnableIPv6", subnet6 != NULL, "IPAM", "Driver", "default", "Options", "Config", cfg,
                    "Internal", bridge != NULL && !masq && !routes, "Attachable", 0, "Ingress", 0,
                    "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options", opts,
                    "Labels", labels);
@@ -299,11 +280,13 @@ static int net_create(int argc, char **argv, struct err **e) {
       {"internal", no_argument, NULL, 'i'},      {"label", required_argument, NULL, 'l'},
       {"opt", required_argument, NULL, 'o'},     {"attachable", no_argument, NULL, 'a'},
       {"bridge", required_argument, NULL, 'b'},  {"nft-table", required_argument, NULL, 't'},
-      {"aux-address", required_argument, NULL, 'x'}, {"help", no_argument, NULL, 'H'},
+      {"aux-address", required_argument, NULL, 'x'}, {"ipv6", no_argument, NULL, '6'},
+      {"help", no_argument, NULL, 'H'},
       {NULL, 0, NULL, 0}};
   cleanup_json json_t *aux = json_object();
   const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *table = NULL, *mtu = NULL;
-  bool internal = false;
+  const char *subnet6 = NULL;
+  bool internal = false, ipv6 = false;
   cleanup_json json_t *labels = json_object();
   cleanup_json json_t *options = json_object();
   int ch;
@@ -315,7 +298,13 @@ static int net_create(int argc, char **argv, struct err **e) {
         if (strcmp(optarg, "bridge") != 0)
           return err_usage(e, "network driver \"%s\" is not supported (only \"bridge\")", optarg);
         break;
-      case 's': subnet = optarg; break;
+      case 's':
+        if (strchr(optarg, ':') != NULL)
+          subnet6 = optarg;
+        else
+          subnet = optarg;
+        break;
+      case '6': ipv6 = true; break;
       case 'g': gw = optarg; break;
       case 'r': range = optarg; break;
       case 'i': internal = true; break;
@@ -356,6 +345,10 @@ static int net_create(int argc, char **argv, struct err **e) {
   }
   if (argc - optind != 1)
     return err_usage(e, "\"cairn network create\" requires exactly 1 argument");
+  if (subnet6 != NULL && !ipv6)
+    return err_usage(e, "an IPv6 subnet (%s) needs --ipv6", subnet6);
+  if (ipv6 && subnet6 == NULL)
+    return err_usage(e, "--ipv6 needs an IPv6 --subnet (cairn has no default IPv6 pool)");
   const char *name = argv[optind];
   if (strcmp(name, "host") == 0 || strcmp(name, "none") == 0 || strcmp(name, "bridge") == 0 ||
       strncmp(name, "container:", 10) == 0)
@@ -378,11 +371,15 @@ static int net_create(int argc, char **argv, struct err **e) {
   }
   if (internal)
     strv_push(&av, "--internal");
+  if (subnet6 != NULL) {
+    strv_push(&av, "--subnet");
+    strv_push(&av, subnet6);
+  }
   const char *an;
   json_t *aip;
   json_object_foreach(aux, an, aip) {
     /* docker's daemon: every aux address belongs to a given subnet */
-    if (subnet == NULL || !in_subnet(subnet, json_string_value(aip)))
+    if (subnet == NULL || !net_in_subnet(subnet, json_string_value(aip)))
       return err_usage(e, "no matching subnet for aux-address %s", json_string_value(aip));
     strv_push(&av, "--aux-address");
     strv_push(&av, json_string_value(aip));

@@ -249,12 +249,23 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
       {"aux-address", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
   cleanup_json json_t *aux = json_array();
   const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL, *iprange = NULL;
-  const char *netid = NULL;
+  const char *netid = NULL, *subnet6 = NULL;
   bool internal = false;
   int mtu = 0, o;
   while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (o) {
-      case 's': subnet = optarg; break;
+      case 's':
+        /* one IPv4 subnet and, for a dual-stack network, one IPv6 one */
+        if (strchr(optarg, ':') != NULL) {
+          if (subnet6 != NULL)
+            return err_usage(e, "create: only one IPv6 --subnet");
+          subnet6 = optarg;
+        } else {
+          if (subnet != NULL)
+            return err_usage(e, "create: only one IPv4 --subnet");
+          subnet = optarg;
+        }
+        break;
       case 'g': gateway = optarg; break;
       case 'i': internal = true; break;
       case 'b': bridge = optarg; break;
@@ -293,6 +304,16 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
                        "create: --subnet '%s' must be a network address with a prefix of "
                        "at most /30",
                        subnet);
+  }
+  struct ipnet sn6 = {0};
+  if (subnet6 != NULL) {
+    bool ok6 = ipnet_parse(subnet6, &sn6) == 0 && sn6.ip.family == AF_INET6 && sn6.prefix <= 124;
+    struct ipaddr net6 = ok6 ? ipnet_network(&sn6) : (struct ipaddr){0};
+    if (!ok6 || !ip_equal(&net6, &sn6.ip))
+      return err_usage(e,
+                       "create: invalid --subnet '%s' (an IPv6 network such as fd00:1::/64, "
+                       "prefix at most /124)",
+                       subnet6);
   }
   struct ipaddr gw;
   if (gateway != NULL && (ip_parse(gateway, &gw) < 0 || (subnet && !ipnet_contains(&sn, &gw))))
@@ -374,10 +395,13 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     struct ipnet s[16];
     size_t m = net_subnets(v, s, 16);
     for (size_t i = 0; rc == 0 && i < m; i++) {
-      if (!ipnet_overlaps(&s[i], &sn))
+      const struct ipnet *mine = ipnet_overlaps(&s[i], &sn)                          ? &sn
+                                 : subnet6 != NULL && ipnet_overlaps(&s[i], &sn6) ? &sn6
+                                                                                  : NULL;
+      if (mine == NULL)
         continue;
       char a[IPNET_STRLEN], b[IPNET_STRLEN];
-      rc = err_usage(e, "create: subnet %s overlaps network '%s' (%s)", ipnet_fmt(&sn, a), k,
+      rc = err_usage(e, "create: subnet %s overlaps network '%s' (%s)", ipnet_fmt(mine, a), k,
                      ipnet_fmt(&s[i], b));
     }
     const char *b = net_bridge(v);
@@ -403,6 +427,14 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
         make_conflist(c, name, bridge, ipnet_fmt(&sn, sns), gateway, &rn, internal, mtu, table);
     if (netid != NULL)
       json_object_set_new(j, NET_ID_KEY, json_string(netid));
+    if (subnet6 != NULL) { /* a second range set: each container gets one of each */
+      json_t *ipam = json_object_get(json_array_get(json_object_get(j, "plugins"), 0), "ipam");
+      char s6[IPNET_STRLEN];
+      json_array_append_new(json_object_get(ipam, "ranges"),
+                            json_pack("[{s:s}]", "subnet", ipnet_fmt(&sn6, s6)));
+      if (!internal)
+        json_array_append_new(json_object_get(ipam, "routes"), json_pack("{s:s}", "dst", "::/0"));
+    }
     if (json_array_size(aux) > 0) /* the bridge plugin's ipam */
       json_object_set(json_object_get(json_array_get(json_object_get(j, "plugins"), 0), "ipam"),
                       "exclude", aux);
