@@ -207,7 +207,7 @@ void event_ctr(const json_t *c, const char *action, json_t *extra);
 void event_ctr_id(const char *id, const char *action, json_t *extra);
 /* A container's Actor.Attributes: its labels, image and name (new ref). */
 json_t *event_ctr_attrs(const json_t *c);
-/* The shim's flags for the events it writes itself (restarts, health, oom):
+/* The shim's flags for the events it writes itself (starts, restarts, health, oom):
  * --events FILE --event-attrs JSON, pushed onto *argv; none without a journal. */
 void event_shim_args(const json_t *c, char ***argv);
 
@@ -263,7 +263,8 @@ struct attach {
   bool in, tty;  /* forward stdin; the local terminal is raw */
   int exit_code; /* from the exit frame; -1 before */
   bool detached;
-  char *sock; /* path of attach.sock */
+  char *sock;     /* path of attach.sock */
+  bool journaled; /* the attach event is written (before the start's, by start.c) */
 };
 /* Connect to id's attach.sock. */
 int attach_connect(struct attach *a, const char *id, struct err **e);

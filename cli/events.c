@@ -1,7 +1,7 @@
 /* events.c — cairn's side of the event journal ($CAIRN_ROOT/events.jsonl,
  * lib/journal.h): the events of the commands cairn runs itself.  The tools
- * it drives write their own (the shim its restarts, health and OOM
- * events, cairn-image its image events, cairn-net its network events), so
+ * it drives write their own (the shim each start, its restarts, a stop's
+ * kills, health and OOM events, cairn-image its image events, cairn-net its network events), so
  * each event is written once, by whoever did the thing (spec/README.md). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,9 @@
 /* events.c — the container events only the shim sees, appended to the
  * event journal given with --events (lib/journal.h, spec/README.md):
  *
- *   die (exitCode) and start  around each restart the policy makes (the
- *                             caller writes the first start and the last die)
+ *   start                     each start, written before any exit can be seen
+ *   die (exitCode)            each exit the restart policy restarts from (the
+ *                             caller writes the last die, after its cleanup)
  *   oom                       before the die of a run the kernel OOM-killed
  *   health_status: healthy|unhealthy   when the health status changes
  *

@@ -197,7 +197,7 @@ void health_event(struct shim *s, enum ev_tag tag);
 int health_reaped(struct shim *s, pid_t pid, int status);
 
 /* events.c: the events only the shim sees, in the journal (lib/journal.h):
- * die + start around each restart, oom, health_status.  extra (taken, may
+ * each start, the die of each restarted exit, a stop's kills, oom, health_status.  extra (taken, may
  * be NULL) is added to --event-attrs. */
 void shim_event(struct shim *s, const char *action, json_t *extra);
 /* The name attribute changed (a rename while running). */

@@ -213,6 +213,9 @@ static int container_start(struct shim *s, struct err **e) {
   if (s->err_fd >= 0)
     shim_watch(s, s->err_fd, EPOLLIN, EV_STDERR, 0);
   health_start(s);
+  /* docker's start event: written here, before the shim can see an exit,
+   * so a die never precedes its start in the journal */
+  shim_event(s, "start", NULL);
   return 0;
 }
 
@@ -281,7 +284,6 @@ static void restart_now(struct shim *s) {
     return;
   }
   s->die_journaled = 0;
-  shim_event(s, "start", NULL);
 }
 
 /* docker's kill events of a stop: the stop signal, then KILL when the

@@ -8,14 +8,14 @@ load helpers
 # ev: Action ID name from exitCode|signal, one line per event
 ev() { jq -r '[.Action, .Actor.ID, .Actor.Attributes.name, .from, (.Actor.Attributes.exitCode // .Actor.Attributes.signal // "-")] | join(" ")' "$T/j.jsonl"; }
 
-@test "cairn-shim --events: die and start around each restart, never the first start or last die" {
+@test "cairn-shim --events: each start, and the die of each exit it restarts from (not the last)" {
   make_bundle sh -c 'exit 3'
   start_shim --restart on-failure:2 --events "$T/j.jsonl" --event-attrs '{"name":"solo","image":"img:1","team":"x"}'
   assert_success
   wait_done
   run_logged ev
-  assert_output "$(printf '%s\n' "die $ID solo img:1 3" "start $ID solo img:1 -" \
-    "die $ID solo img:1 3" "start $ID solo img:1 -")"
+  assert_output "$(printf '%s\n' "start $ID solo img:1 -" "die $ID solo img:1 3" \
+    "start $ID solo img:1 -" "die $ID solo img:1 3" "start $ID solo img:1 -")"
   jq -e -s 'all(.[]; .Type == "container" and .scope == "local" and .status == .Action and
     .Actor.Attributes.team == "x" and .timeNano >= .time * 1000000000)' "$T/j.jsonl"
   while IFS= read -r line; do
@@ -33,7 +33,7 @@ ev() { jq -r '[.Action, .Actor.ID, .Actor.Attributes.name, .from, (.Actor.Attrib
   assert_output ok
   wait_done
   run_logged ev
-  assert_output "$(printf '%s\n' "kill $ID new  15" "kill $ID new  9")"
+  assert_output "$(printf '%s\n' "start $ID old  -" "kill $ID new  15" "kill $ID new  9")"
 }
 
 @test "cairn-shim --events: health_status events on each change of status" {
