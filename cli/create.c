@@ -42,18 +42,24 @@ static int image_pull(const char *ref, struct err **e) {
   return rc;
 }
 
-int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, struct err **e) {
+int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, bool rm,
+                  struct err **e) {
   /* By id: the container keeps its image when the tag moves on.  The same
    * config under two manifests (loaded from an archive and pulled) makes
    * the id ambiguous to cairn-image, though either gives the same rootfs:
-   * then by the name the container was made from. */
-  const char *argv[] = {"cairn-image", "unpack", image_id, bundle, NULL};
+   * then by the name the container was made from.  A --rm container's
+   * rootfs is volatile, as podman makes it: its unmount would otherwise
+   * sync the whole host filesystem, for files about to be deleted. */
+  const char *argv[] = {"cairn-image", "unpack", image_id, bundle, NULL, NULL};
+  if (rm) {
+    argv[2] = "--volatile", argv[3] = image_id, argv[4] = bundle;
+  }
   if (tool_run(argv, NULL, 0, NULL, 0, e) == 0)
     return 0;
   if (ref == NULL || strstr((*e)->msg, "is ambiguous") == NULL)
     return -1;
   err_free(e);
-  argv[2] = ref;
+  argv[rm ? 3 : 2] = ref;
   return tool_run(argv, NULL, 0, NULL, 0, e);
 }
 
@@ -317,12 +323,12 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   json_object_set_new(c, "command", json_array());
   json_object_set_new(c, "state",
                       json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0, "exitCode", 0));
-  if (ctr_save(c, e) < 0)
+  if (ctr_save_state(c, e) < 0)
     return -1;
   u->lock = ctr_lock(id, e);
   if (u->lock < 0)
     return -1;
-  if (rootfs_unpack(im->id, o->image, bundle, e) < 0)
+  if (rootfs_unpack(im->id, o->image, bundle, o->rm, e) < 0)
     return -1;
   u->mounted = true;
 
@@ -442,8 +448,8 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   cleanup_strv char **argv = NULL;
   cleanup_free char *cfgpath = xasprintf("%s/config.json", bundle);
   cleanup_free char *cgpath = xasprintf("%s/%s", C.cgroup_parent, id);
-  const char *head[] = {"cairn-spec", "--image-config", "-",   "--rootfs", rootfs, "-o",
-                        cfgpath,      "--cgroups-path", cgpath};
+  const char *head[] = {"cairn-spec", "--image-config", "-",   "--rootfs",
+                        rootfs,       "--cgroups-path", cgpath};
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
     strv_push(&argv, head[i]);
   for (size_t i = 0; spec && spec[i]; i++)
@@ -457,11 +463,17 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   strv_push(&argv, "--");
   for (size_t i = 0; o->cmd && o->cmd[i]; i++)
     strv_push(&argv, o->cmd[i]);
-  if (tool_run((const char *const *)argv, im->config, im->len, NULL, 0, e) < 0)
-    return -1;
-
-  /* what docker's inspect shows, from the config cairn-spec wrote */
-  cleanup_json json_t *oci = json_load_path(cfgpath, e);
+  /* The config comes on stdout and is written here: durable only for a
+   * container that outlives its exit (not --rm), see ctr_save_state. */
+  struct tool_out out = {0};
+  int rc = tool_run((const char *const *)argv, im->config, im->len, &out, 0, e);
+  cleanup_json json_t *oci = rc < 0 ? NULL : json_load_str(out.out, "cairn-spec", e);
+  if (oci != NULL && (o->rm ? write_file_replace(cfgpath, out.out, out.out_len, 0644, e)
+                            : write_file_atomic(cfgpath, out.out, out.out_len, 0644, e)) < 0) {
+    json_decref(oci);
+    oci = NULL;
+  }
+  tool_out_free(&out);
   if (oci == NULL)
     return -1;
   json_t *proc = json_get_obj(oci, "process");
@@ -506,7 +518,8 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   json_object_set_new(c, "logPath", json_string(logp));
   json_object_set_new(c, "state",
                       json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0, "exitCode", 0));
-  if (ctr_save(c, e) < 0)
+  /* durable once complete, unless it is gone at its exit (--rm) */
+  if ((o->rm ? ctr_save_state(c, e) : ctr_save(c, e)) < 0)
     return -1;
   if (o->cidfile != NULL) {
     cleanup_close int fd = open(o->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
