@@ -171,8 +171,15 @@ static int remove_locked(const json_t *c, bool vols, struct err **e) {
   cleanup_free char *rundir = ctr_run_dir(id);
   if (rm_rf(rundir, e) < 0)
     return -1;
+  /* Out of the way in one step first: a cairn that opens the container's
+   * lock meanwhile (it creates the file) then finds no container, where
+   * it would put a file back into a directory being emptied. */
   cleanup_free char *dir = ctr_dir(id);
-  if (rm_rf(dir, e) < 0)
+  cleanup_free char *gone = xasprintf("%s/containers/.removing-%s", C.root, id);
+  struct err *ig = NULL;
+  if (rm_rf(gone, &ig) < 0) /* a crash's leftover */
+    err_free(&ig);
+  if (rm_rf(rename(dir, gone) == 0 ? gone : dir, e) < 0)
     return err_wrap(e, "remove container %.12s", id);
   name_release(json_get_str(c, "name"), id);
   event_ctr(c, "destroy", NULL);

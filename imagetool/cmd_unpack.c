@@ -211,13 +211,12 @@ static int copy_rootfs(char **lowers, size_t n, const char *rootfs, struct err *
 }
 
 int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"copy", no_argument, NULL, 'c'},
-                                       {"volatile", no_argument, NULL, 'v'},
-                                       {"max-layer-size", required_argument, NULL, 'm'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+  static const struct option opts[] = {
+      {"copy", no_argument, NULL, 'c'},         {"volatile", no_argument, NULL, 'v'},
+      {"print-config", no_argument, NULL, 'p'}, {"max-layer-size", required_argument, NULL, 'm'},
+      {"help", no_argument, NULL, 'h'},         {0}};
   int copy = 0, o;
-  bool volat = false;
+  bool volat = false, print_config = false;
   uint64_t max;
   if (layer_max_from_env(&max, e) < 0)
     return -1;
@@ -225,16 +224,19 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
     switch (o) {
       case 'c': copy = 1; break;
       case 'v': volat = true; break;
+      case 'p': print_config = true; break;
       case 'm':
         if (parse_max_size(optarg, &max, e) < 0)
           return -1;
         break;
       case 'h':
-        fputs("Usage: cairn-image unpack [--copy|--volatile] IMAGE BUNDLE\n\n"
+        fputs("Usage: cairn-image unpack [--copy|--volatile] [--print-config] IMAGE BUNDLE\n\n"
               "Make BUNDLE/rootfs: an overlay of the image's layer dirs with BUNDLE/upper\n"
               "and BUNDLE/work beside it; with --copy, a plain copy (no overlay needed).\n"
               "--volatile: an overlay whose writes are never synced to disk (unmounting it\n"
               "does not sync the host filesystem), for containers removed at their exit.\n"
+              "--print-config: then print the image's config as 'config' does, from the\n"
+              "same lookup of IMAGE (so both are of one image even while a tag moves).\n"
               "Layers not extracted yet are extracted first.  'umount BUNDLE' undoes the mount.\n",
               stdout);
         return 0;
@@ -268,9 +270,13 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
   size_t n = img.nlayers;
   for (size_t i = 0; i < n; i++) /* topmost first */
     lowers[i] = store_layer_path(s, img.layers[n - 1 - i].diffid);
-  int lk = store_gc_lock(s, 0, e);
+  /* read first: a config that cannot be read fails before any mount */
+  size_t raw_len = 0;
+  cleanup_free char *raw = print_config ? store_read_blob(s, img.config_digest, &raw_len, e) : NULL;
+  int lk = print_config && raw == NULL ? -1 : store_gc_lock(s, 0, e);
   r = lk < 0 ? -1 : 0;
-  if (r == 0 && is_mountpoint(rootfs)) {
+  bool was_mounted = r == 0 && is_mountpoint(rootfs);
+  if (was_mounted) {
     r = 0; /* already unpacked: a second unpack is a no-op */
     goto out;
   }
@@ -309,6 +315,12 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
   if (r < 0)
     err_wrap(e, "unpack '%s'", name);
 out:
+  if (r == 0 && raw != NULL &&
+      (fwrite(raw, 1, raw_len, stdout) != raw_len || fflush(stdout) != 0)) {
+    r = err_set(e, errno, "unpack '%s': write the config", name);
+    if (!was_mounted) /* nothing half-done stays */
+      umount2(rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
+  }
   for (size_t i = 0; i < n; i++)
     free(lowers[i]);
   free(lowers);
