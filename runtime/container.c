@@ -163,8 +163,7 @@ static int converse(const struct rt_config *c, struct launch *l, pid_t middle, s
   }
 }
 
-int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch *l,
-                     struct err **e) {
+int container_launch(struct rt_config *c, struct launch *l, struct err **e) {
   struct init_args a = {.c = c, .l = l, .sync = -1, .console = -1, .fifo = -1, .log_fd = log_fd()};
   for (int k = 0; k < NS_COUNT; k++)
     a.join[k] = -1;
@@ -172,9 +171,7 @@ int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch
   l->sync = -1;
   l->master = -1;
   int rc = -1, sv[2] = {-1, -1}, pidns_self = -1, cg_made = 0, v2fd = -1;
-  cleanup_free char *sc_cache = path_join(g->root, ".seccomp");
-  if (c->seccomp != NULL && (a.seccomp = filter_build(c->seccomp, sc_cache, e)) == NULL)
-    goto out;
+  a.seccomp = l->seccomp;
   int any_join = 0;
   for (int k = 0; k < NS_COUNT; k++) {
     if (c->ns[k].path == NULL)
@@ -311,6 +308,5 @@ out:
     close(a.console);
   if (a.fifo >= 0)
     close(a.fifo);
-  filter_free(a.seccomp);
   return rc;
 }

@@ -56,6 +56,8 @@ int sync_recv(int fd, struct sync_msg *m, int *passed, struct err **e) {
 }
 
 int sync_to_err(const struct sync_msg *m, struct err **e) {
+  if (m->val == 1) /* from the exec helper: the path of a failed execve */
+    return err_set(e, m->errnum, "exec '%s'", m->text);
   err_set(e, 0, "%s", m->text);
   if (e != NULL && *e != NULL)
     (*e)->errnum = m->errnum;
