@@ -10,6 +10,16 @@ $(eval $(call tool,cairn-runtime,$(RUNTIME_SRCS),jansson libseccomp libcap-ng))
 # replaces the template's `pkg-config --libs` output.
 bin/cairn-runtime: runtime/build.mk
 bin/cairn-runtime: private pkglibs = -l:libjansson.a -l:libseccomp.a -l:libcap-ng.a
+# And the binary is a static PIE (libc too): with no loader and no shared
+# libc to relocate, each start saves ~0.2 ms of CPU and ~0.8 ms of a run's
+# wall time here.  Nothing in the runtime needs NSS (list reads
+# /etc/passwd itself); the linker still warns about libcap-ng's
+# capng_change_id, which calls initgroups and getpwuid and which the
+# runtime never calls.  Sanitizer builds stay dynamic (ASan cannot link
+# statically).
+ifneq ($(SANITIZE),1)
+bin/cairn-runtime: private LDFLAGS += -static-pie
+endif
 
 # The exec helper (runtime/helper/exec_helper.c, see runtime/exechelper.h):
 # a static program without libc, embedded in cairn-runtime with .incbin
