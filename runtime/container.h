@@ -48,7 +48,7 @@ struct launch {
   int preserve_fds;
   int relay_tty; /* run -t without a console socket: we get the master */
   struct cgroup *cg;
-  int lock_fd; /* the locked state dir: the child must not keep it */
+  int lock_fd;   /* the locked state dir: the child must not keep it */
   void *seccomp; /* the process's seccomp program or NULL */
   int helper;    /* the exec helper's memfd or -1 (rt_protect) */
   /* out */

@@ -125,8 +125,7 @@ int exec_run(const struct rt_opts *g, const struct exec_opts *o, json_t *proc, s
     config_process_free(&p);
     return -1;
   }
-  int rc = -1, sv[2] = {-1, -1}, pidfd = -1, selfpid = -1, console = -1, master = -1,
-      helper = -1;
+  int rc = -1, sv[2] = {-1, -1}, pidfd = -1, selfpid = -1, console = -1, master = -1, helper = -1;
   pid_t pid = -1;
   struct rt_config *c = NULL;
   struct cgroup *cg = NULL;
