@@ -170,6 +170,7 @@ int container_launch(struct rt_config *c, struct launch *l, struct err **e) {
   l->pid = 0;
   l->sync = -1;
   l->master = -1;
+  l->start_sent = 0;
   int rc = -1, sv[2] = {-1, -1}, pidns_self = -1, cg_made = 0, v2fd = -1;
   a.seccomp = l->seccomp;
   int any_join = 0;
@@ -283,6 +284,15 @@ int container_launch(struct rt_config *c, struct launch *l, struct err **e) {
     log_debug("launch: cgroup ready");
     sync_send(l->sync, SYNC_CG_READY, 0);
   }
+  /* run: START queued now lets the child go on from READY to its execve
+   * without waiting for us to read READY and write the state (a round trip:
+   * two wake-ups, milliseconds on a busy machine).  Only when no other
+   * message of ours can come after it: MAPS_DONE (two-stage) or
+   * HOOKS_DONE (prestart/createRuntime hooks). */
+  if (l->mode == LAUNCH_RUN && !a.two_stage &&
+      c->hooks.n[HOOK_PRESTART] + c->hooks.n[HOOK_CREATE_RUNTIME] == 0 &&
+      sync_send(l->sync, SYNC_START, 0) == 0)
+    l->start_sent = 1;
   if (converse(c, l, pid, e) < 0)
     goto fail;
   log_debug("launch: container process %d ready", (int)l->pid);

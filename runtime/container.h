@@ -52,9 +52,10 @@ struct launch {
   void *seccomp; /* the process's seccomp program or NULL */
   int helper;    /* the exec helper's memfd or -1 (rt_protect) */
   /* out */
-  pid_t pid;  /* the container's pid 1, in our pid namespace */
-  int sync;   /* our end of the socketpair (run: send START) */
-  int master; /* relay_tty: the pty master, else -1 */
+  pid_t pid;      /* the container's pid 1, in our pid namespace */
+  int sync;       /* our end of the socketpair (run: send START) */
+  int master;     /* relay_tty: the pty master, else -1 */
+  int start_sent; /* run: SYNC_START is already queued (container.c) */
 };
 
 /* Start the container's first process and take it to READY.  On failure
