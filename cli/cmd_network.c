@@ -368,13 +368,6 @@ static int net_create(int argc, char **argv, struct err **e) {
   return 0;
 }
 
-static bool label_match(const json_t *labels, const char *want) {
-  const char *eq = strchr(want, '=');
-  cleanup_free char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
-  const char *v = json_get_str(labels, k);
-  return v != NULL && (eq == NULL || strcmp(v, eq + 1) == 0);
-}
-
 static bool filter_match(const json_t *n, const char *f) {
   const char *eq = strchr(f, '=');
   const char *v = eq + 1;
@@ -390,7 +383,7 @@ static bool filter_match(const json_t *n, const char *f) {
   if (KEY("scope"))
     return strcmp(v, "local") == 0;
   if (KEY("label"))
-    return label_match(json_get_obj(n, "Labels"), v);
+    return labels_match(json_get_obj(n, "Labels"), v);
   if (KEY("type"))
     return (strcmp(v, "builtin") == 0) == (bool)PREDEF(name);
   if (KEY("dangling"))
@@ -649,7 +642,7 @@ static int net_prune(int argc, char **argv, struct err **e) {
     const char *name = json_get_str(n, "Name");
     bool pick = !PREDEF(name) && !net_referenced(name);
     for (size_t f = 0; pick && filters && filters[f]; f++)
-      pick = label_match(json_get_obj(n, "Labels"), filters[f] + 6);
+      pick = labels_match(json_get_obj(n, "Labels"), filters[f] + 6);
     if (!pick)
       continue;
     struct err *re = NULL;
