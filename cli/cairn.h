@@ -198,6 +198,8 @@ json_t *network_inspect_json(const char *ref, struct err **e);
  * does not find is reported on stderr and makes the result 1. */
 typedef json_t *(*inspect_fn)(const char *ref, struct err **e);
 int inspect_print(const char *format, int n, char **refs, inspect_fn fn, struct err **e);
+/* `cairn WHAT inspect [-f FORMAT] REF…` (network also takes -v). */
+int inspect_command(int argc, char **argv, const char *what, inspect_fn fn, struct err **e);
 
 /* ---- events.c: the event journal (spec/README.md) ---- */
 

@@ -293,26 +293,7 @@ static int volume_ls(int argc, char **argv, struct err **e) {
 }
 
 static int volume_inspect(int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                       {"help", no_argument, NULL, 'H'},
-                                       {NULL, 0, NULL, 0}};
-  const char *format = NULL;
-  int ch;
-  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
-  opterr = 0;
-  while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
-    if (ch == 'f')
-      format = optarg;
-    else if (ch == 'H')
-      return usage_print("Usage: cairn volume inspect [OPTIONS] VOLUME [VOLUME...]\n\n"
-                         "Display detailed information on volumes.\n\n"
-                         "Options:\n  -f, --format STRING   a Go template\n");
-    else
-      return err_usage(e, "unknown flag: %s (see 'cairn volume inspect --help')", argv[optind - 1]);
-  }
-  if (optind >= argc)
-    return err_usage(e, "\"cairn volume inspect\" requires at least 1 argument");
-  return inspect_print(format, argc - optind, argv + optind, volume_inspect_json, e);
+  return inspect_command(argc, argv, "volume", volume_inspect_json, e);
 }
 
 static int volume_rm(int argc, char **argv, bool prune, struct err **e) {

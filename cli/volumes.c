@@ -38,12 +38,7 @@ char *volume_dir(const char *name) {
 
 json_t *volume_meta(const char *name) {
   cleanup_free char *p = xasprintf("%s/volumes/%s/opts.json", C.root, name);
-  if (access(p, F_OK) < 0)
-    return NULL;
-  struct err *e = NULL;
-  json_t *j = json_load_path(p, &e);
-  err_free(&e);
-  return j;
+  return json_load_optional(p);
 }
 
 int volume_opts_check(const json_t *opts, struct err **e) {
