@@ -203,19 +203,6 @@ static void net_down(struct build *b, const char *id, char *nspath) {
   free(nspath);
 }
 
-/* The output of the command, as docker's plain progress shows it. */
-static void show_output(struct build *b, const char *text, bool force) {
-  if (text == NULL || text[0] == '\0' || (b->o->quiet && !force))
-    return;
-  const char *p = text;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    int len = nl ? (int)(nl - p) : (int)strlen(p);
-    fprintf(stderr, "#%d %.*s\n", b->step, len, p);
-    p = nl ? nl + 1 : p + len;
-  }
-}
-
 static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *in,
                         const char *bundle, struct run_env *re, const char *id, struct err **e) {
   /* The config cairn-spec reads: the stage's, without Entrypoint/Cmd
@@ -257,10 +244,8 @@ static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *
   const char *rt = b->o->runtime ? b->o->runtime : "cairn-runtime";
   const char *rargv[] = {rt, "--root", rtroot, "run", "--bundle", bundle, id, NULL};
   struct tool_res res = {0};
-  if (tool_run(b, rargv, NULL, 0, &res, e) < 0)
+  if (tool_run_shown(b, rargv, b->step, &res, e) < 0)
     return err_wrap(e, "RUN: runtime '%s'", rt);
-  show_output(b, res.out, res.status != 0);
-  show_output(b, res.err, res.status != 0);
   int st = res.status;
   tool_res_free(&res);
   /* A runtime killed half-way leaves its state: delete it, whatever. */

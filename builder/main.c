@@ -34,7 +34,7 @@ static const char usage_text[] =
     "      --network MODE       RUN's network: default (the cairn bridge), host, none\n"
     "      --platform P         only this host's platform (linux/amd64) is built\n"
     "  -q, --quiet              print only the image id\n"
-    "      --progress MODE      auto, plain or tty (all print plain lines)\n"
+    "      --progress MODE      auto (tty on a terminal, else plain), plain or tty\n"
     "      --iidfile FILE       write the image id to FILE\n"
     "  -o, --output SPEC        type=docker|oci,dest=FILE: also write an archive\n"
     "      --runtime RT         the OCI runtime for RUN (name or path; default cairn-runtime)\n"
@@ -74,12 +74,13 @@ static int finish(struct build *b, struct err **e) {
     if (tool_run(b, argv, NULL, 0, NULL, e) < 0)
       return err_wrap(e, "tag '%s'", *t);
   }
-  progress(b, "#%d writing image %s done", ++b->step, img->id);
+  int n = prog_step(b, false, "exporting to image");
+  prog_note(b, n, "writing image %s done", img->id);
   for (char **t = o->tags; t && *t; t++) {
     cleanup_free char *full = ref_normalize(*t, e);
     if (full == NULL)
       return -1;
-    progress(b, "#%d naming to %s done", b->step, full);
+    prog_note(b, n, "naming to %s done", full);
   }
   if (o->iidfile != NULL) {
     cleanup_free char *line = xstrdup(img->id);
@@ -99,6 +100,7 @@ static int finish(struct build *b, struct err **e) {
       return err_wrap(e, "--output");
     }
   }
+  prog_done(b, n, false);
   return 0;
 }
 
@@ -153,9 +155,14 @@ static int do_build(struct build_opts *o, struct err **e) {
     r = build_tmp_create(&b, e);
   }
   if (r == 0)
+    r = prog_open(&b, o->progress, e);
+  if (r == 0)
     r = build_run(&b, e);
   if (r == 0)
     r = finish(&b, e);
+  prog_close(&b, r == 0);
+  if (b.warning != NULL)
+    fprintf(stderr, "%s\n", b.warning);
   if (r == 0 && o->quiet)
     printf("%s\n", b.stages[b.target].img.id);
   build_tmp_remove(&b);
@@ -165,8 +172,10 @@ static int do_build(struct build_opts *o, struct err **e) {
   }
   free(b.stages);
   free(b.needed);
+  free(b.deps);
   free(b.tmp);
   free(b.author);
+  free(b.warning);
   free(b.df_name);
   json_decref(b.global_args);
   json_decref(b.build_args);
@@ -256,6 +265,7 @@ int main(int argc, char **argv) {
         }
         if (strcmp(optarg, "quiet") == 0)
           o.quiet = true;
+        o.progress = optarg;
         break;
       case 'I': o.iidfile = optarg; break;
       case 'o': o.output = optarg; break;

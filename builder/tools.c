@@ -3,7 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +101,49 @@ int tool_run(struct build *b, const char *const *argv, const char *in, size_t in
   return 0;
 }
 
+volatile pid_t build_running_pid;
+volatile sig_atomic_t build_cancelled;
+
+struct shown {
+  struct build *b;
+  int step;
+};
+
+static void on_output(void *arg, int fd, const char *buf, size_t len) {
+  (void)fd;
+  struct shown *sh = arg;
+  prog_output(sh->b, sh->step, buf, len);
+}
+
+int tool_run_shown(struct build *b, const char *const *argv, int step, struct tool_res *res,
+                   struct err **e) {
+  cleanup_free char *path = tool_path(argv[0]);
+  size_t n = 0;
+  while (argv[n] != NULL)
+    n++;
+  const char **av = xcalloc(n + 1, sizeof(char *));
+  av[0] = path;
+  for (size_t i = 1; i < n; i++)
+    av[i] = argv[i];
+  struct shown sh = {b, step};
+  struct spawn_opts so = {.argv = av,
+                          .capture_stdout = 1,
+                          .capture_stderr = 1,
+                          .on_output = on_output,
+                          .on_output_arg = &sh,
+                          .running_pid = &build_running_pid};
+  struct spawn_result sr = {0};
+  int r = spawn_run(&so, &sr, e);
+  free(av);
+  if (r < 0)
+    return err_wrap(e, "%s", argv[0]);
+  res->out = sr.out;
+  res->out_len = sr.out_len;
+  res->err = sr.err;
+  res->status = spawn_status(&sr);
+  return 0;
+}
+
 json_t *tool_json(struct build *b, const char *const *argv, const char *in, struct err **e) {
   struct tool_res res = {0};
   if (tool_run(b, argv, in, in ? strlen(in) : 0, &res, e) < 0)
@@ -124,16 +167,6 @@ char *build_tmpdir(struct build *b, const char *what, struct err **e) {
     return NULL;
   }
   return p;
-}
-
-void progress(struct build *b, const char *fmt, ...) {
-  if (b->o->quiet)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
 }
 
 /* ---- scratch dirs of builds that died ---- */
