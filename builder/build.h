@@ -105,6 +105,9 @@ int tool_run_shown(struct build *b, const char *const *argv, int step, struct to
                    struct err **e);
 extern volatile pid_t build_running_pid;
 extern volatile sig_atomic_t build_cancelled;
+/* While a RUN's container runs: the command that kills it (an absolute
+ * path first), run by a cancelled stage's signal handler. */
+extern char *const *volatile build_cancel_argv;
 /* Like tool_run with the output parsed as JSON. */
 json_t *tool_json(struct build *b, const char *const *argv, const char *in, struct err **e);
 /* The build's scratch dir $ROOT/build-tmp/<random>, locked by

@@ -203,6 +203,23 @@ static void net_down(struct build *b, const char *id, char *nspath) {
   free(nspath);
 }
 
+/* The runtime's absolute path, for a signal handler's execv. */
+static char *which(const char *name) {
+  cleanup_free char *t = tool_path(name);
+  if (strchr(t, '/') != NULL)
+    return xstrdup(t);
+  const char *path = getenv("PATH");
+  cleanup_free char *copy = xstrdup(path ? path : "/usr/bin:/bin");
+  char *save = NULL;
+  for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    char *p = path_join(d, t);
+    if (access(p, X_OK) == 0)
+      return p;
+    free(p);
+  }
+  return NULL;
+}
+
 static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *in,
                         const char *bundle, struct run_env *re, const char *id, struct err **e) {
   /* The config cairn-spec reads: the stage's, without Entrypoint/Cmd
@@ -244,7 +261,14 @@ static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *
   const char *rt = b->o->runtime ? b->o->runtime : "cairn-runtime";
   const char *rargv[] = {rt, "--root", rtroot, "run", "--bundle", bundle, id, NULL};
   struct tool_res res = {0};
-  if (tool_run_shown(b, rargv, b->step, &res, e) < 0)
+  cleanup_free char *rtpath = which(rt);
+  char a_root[] = "--root", a_kill[] = "kill", a_sig[] = "KILL";
+  char *kargv[] = {rtpath, a_root, rtroot, a_kill, (char *)id, a_sig, NULL};
+  build_cancel_argv = rtpath ? kargv : NULL;
+  int rr = build_cancelled ? err_set(e, ECANCELED, "cancelled")
+                           : tool_run_shown(b, rargv, b->step, &res, e);
+  build_cancel_argv = NULL;
+  if (rr < 0)
     return err_wrap(e, "RUN: runtime '%s'", rt);
   int st = res.status;
   tool_res_free(&res);

@@ -31,7 +31,7 @@
 #include "mem.h"
 
 enum { P_PLAIN, P_TTY, P_QUIET };
-enum { S_RUN, S_DONE, S_CACHED, S_ERROR };
+enum { S_RUN, S_DONE, S_CACHED, S_ERROR, S_CANCELED };
 
 /* Output lines shown under a running step on a terminal. */
 #define TAIL_LINES 6
@@ -128,7 +128,10 @@ static void draw(struct prog *p, bool final, bool ok) {
   strv_push(&v, hdr);
   for (size_t i = 0; i < p->n; i++) {
     struct pstep *s = &p->steps[i];
-    const char *mark = s->state == S_CACHED ? "CACHED " : s->state == S_ERROR ? "ERROR " : "";
+    const char *mark = s->state == S_CACHED     ? "CACHED "
+                       : s->state == S_ERROR    ? "ERROR "
+                       : s->state == S_CANCELED ? "CANCELED "
+                                                : "";
     double d = s->state == S_CACHED ? 0 : (s->state == S_RUN ? now : s->t1) - s->t0;
     char secs[32];
     snprintf(secs, sizeof(secs), "%.1fs", d);
@@ -402,7 +405,8 @@ void prog_cached(struct build *b, int id) {
   prog_end(b, id, S_CACHED, -1, true);
 }
 void prog_error(struct build *b, int id) {
-  prog_end(b, id, S_ERROR, -1, true);
+  /* a stage stopped because another failed */
+  prog_end(b, id, build_cancelled ? S_CANCELED : S_ERROR, -1, true);
 }
 
 void prog_total(struct build *b, int more) {

@@ -49,9 +49,13 @@ struct sched {
 static void on_term(int sig) {
   (void)sig;
   build_cancelled = 1;
-  pid_t p = build_running_pid;
-  if (p > 0)
-    kill(p, SIGKILL);
+  /* the container's processes keep the RUN's output pipe open: kill
+   * them through the runtime (fork and execv are async-signal-safe) */
+  char *const *av = build_cancel_argv;
+  if (av != NULL && fork() == 0) {
+    execv(av[0], av);
+    _exit(127);
+  }
 }
 
 /* The child's side: build the stage, send the result, exit. */

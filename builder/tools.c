@@ -103,6 +103,7 @@ int tool_run(struct build *b, const char *const *argv, const char *in, size_t in
 
 volatile pid_t build_running_pid;
 volatile sig_atomic_t build_cancelled;
+char *const *volatile build_cancel_argv;
 
 struct shown {
   struct build *b;

@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# Stages that do not depend on each other build at the same time; the
+# result is the same image as a one-at-a-time build.
+
+load helpers
+
+# two independent stages whose RUNs record when they ran
+two_stage_dockerfile() {
+  dockerfile 'FROM busybox AS a
+RUN date +%s > /start; sleep 3; date +%s > /end; echo a-done
+FROM busybox AS b
+RUN date +%s > /start; sleep 3; date +%s > /end; echo b-done
+FROM busybox
+COPY --from=a /start /a-start
+COPY --from=a /end /a-end
+COPY --from=b /start /b-start
+COPY --from=b /end /b-end'
+}
+
+@test "cairn-build: independent stages run at the same time, output lines stay whole" {
+  two_stage_dockerfile
+  run_logged build --progress plain -t par "$CTX"
+  assert_success
+  rootfs_of par "$T/r"
+  local as ae bs be
+  as=$(cat "$T/r/rootfs/a-start") ae=$(cat "$T/r/rootfs/a-end")
+  bs=$(cat "$T/r/rootfs/b-start") be=$(cat "$T/r/rootfs/b-end")
+  echo "a: $as-$ae b: $bs-$be"
+  # the two RUNs' intervals overlap
+  [ "$as" -lt "$be" ] && [ "$bs" -lt "$ae" ]
+  # plain lines name their stage and never mix
+  [[ "$stderr" =~ \#[0-9]+\ \[a\ 2/2\]\ RUN\ date ]]
+  [[ "$stderr" =~ \#[0-9]+\ \[b\ 2/2\]\ RUN\ date ]]
+  [[ "$stderr" =~ \#[0-9]+\ a-done ]]
+  [[ "$stderr" =~ \#[0-9]+\ b-done ]]
+  ! grep -vE '^(#[0-9]+ |\[Warning\])' <<<"$stderr"
+}
+
+@test "cairn-build: a concurrent build gives the image a sequential one does" {
+  dockerfile 'FROM busybox AS a
+RUN echo one > /one
+FROM busybox AS b
+RUN echo two > /two
+FROM busybox
+COPY --from=a /one /one
+COPY --from=b /two /two'
+  run_logged build -q --no-cache -t c1 "$CTX"
+  assert_success
+  local id1="$output"
+  CAIRN_BUILD_JOBS=1 run_logged build -q --no-cache -t c2 "$CTX"
+  assert_success
+  [ "$output" = "$id1" ]
+  [ "$(cairn-image inspect c1 | jq -r .digest)" = "$(cairn-image inspect c2 | jq -r .digest)" ]
+  # and the cache serves the whole build
+  run_logged build --progress plain -t c3 "$CTX"
+  assert_success
+  [ "$(grep -c CACHED <<<"$stderr")" -eq 4 ]
+}
+
+@test "cairn-build: the first failing stage stops the others; the build fails with its error" {
+  dockerfile 'FROM busybox AS slow
+RUN sleep 60; touch /never
+FROM busybox AS bad
+RUN echo about-to-fail; exit 7
+FROM busybox
+COPY --from=slow /never /never
+COPY --from=bad /etc/passwd /p'
+  SECONDS=0
+  run_logged build --progress plain -t failing "$CTX"
+  [ "$status" -eq 7 ]
+  # the slow stage's RUN was stopped, not waited for (60 s)
+  [ "$SECONDS" -lt 50 ]
+  [[ "$stderr" == *'Dockerfile:4: process "["/bin/sh","-c","echo about-to-fail; exit 7"]" did not complete successfully: exit code: 7'* ]]
+  [[ "$stderr" =~ \#[0-9]+\ about-to-fail ]]
+  run_logged cairn-image inspect failing
+  assert_failure
+  # nothing of the stopped RUN is left: no runtime state, no scratch dirs
+  [ -z "$(ls "$CAIRN_RUN/build-runtime" 2>/dev/null)" ] # (.seccomp is the runtime's cache)
+  [ -z "$(ls -A "$CAIRN_ROOT/build-tmp" 2>/dev/null)" ]
+}
