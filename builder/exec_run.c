@@ -299,7 +299,18 @@ int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const 
   struct run_env re = {0};
   char *nspath = NULL;
   const char *net = flag(in, "network");
-  int r = 0;
+  /* What a sweep needs to undo this RUN if we are killed half-way
+   * (tools.c, build_tmp_sweep): the container and its network. */
+  const char *mode = net ? net : b->o->network;
+  bool own_ns = strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0;
+  cleanup_free char *rt = which(b->o->runtime ? b->o->runtime : "cairn-runtime");
+  cleanup_free char *rtroot = xasprintf("%s/build-runtime", b->o->run);
+  cleanup_free char *ns = xasprintf("%s/netns/%s", b->o->run, id);
+  cleanup_free char *rec = xasprintf("%s/ctr-%s.json", b->tmp, id);
+  cleanup_json json_t *rj = json_pack("{s:s,s:s,s:s,s:s?}", "runtime", rt ? rt : "cairn-runtime",
+                                      "root", rtroot, "id", id, "netns", own_ns ? ns : NULL);
+  cleanup_free char *rtext = json_dumps(rj, JSON_COMPACT);
+  int r = write_file_atomic(rec, rtext, strlen(rtext), 0600, e);
   for (size_t i = 0; i < in->nflags && r == 0; i++) {
     const char *name = in->flags[i].name;
     if (strcmp(name, "mount") == 0)
@@ -320,6 +331,7 @@ int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const 
   }
   strv_free(re.mounted);
   strv_free(re.spec_args);
+  unlink(rec);
   /* The runtime's config.json is no part of the layer: it sits beside
    * rootfs, not in upper. */
   return r;

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "lock.h"
 #include "mem.h"
+#include "netnsfile.h"
 #include "spawn.h"
 
 /* Tools installed together live in one directory: prefer our siblings to
@@ -192,6 +193,42 @@ static void umount_under(const char *dir) {
   strv_free(found);
 }
 
+/* The RUNs a dead build left running (the ctr-<id>.json records that
+ * exec_run.c writes): their containers deleted by force through the
+ * runtime they ran under (processes, state, cgroups), their network
+ * namespaces unwired and removed. */
+static void undo_runs(const char *scratch) {
+  cleanup_dir DIR *d = opendir(scratch);
+  if (d == NULL)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (strncmp(de->d_name, "ctr-", 4) != 0)
+      continue;
+    cleanup_free char *p = path_join(scratch, de->d_name);
+    struct err *ie = NULL;
+    cleanup_json json_t *j = json_load_path(p, &ie);
+    err_free(&ie);
+    const char *rt = json_get_str(j, "runtime"), *rtroot = json_get_str(j, "root");
+    const char *id = json_get_str(j, "id"), *ns = json_get_str(j, "netns");
+    if (rt == NULL || rtroot == NULL || id == NULL)
+      continue;
+    struct tool_res res = {0};
+    const char *dargv[] = {rt, "--root", rtroot, "delete", "-f", id, NULL};
+    tool_run(NULL, dargv, NULL, 0, &res, &ie);
+    tool_res_free(&res);
+    err_free(&ie);
+    if (ns != NULL) {
+      const char *nargv[] = {"cairn-net", "del", "cairn", id, ns, NULL};
+      tool_run(NULL, nargv, NULL, 0, &res, &ie);
+      tool_res_free(&res);
+      err_free(&ie);
+      netns_unbind(ns, &ie);
+      err_free(&ie);
+    }
+  }
+}
+
 int build_tmp_sweep(const char *root, struct err **e) {
   cleanup_free char *dir = xasprintf("%s/build-tmp", root);
   cleanup_dir DIR *d = opendir(dir);
@@ -210,6 +247,7 @@ int build_tmp_sweep(const char *root, struct err **e) {
       continue;
     }
     cleanup_free char *scratch = xstrndup(lock, strlen(lock) - 5);
+    undo_runs(scratch);
     umount_under(scratch);
     struct err *ie = NULL;
     if (rm_rf(scratch, &ie) == 0)

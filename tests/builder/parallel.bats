@@ -78,3 +78,54 @@ COPY --from=bad /etc/passwd /p'
   [ -z "$(ls "$CAIRN_RUN/build-runtime" 2>/dev/null)" ] # (.seccomp is the runtime's cache)
   [ -z "$(ls -A "$CAIRN_ROOT/build-tmp" 2>/dev/null)" ]
 }
+
+# leftovers_of ID: what a RUN container ID could leave behind: runtime
+# state, cgroups, a process running its command, mounts under $T.
+leftovers_of() {
+  local id="$1"
+  ls "$CAIRN_RUN/build-runtime" 2>/dev/null | grep -F "$id" || true
+  find /sys/fs/cgroup -maxdepth 6 -type d -name "*$id*" 2>/dev/null || true
+  pgrep -f "sleep 3579" || true
+  awk -v t="$T" -v n="$T/run/netns" 'index($5, t) == 1 && $5 != n' /proc/self/mountinfo
+}
+
+@test "cairn-build: a SIGKILLed build's RUN container, state, mounts and cgroups go with the next prune" {
+  dockerfile 'FROM busybox
+RUN echo run-started; sleep 3579'
+  cairn-build --runtime "$BUILD_RUNTIME" --network none --progress plain "$CTX" >"$T/log" 2>&1 3>&- &
+  local pid=$!
+  wait_until 60 grep -q '#2 run-started' "$T/log"
+  kill -KILL "$pid"
+  wait "$pid" || true
+  local id
+  id=$(ls "$CAIRN_RUN/build-runtime")
+  [ -n "$id" ]
+  # the killed build left its container running
+  [ -n "$(leftovers_of "$id")" ]
+  run_logged cairn-build prune -f
+  assert_success
+  run leftovers_of "$id"
+  echo "$output"
+  [ -z "$output" ]
+  [ -z "$(ls -A "$CAIRN_ROOT/build-tmp")" ]
+}
+
+@test "cairn-build: the next build removes what a SIGKILLed one left" {
+  dockerfile 'FROM busybox
+RUN echo run-started; sleep 3579'
+  cairn-build --runtime "$BUILD_RUNTIME" --network none --progress plain "$CTX" >"$T/log" 2>&1 3>&- &
+  local pid=$!
+  wait_until 60 grep -q '#2 run-started' "$T/log"
+  kill -KILL "$pid"
+  wait "$pid" || true
+  local id
+  id=$(ls "$CAIRN_RUN/build-runtime")
+  [ -n "$id" ]
+  dockerfile 'FROM busybox
+RUN echo other'
+  run_logged build "$CTX"
+  assert_success
+  run leftovers_of "$id"
+  echo "$output"
+  [ -z "$output" ]
+}
