@@ -130,8 +130,7 @@ int prog_step(struct build *b, bool header, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Output of a step (any bytes; split into lines). */
 void prog_output(struct build *b, int id, const char *buf, size_t len);
-void prog_note(struct build *b, int id, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void prog_note(struct build *b, int id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* line: plain mode prints "#N DONE 0.3s". */
 void prog_done(struct build *b, int id, bool line);
 void prog_cached(struct build *b, int id);

@@ -710,8 +710,7 @@ static int copy_run(struct build *b, struct stage_run *sr, struct df_instr *in,
         break;
       }
       cleanup_close int tfd = memfd_create("heredoc", MFD_CLOEXEC);
-      if (tfd < 0 || write_all(tfd, body, strlen(body)) < 0 ||
-          lseek(tfd, 0, SEEK_SET) < 0) {
+      if (tfd < 0 || write_all(tfd, body, strlen(body)) < 0 || lseek(tfd, 0, SEEK_SET) < 0) {
         r = err_set(e, errno, "heredoc '%s'", hd->name);
         break;
       }

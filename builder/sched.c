@@ -75,8 +75,8 @@ static _Noreturn void child_main(struct build *b, size_t i, int fd) {
     prog_frame(b, PF_RESULT, t, strlen(t));
     _exit(0);
   }
-  json_t *fail = json_pack("{s:s,s:i,s:i,s:i}", "msg", e->msg, "code", e->code, "errno",
-                           e->errnum, "run_status", b->o->run_status);
+  json_t *fail = json_pack("{s:s,s:i,s:i,s:i}", "msg", e->msg, "code", e->code, "errno", e->errnum,
+                           "run_status", b->o->run_status);
   char *t = json_dumps(fail, JSON_COMPACT);
   prog_frame(b, PF_FAIL, t, strlen(t));
   _exit(1);
