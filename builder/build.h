@@ -36,6 +36,7 @@ struct build_opts {
   const char *compression; /* of new layers: gzip (default), zstd, none */
   const char *output;      /* --output type=oci|docker,dest=FILE */
   const char *progress;    /* --progress auto|plain|tty */
+  char **secrets;          /* --secret id=X,src=FILE|env=VAR */
   bool no_cache, pull, quiet;
   int run_status;         /* the failing RUN's exit status */
   const char *root, *run; /* CAIRN_ROOT, CAIRN_RUN */
@@ -80,6 +81,7 @@ struct build {
   int tmp_seq;
   char *author;  /* MAINTAINER, for the next commit */
   char *warning; /* printed at the end */
+  char **stubs;  /* mount points of the current RUN's secrets, for stubs_remove */
 };
 
 /* ---- tools.c: running the other executables ---- */
@@ -245,6 +247,18 @@ bool copy_as_tar(struct df_instr *in);
 /* The cache identity of a COPY/ADD's sources. */
 int copy_key(struct build *b, struct stage_run *sr, struct df_instr *in,
              char out[DIGEST_STR_LEN + 1], struct err **e);
+
+/* ---- secret.c ---- */
+/* A --secret spec checked (id= present, one source). */
+int secret_check(const char *spec, struct err **e);
+/* RUN --mount=type=secret: a tmpfs (listed in dirs) holding the secret,
+ * bound read-only at its target by cairn-spec flags added to spec_args;
+ * the mount points it needs in rootfs are listed in b->stubs. */
+int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***spec_args,
+                 char ***dirs, struct err **e);
+void secret_umount(char **dirs);
+/* Remove b->stubs from an upper dir (empty files and directories only). */
+void stubs_remove(struct build *b, const char *upper);
 
 /* ---- output.c ---- */
 int oci_archive(struct build *b, const struct bimage *img, const char *tag, const char *dest,

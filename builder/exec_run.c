@@ -82,16 +82,21 @@ static char *mopt(const char *spec, const char *key) {
 struct run_env {
   char **spec_args; /* extra cairn-spec flags */
   char **mounted;   /* bundles to umount after */
+  char **secrets;   /* secret tmpfs dirs to umount after */
+  const char *rootfs;
 };
 
 /* RUN --mount: type=cache (a directory kept under the build cache),
- * type=bind (from the context, or from a stage or image), type=tmpfs. */
+ * type=bind (from the context, or from a stage or image), type=tmpfs,
+ * type=secret (secret.c). */
 static int add_mount(struct build *b, struct stage_run *sr, const char *raw, struct run_env *re,
                      struct err **e) {
   cleanup_free char *spec = vexpand(b, sr, raw, e);
   if (spec == NULL)
     return -1;
   cleanup_free char *type = mopt(spec, "type");
+  if (type != NULL && strcmp(type, "secret") == 0)
+    return secret_mount(b, spec, re->rootfs, &re->spec_args, &re->secrets, e);
   cleanup_free char *target = mopt(spec, "target");
   if (target == NULL)
     target = mopt(spec, "dst");
@@ -153,7 +158,7 @@ static int add_mount(struct build *b, struct stage_run *sr, const char *raw, str
     if (ro == NULL && from == NULL)
       ro = xstrdup(""); /* the context is never written */
   } else {
-    return err_usage(e, "--mount type=%s is not supported (bind, cache, tmpfs)", t);
+    return err_usage(e, "--mount type=%s is not supported (bind, cache, tmpfs, secret)", t);
   }
   cleanup_free char *v = xasprintf("%s:%s%s", src, target, ro ? ":ro" : "");
   strv_push(&re->spec_args, "-v");
@@ -296,7 +301,8 @@ int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const 
   random_id(rid);
   char id[32];
   snprintf(id, sizeof(id), "build-%.12s", rid);
-  struct run_env re = {0};
+  cleanup_free char *rootfs = path_join(bundle, "rootfs");
+  struct run_env re = {.rootfs = rootfs};
   char *nspath = NULL;
   const char *net = flag(in, "network");
   /* What a sweep needs to undo this RUN if we are killed half-way
@@ -330,6 +336,8 @@ int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const 
     err_free(&ie);
   }
   strv_free(re.mounted);
+  secret_umount(re.secrets);
+  strv_free(re.secrets);
   strv_free(re.spec_args);
   unlink(rec);
   /* The runtime's config.json is no part of the layer: it sits beside

@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  -o, --output SPEC        type=docker|oci,dest=FILE: also write an archive\n"
     "      --runtime RT         the OCI runtime for RUN (name or path; default cairn-runtime)\n"
     "      --compression C      of the new layers: gzip (default), zstd (faster), none\n"
+    "      --secret id=X,src=F  a secret for RUN --mount=type=secret,id=X (or env=VAR)\n"
     "      --root DIR           CAIRN_ROOT (default /var/lib/cairn)\n\n"
     "Builds are reproducible: layer times and the config's dates are SOURCE_DATE_EPOCH\n"
     "(default 0), so the same Dockerfile and context give the same image id.\n";
@@ -176,6 +177,7 @@ static int do_build(struct build_opts *o, struct err **e) {
   free(b.tmp);
   free(b.author);
   free(b.warning);
+  strv_free(b.stubs);
   free(b.df_name);
   json_decref(b.global_args);
   json_decref(b.build_args);
@@ -229,6 +231,7 @@ int main(int argc, char **argv) {
                                        {"runtime", required_argument, NULL, 'R'},
                                        {"root", required_argument, NULL, 'r'},
                                        {"compression", required_argument, NULL, 'Z'},
+                                       {"secret", required_argument, NULL, 'S'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
   struct build_opts o = {.network = "default"};
@@ -266,6 +269,11 @@ int main(int argc, char **argv) {
         if (strcmp(optarg, "quiet") == 0)
           o.quiet = true;
         o.progress = optarg;
+        break;
+      case 'S':
+        if (secret_check(optarg, &e) < 0)
+          goto out;
+        strv_push(&o.secrets, optarg);
         break;
       case 'I': o.iidfile = optarg; break;
       case 'o': o.output = optarg; break;
@@ -306,9 +314,11 @@ int main(int argc, char **argv) {
     strv_free(o.tags);
     strv_free(o.build_args);
     strv_free(o.labels);
+    strv_free(o.secrets);
     return 0;
   }
 out:
+  strv_free(o.secrets);
   strv_free(o.tags);
   strv_free(o.build_args);
   strv_free(o.labels);
