@@ -108,7 +108,7 @@ int tool_run_shown(struct build *b, const char *const *argv, int step, struct to
 extern volatile pid_t build_running_pid;
 extern volatile sig_atomic_t build_cancelled;
 /* While a RUN's container runs: the command that kills it (an absolute
- * path first), run by a cancelled stage's signal handler. */
+ * path first, for execv), run by a cancelled stage's signal handler. */
 extern char *const *volatile build_cancel_argv;
 /* Like tool_run with the output parsed as JSON. */
 json_t *tool_json(struct build *b, const char *const *argv, const char *in, struct err **e);

@@ -267,8 +267,13 @@ static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *
   const char *rargv[] = {rt, "--root", rtroot, "run", "--bundle", bundle, id, NULL};
   struct tool_res res = {0};
   cleanup_free char *rtpath = which(rt);
-  char a_root[] = "--root", a_kill[] = "kill", a_sig[] = "KILL";
-  char *kargv[] = {rtpath, a_root, rtroot, a_kill, (char *)id, a_sig, NULL};
+  /* A cancelled stage's signal handler runs this: the container may not
+   * exist yet when the signal comes (the runtime is creating it), so the
+   * kill is tried again for a while. */
+  char a_sh[] = "/bin/sh", a_c[] = "-c";
+  char script[] = "i=0; while [ $i -lt 100 ]; do \"$0\" --root \"$1\" kill \"$2\" KILL "
+                  "2>/dev/null && exit 0; i=$((i+1)); sleep 0.1; done";
+  char *kargv[] = {a_sh, a_c, script, rtpath, rtroot, (char *)id, NULL};
   build_cancel_argv = rtpath ? kargv : NULL;
   int rr = build_cancelled ? err_set(e, ECANCELED, "cancelled")
                            : tool_run_shown(b, rargv, b->step, &res, e);

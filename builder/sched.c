@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,10 +60,16 @@ static void on_term(int sig) {
 }
 
 /* The child's side: build the stage, send the result, exit. */
-static _Noreturn void child_main(struct build *b, size_t i, int fd) {
+static _Noreturn void child_main(struct build *b, size_t i, int fd, pid_t parent) {
   struct sigaction sa = {.sa_handler = on_term};
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN); /* a gone parent: frames are lost, cleanup goes on */
+  /* a killed cairn-build takes its stages with it (cancelled: they clean
+   * up); the parent may already be gone by now */
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent)
+    on_term(SIGTERM);
   prog_forward(b, fd);
   /* scratch names of its own under the build's scratch dir */
   b->tmp_seq = (int)(i + 1) * 100000;
@@ -106,6 +113,7 @@ static int spawn_stage(struct sched *s, size_t i, struct err **e) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return err_set(e, errno, "pipe");
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     close(p[0]);
@@ -114,7 +122,7 @@ static int spawn_stage(struct sched *s, size_t i, struct err **e) {
   }
   if (pid == 0) {
     close(p[0]);
-    child_main(s->b, i, p[1]);
+    child_main(s->b, i, p[1], parent);
   }
   close(p[1]);
   s->kids = xrealloc(s->kids, (s->nkids + 1) * sizeof(*s->kids));

@@ -85,7 +85,7 @@ leftovers_of() {
   local id="$1"
   ls "$CAIRN_RUN/build-runtime" 2>/dev/null | grep -F "$id" || true
   find /sys/fs/cgroup -maxdepth 6 -type d -name "*$id*" 2>/dev/null || true
-  pgrep -f "sleep 3579" || true
+  pgrep -f "slee[p] 3579" || true
   awk -v t="$T" -v n="$T/run/netns" 'index($5, t) == 1 && $5 != n' /proc/self/mountinfo
 }
 
@@ -128,4 +128,31 @@ RUN echo other'
   run leftovers_of "$id"
   echo "$output"
   [ -z "$output" ]
+}
+
+stages_gone() {
+  ! pgrep -f "slee[p] 3579" >/dev/null && ! pgrep -f -- "--progress plain $CTX" >/dev/null
+}
+
+@test "cairn-build: a SIGKILLed concurrent build's stages stop and clean up; prune leaves nothing" {
+  dockerfile 'FROM busybox AS a
+RUN echo started-a; sleep 3579
+FROM busybox AS b
+RUN echo started-b; sleep 3579
+FROM busybox
+COPY --from=a /etc/passwd /a
+COPY --from=b /etc/passwd /b'
+  cairn-build --runtime "$BUILD_RUNTIME" --network none --progress plain "$CTX" >"$T/log" 2>&1 3>&- &
+  local pid=$!
+  wait_until 60 grep -Eq '^#[0-9]+ started-a$' "$T/log"
+  wait_until 60 grep -Eq '^#[0-9]+ started-b$' "$T/log"
+  kill -KILL "$pid"
+  wait "$pid" || true
+  # the stage builders saw their parent die: they stop their RUNs, clean
+  # up and end
+  wait_until 60 stages_gone
+  run_logged cairn-build prune -f
+  assert_success
+  [ -z "$(ls "$CAIRN_RUN/build-runtime" 2>/dev/null)" ]
+  [ -z "$(ls -A "$CAIRN_ROOT/build-tmp")" ]
 }
