@@ -80,8 +80,14 @@ char *runtime_root(void);             /* $RUN/runtime */
 
 /* Load container.json of a full id (ERR_NOTFOUND when absent). */
 json_t *ctr_load(const char *id, struct err **e);
-/* Write it atomically. */
+/* Write it atomically and durably (fsync). */
 int ctr_save(const json_t *c, struct err **e);
+/* The same for a change of state (started, exited, paused, attached):
+ * atomic but not fsync'd, as a power loss makes every container Exited
+ * anyway and start/exit are the paths users time (spec/README.md). */
+int ctr_save_state(const json_t *c, struct err **e);
+/* Whether it goes at its exit (run --rm: hostConfig.AutoRemove). */
+bool ctr_autoremove(const json_t *c);
 /* The per-container lock (blocks); -1 on failure. */
 int ctr_lock(const char *id, struct err **e);
 /* Resolve a full id, a unique id prefix or a name; *id gets the full id. */
@@ -205,7 +211,8 @@ void event_ctr_id(const char *id, const char *action, json_t *extra);
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
 /* cairn-image unpack IMAGE-ID BUNDLE (by ref when the id is ambiguous). */
-int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, struct err **e);
+int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, bool rm,
+                  struct err **e);
 /* Whether BUNDLE/rootfs of id is a mount point. */
 bool rootfs_mounted(const char *id);
 

@@ -88,6 +88,11 @@ int json_write_file(const json_t *j, const char *path, struct err **e) {
   return write_file_atomic(path, s, strlen(s), 0644, e);
 }
 
+int json_replace_file(const json_t *j, const char *path, struct err **e) {
+  cleanup_free char *s = json_dump_pretty(j);
+  return write_file_replace(path, s, strlen(s), 0644, e);
+}
+
 const char *json_get_str(const json_t *obj, const char *key) {
   return json_string_value(json_object_get(obj, key));
 }

@@ -28,6 +28,8 @@ char *json_dump_pretty(const json_t *j);
 int json_write_line(const json_t *j, FILE *f, struct err **e);
 /* Atomically write j (pretty) to path (temp + fsync + rename), mode 0644. */
 int json_write_file(const json_t *j, const char *path, struct err **e);
+/* The same, atomic but not durable (write_file_replace). */
+int json_replace_file(const json_t *j, const char *path, struct err **e);
 
 /* Accessors that return NULL / fallback when absent or of another type. */
 const char *json_get_str(const json_t *obj, const char *key);

@@ -14,6 +14,24 @@ load helpers
   [ -z "$(ls "$CAIRN_ROOT/names")" ]
 }
 
+@test "cairn run --rm: the rootfs is a volatile overlay; a kept container's is not" {
+  # writes of a container deleted at its exit are never synced to disk, so
+  # its exit does not wait for a sync of the host filesystem (podman does
+  # the same); a container that is kept gets an ordinary overlay
+  run_logged cairn run --rm busybox sh -c 'grep "^overlay / " /proc/mounts'
+  assert_success
+  assert_output --regexp '[ ,](fsync=)?volatile[, ]'
+  run_logged cairn run --name keep busybox sh -c 'grep "^overlay / " /proc/mounts'
+  assert_success
+  assert_output --partial 'upperdir='
+  refute_output --regexp '[ ,](fsync=)?volatile[, ]'
+  # and it starts again (its rootfs is mounted anew, not volatile either)
+  run_logged cairn start -a keep
+  assert_success
+  refute_output --regexp '[ ,](fsync=)?volatile[, ]'
+  cairn rm keep >/dev/null
+}
+
 @test "cairn run: stdout and stderr stay apart; the exit code is the container's" {
   run_logged cairn run --rm busybox sh -c 'echo out; echo err >&2; exit 3'
   assert_equal "$status" 3
