@@ -81,7 +81,7 @@ struct build {
   int tmp_seq;
   char *author;  /* MAINTAINER, for the next commit */
   char *warning; /* printed at the end */
-  char **stubs;  /* mount points of the current RUN's secrets, for stubs_remove */
+  char **stubs;  /* mount points the current RUN's --mounts need, for stubs_remove */
 };
 
 /* ---- tools.c: running the other executables ---- */
@@ -257,7 +257,11 @@ int secret_check(const char *spec, struct err **e);
 int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***spec_args,
                  char ***dirs, struct err **e);
 void secret_umount(char **dirs);
-/* Remove b->stubs from an upper dir (empty files and directories only). */
+/* Note in b->stubs the parts of target (absolute) missing from rootfs:
+ * the runtime creates them as mount points for a RUN --mount. */
+void stubs_note(struct build *b, const char *rootfs, const char *target);
+/* Remove b->stubs from an upper dir (empty files and directories only),
+ * so that no --mount leaves a trace in the layer (BuildKit's rule). */
 void stubs_remove(struct build *b, const char *upper);
 
 /* ---- output.c ---- */

@@ -142,21 +142,7 @@ int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***
   cleanup_free char *clean = path_clean(target);
   if (clean[0] != '/' || clean[1] == '\0')
     return err_usage(e, "--mount '%s': target must be an absolute file path", spec);
-  for (char *p = clean + 1;; p++) {
-    if (*p != '/' && *p != '\0')
-      continue;
-    char saved = *p;
-    *p = '\0';
-    struct err *ie = NULL;
-    cleanup_free char *in = path_in_root(rootfs, clean, &ie);
-    err_free(&ie);
-    struct stat st;
-    if (in != NULL && lstat(in, &st) < 0)
-      strv_push(&b->stubs, clean);
-    *p = saved;
-    if (saved == '\0')
-      break;
-  }
+  stubs_note(b, rootfs, clean);
 
   char *dir = build_tmpdir(b, "secret", e);
   if (dir == NULL)
@@ -185,6 +171,27 @@ void secret_umount(char **dirs) {
   for (char **d = dirs; d && *d; d++) {
     umount2(*d, MNT_DETACH);
     rmdir(*d);
+  }
+}
+
+void stubs_note(struct build *b, const char *rootfs, const char *target) {
+  cleanup_free char *clean = path_clean(target);
+  if (clean[0] != '/')
+    return;
+  for (char *p = clean + 1;; p++) {
+    if (*p != '/' && *p != '\0')
+      continue;
+    char saved = *p;
+    *p = '\0';
+    struct err *ie = NULL;
+    cleanup_free char *in = path_in_root(rootfs, clean, &ie);
+    err_free(&ie);
+    struct stat st;
+    if (in != NULL && lstat(in, &st) < 0)
+      strv_push(&b->stubs, clean);
+    *p = saved;
+    if (saved == '\0')
+      break;
   }
 }
 

@@ -36,9 +36,10 @@ page() {
     echo "$help" | awk '
       function flush() { if (text != "") { print text; text = "" } }
       NR == 1 || (usage && /^ /) { if (NR == 1) { print ".SH SYNOPSIS"; print ".nf"; usage = 1 }
-                                   print; next }
+                                   sub(/^Usage: +/, ""); sub(/^ +/, ""); print; next }
       usage { usage = 0; print ".fi"; print ".SH DESCRIPTION"; next }
       /^[A-Za-z][A-Za-z ]*:$/ { flush(); sub(/:$/, ""); print ".SH " toupper($0); sect = 1; next }
+      sect && /^         *[^ ]/ && text != "" { sub(/^ +/, ""); text = text " " $0; next }
       sect && /^  +[^ ]/ {
         flush()
         line = $0; sub(/^ +/, "", line)
@@ -47,7 +48,6 @@ page() {
         else { term = line; text = "" }
         print ".TP"; print ".B " term; next
       }
-      sect && /^ {10,}/ { sub(/^ +/, ""); text = text " " $0; next }
       /^$/ { flush(); print ".PP"; next }
       { flush(); print }
       END { flush() }' | sed -e '/^\.\(SH\|TP\|B\|PP\|nf\|fi\)\b/!{' -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/" -e '}' \
