@@ -60,6 +60,17 @@ bin/$(1): $$(patsubst %.c,$(O)/%.o,$(2)) $(O)/libcairn.a
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(O)/libcairn.a $$(call pkglibs,$(3) $(LIB_PKGS))
 endef
 
+# Link flags for tools on the path of every `cairn run`: the dynamic loader
+# spends ~1.5 ms relocating a shared libcrypto (4.7 MB) of which they use
+# only SHA-256 and base64, and a little more on jansson.  Both come from
+# their static archives instead: -u names the libcrypto symbols, so that
+# the archive (scanned before the objects) contributes just those members
+# and what they need; the later -ljansson -lcrypto are then unused and
+# --as-needed drops them.  libc stays shared (NSS, the sanitizers).
+STATIC_CORE_SYMS := SHA256_Init SHA256_Update SHA256_Final EVP_EncodeBlock EVP_DecodeBlock
+STATIC_CORE_LDFLAGS := -Wl,--as-needed $(foreach s,$(STATIC_CORE_SYMS),-Wl,-u,$(s)) \
+  -l:libcrypto.a -Wl,--whole-archive -l:libjansson.a -Wl,--no-whole-archive
+
 include $(sort $(wildcard */build.mk) $(wildcard netplug/*/build.mk))
 include $(wildcard tests/*/build.mk)
 

@@ -80,8 +80,16 @@ char *runtime_root(void);             /* $RUN/runtime */
 
 /* Load container.json of a full id (ERR_NOTFOUND when absent). */
 json_t *ctr_load(const char *id, struct err **e);
-/* Write it atomically. */
+/* Write it atomically and durably (fsync). */
 int ctr_save(const json_t *c, struct err **e);
+/* The same for a change of state (started, exited, paused, attached):
+ * atomic but not fsync'd, as a power loss makes every container Exited
+ * anyway and start/exit are the paths users time (spec/README.md). */
+int ctr_save_state(const json_t *c, struct err **e);
+/* A label filter's K or K=V against a Labels object (docker's label=). */
+bool labels_match(const json_t *labels, const char *want);
+/* Whether it goes at its exit (run --rm: hostConfig.AutoRemove). */
+bool ctr_autoremove(const json_t *c);
 /* The per-container lock (blocks); -1 on failure. */
 int ctr_lock(const char *id, struct err **e);
 /* Resolve a full id, a unique id prefix or a name; *id gets the full id. */
@@ -190,6 +198,8 @@ json_t *network_inspect_json(const char *ref, struct err **e);
  * does not find is reported on stderr and makes the result 1. */
 typedef json_t *(*inspect_fn)(const char *ref, struct err **e);
 int inspect_print(const char *format, int n, char **refs, inspect_fn fn, struct err **e);
+/* `cairn WHAT inspect [-f FORMAT] REF…` (network also takes -v). */
+int inspect_command(int argc, char **argv, const char *what, inspect_fn fn, struct err **e);
 
 /* ---- events.c: the event journal (spec/README.md) ---- */
 
@@ -205,9 +215,12 @@ void event_ctr_id(const char *id, const char *action, json_t *extra);
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
 /* cairn-image unpack IMAGE-ID BUNDLE (by ref when the id is ambiguous). */
-int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, struct err **e);
+int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, bool rm,
+                  struct err **e);
 /* Whether BUNDLE/rootfs of id is a mount point. */
 bool rootfs_mounted(const char *id);
+/* Whether path is the root of a mount (statx STATX_ATTR_MOUNT_ROOT). */
+bool is_mount_root(const char *path);
 
 struct run_opts;
 /* Make a container from the options; returns its container.json. */

@@ -21,12 +21,7 @@
 
 static json_t *load_run(const char *id, const char *name) {
   cleanup_free char *p = ctr_run_file(id, name);
-  if (access(p, F_OK) < 0)
-    return NULL;
-  struct err *e = NULL;
-  json_t *j = json_load_path(p, &e);
-  err_free(&e);
-  return j;
+  return json_load_optional(p);
 }
 
 static void warn(struct err **e) {
@@ -107,7 +102,7 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
       json_object_set(st, "finishedAt", json_object_get(ex, "finishedAt"));
       json_object_set(st, "oomKilled", json_object_get(ex, "oomKilled"));
       cleanup_free char *p = ctr_file(id, "exit.json");
-      if (json_write_file(ex, p, &w) < 0)
+      if (json_replace_file(ex, p, &w) < 0)
         warn(&w);
     } else {
       json_object_set_new(st, "exitCode", json_integer(255));
@@ -159,7 +154,7 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
     warn(&w);
     failed = 1;
   }
-  if (ctr_save(c, e) < 0)
+  if (ctr_save_state(c, e) < 0)
     return -1;
   if (failed)
     return err_set(e, 0, "cleaning up container %.12s failed (see above)", id);
@@ -171,8 +166,15 @@ static int remove_locked(const json_t *c, bool vols, struct err **e) {
   cleanup_free char *rundir = ctr_run_dir(id);
   if (rm_rf(rundir, e) < 0)
     return -1;
+  /* Out of the way in one step first: a cairn that opens the container's
+   * lock meanwhile (it creates the file) then finds no container, where
+   * it would put a file back into a directory being emptied. */
   cleanup_free char *dir = ctr_dir(id);
-  if (rm_rf(dir, e) < 0)
+  cleanup_free char *gone = xasprintf("%s/containers/.removing-%s", C.root, id);
+  struct err *ig = NULL;
+  if (rm_rf(gone, &ig) < 0) /* a crash's leftover */
+    err_free(&ig);
+  if (rm_rf(rename(dir, gone) == 0 ? gone : dir, e) < 0)
     return err_wrap(e, "remove container %.12s", id);
   name_release(json_get_str(c, "name"), id);
   event_ctr(c, "destroy", NULL);
@@ -208,8 +210,7 @@ int ctr_cleanup(const char *id, bool from_shim, struct err **e) {
   }
   bool ended = false;
   rc = cleanup_locked(c, from_shim, &ended, e);
-  if ((from_shim || ended) &&
-      json_is_true(json_object_get(json_get_obj(c, "hostConfig"), "AutoRemove"))) {
+  if ((from_shim || ended) && ctr_autoremove(c)) {
     struct err *w = NULL;
     if (rc < 0)
       warn(e);

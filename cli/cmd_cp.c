@@ -39,7 +39,8 @@ static int rootfs_open(const char *ref, struct mounted *m, struct err **e) {
   m->rootfs = ctr_file(m->id, "bundle/rootfs");
   if (!rootfs_mounted(m->id)) {
     cleanup_free char *bundle = ctr_file(m->id, "bundle");
-    if (rootfs_unpack(json_get_str(c, "imageId"), json_get_str(c, "image"), bundle, e) < 0)
+    if (rootfs_unpack(json_get_str(c, "imageId"), json_get_str(c, "image"), bundle,
+                      ctr_autoremove(c), e) < 0)
       return -1;
     m->we_mounted = true;
   }

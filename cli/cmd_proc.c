@@ -113,7 +113,7 @@ static int set_paused(int argc, char **argv, bool pause, struct err **e) {
       goto next;
     json_object_set_new(json_object_get(c, "state"), "status",
                         json_string(pause ? "paused" : "running"));
-    if (ctr_save(c, &ce) < 0)
+    if (ctr_save_state(c, &ce) < 0)
       goto next;
     event_ctr(c, pause ? "pause" : "unpause", NULL);
     printf("%s\n", argv[i]);

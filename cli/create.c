@@ -1,11 +1,11 @@
 /* create.c — making a container: the first half of `cairn run`.
  *
- *   1. cairn-image config REF            (pulled first when missing)
- *   2. an id, a name (reserved), the container's dir
- *   3. cairn-image unpack IMAGE-ID BUNDLE   (overlay rootfs)
- *   4. volumes, /etc/hosts, resolv.conf, hostname files
- *   5. cairn-spec --image-config - … -o BUNDLE/config.json
- *   6. container.json
+ *   1. an id, a name (reserved), the container's dir and first record
+ *   2. cairn-image unpack --print-config REF BUNDLE   (overlay rootfs, and
+ *      the image's config from the same lookup; pulled first when missing)
+ *   3. volumes, /etc/hosts, resolv.conf, hostname files
+ *   4. cairn-spec --image-config - …  -> BUNDLE/config.json
+ *   5. container.json
  *
  * Each completed step is undone in reverse when a later one fails, so a
  * failed create leaves nothing behind. */
@@ -42,41 +42,60 @@ static int image_pull(const char *ref, struct err **e) {
   return rc;
 }
 
-int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, struct err **e) {
+int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, bool rm,
+                  struct err **e) {
   /* By id: the container keeps its image when the tag moves on.  The same
    * config under two manifests (loaded from an archive and pulled) makes
    * the id ambiguous to cairn-image, though either gives the same rootfs:
-   * then by the name the container was made from. */
-  const char *argv[] = {"cairn-image", "unpack", image_id, bundle, NULL};
+   * then by the name the container was made from.  A --rm container's
+   * rootfs is volatile, as podman makes it: its unmount would otherwise
+   * sync the whole host filesystem, for files about to be deleted. */
+  const char *argv[] = {"cairn-image", "unpack", image_id, bundle, NULL, NULL};
+  if (rm) {
+    argv[2] = "--volatile", argv[3] = image_id, argv[4] = bundle;
+  }
   if (tool_run(argv, NULL, 0, NULL, 0, e) == 0)
     return 0;
   if (ref == NULL || strstr((*e)->msg, "is ambiguous") == NULL)
     return -1;
   err_free(e);
-  argv[2] = ref;
+  argv[rm ? 3 : 2] = ref;
   return tool_run(argv, NULL, 0, NULL, 0, e);
 }
 
-/* The image's config, pulled when missing (docker's --pull missing). */
-static int image_get(const char *ref, const char *pull, struct image *im, struct err **e) {
-  if (pull != NULL && strcmp(pull, "always") == 0 && image_pull(ref, e) < 0)
-    return -1;
-  const char *argv[] = {"cairn-image", "config", ref, NULL};
+/* "Unable to find image 'busybox:latest' locally", as docker says it. */
+static void say_not_found(const char *ref) {
+  struct ref r = {0};
+  cleanup_free char *fam = NULL;
+  if (ref_parse(ref, &r, NULL) == 0)
+    fam = ref_familiar(&r);
+  ref_free(&r);
+  fprintf(stderr, "Unable to find image '%s' locally\n", fam ? fam : ref);
+}
+
+/* The rootfs and the image's config from one lookup of ref:
+ * `cairn-image unpack --print-config`, one exec where a config and then an
+ * unpack by id were two, and both of the same image even while the tag
+ * moves.  A missing image is pulled first unless --pull never (--pull
+ * always pulled before the container was made). */
+static int image_unpack(const char *ref, const char *pull, const char *bundle, bool rm,
+                        struct image *im, struct err **e) {
+  const char *argv[] = {"cairn-image", "unpack", "--print-config", ref, bundle, NULL, NULL};
+  if (rm) {
+    argv[2] = "--volatile", argv[3] = "--print-config", argv[4] = ref, argv[5] = bundle;
+  }
   struct tool_out o = {0};
   if (tool_run(argv, NULL, 0, &o, 0, e) < 0) {
+    tool_out_free(&o);
     bool missing = *e != NULL && strstr((*e)->msg, "no such image") != NULL;
     if (!missing || (pull != NULL && strcmp(pull, "never") == 0))
       return -1;
     err_free(e);
-    cleanup_free char *norm = ref_normalize(ref, NULL);
-    struct ref r = {0};
-    cleanup_free char *fam = NULL;
-    if (ref_parse(ref, &r, NULL) == 0)
-      fam = ref_familiar(&r);
-    ref_free(&r);
-    fprintf(stderr, "Unable to find image '%s' locally\n", fam ? fam : ref);
-    if (image_pull(ref, e) < 0 || tool_run(argv, NULL, 0, &o, 0, e) < 0)
+    say_not_found(ref);
+    if (image_pull(ref, e) < 0 || tool_run(argv, NULL, 0, &o, 0, e) < 0) {
+      tool_out_free(&o);
       return -1;
+    }
   }
   im->config = o.out;
   im->len = o.out_len;
@@ -289,11 +308,10 @@ static int volumes_from(const char *spec, char ***vols, struct err **e) {
   return 0;
 }
 
-/* Steps 2-6 into c; u records what to undo. */
-static int create_steps(struct run_opts *o, const char *rt, const struct image *im, struct undo *u,
+/* Steps 1-5 into c; u records what to undo. */
+static int create_steps(struct run_opts *o, const char *rt, struct image *im, struct undo *u,
                         json_t *c, struct err **e) {
   const char *id = u->id, *name = u->name;
-  json_t *icfg = json_get_obj(im->doc, "config");
   cleanup_free char *dir = ctr_dir(id);
   const char *bundle = u->bundle;
   cleanup_free char *rootfs = xasprintf("%s/rootfs", bundle);
@@ -311,20 +329,21 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   json_object_set_new(c, "id", json_string(id));
   json_object_set_new(c, "name", json_string(name));
   json_object_set_new(c, "image", json_string(o->image));
-  json_object_set_new(c, "imageId", json_string(im->id));
   json_object_set_new(c, "created", json_string(now));
   json_object_set_new(c, "runtime", json_string(rt));
   json_object_set_new(c, "command", json_array());
   json_object_set_new(c, "state",
                       json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0, "exitCode", 0));
-  if (ctr_save(c, e) < 0)
+  if (ctr_save_state(c, e) < 0)
     return -1;
   u->lock = ctr_lock(id, e);
   if (u->lock < 0)
     return -1;
-  if (rootfs_unpack(im->id, o->image, bundle, e) < 0)
+  if (image_unpack(o->image, o->pull, bundle, o->rm, im, e) < 0)
     return -1;
   u->mounted = true;
+  json_t *icfg = json_get_obj(im->doc, "config");
+  json_object_set_new(c, "imageId", json_string(im->id));
 
   cleanup_free char *norm = ref_normalize(o->image, NULL);
   if (norm != NULL)
@@ -442,8 +461,8 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   cleanup_strv char **argv = NULL;
   cleanup_free char *cfgpath = xasprintf("%s/config.json", bundle);
   cleanup_free char *cgpath = xasprintf("%s/%s", C.cgroup_parent, id);
-  const char *head[] = {"cairn-spec", "--image-config", "-",   "--rootfs", rootfs, "-o",
-                        cfgpath,      "--cgroups-path", cgpath};
+  const char *head[] = {"cairn-spec", "--image-config", "-",   "--rootfs",
+                        rootfs,       "--cgroups-path", cgpath};
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
     strv_push(&argv, head[i]);
   for (size_t i = 0; spec && spec[i]; i++)
@@ -457,11 +476,17 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   strv_push(&argv, "--");
   for (size_t i = 0; o->cmd && o->cmd[i]; i++)
     strv_push(&argv, o->cmd[i]);
-  if (tool_run((const char *const *)argv, im->config, im->len, NULL, 0, e) < 0)
-    return -1;
-
-  /* what docker's inspect shows, from the config cairn-spec wrote */
-  cleanup_json json_t *oci = json_load_path(cfgpath, e);
+  /* The config comes on stdout and is written here: durable only for a
+   * container that outlives its exit (not --rm), see ctr_save_state. */
+  struct tool_out out = {0};
+  int rc = tool_run((const char *const *)argv, im->config, im->len, &out, 0, e);
+  cleanup_json json_t *oci = rc < 0 ? NULL : json_load_str(out.out, "cairn-spec", e);
+  if (oci != NULL && (o->rm ? write_file_replace(cfgpath, out.out, out.out_len, 0644, e)
+                            : write_file_atomic(cfgpath, out.out, out.out_len, 0644, e)) < 0) {
+    json_decref(oci);
+    oci = NULL;
+  }
+  tool_out_free(&out);
   if (oci == NULL)
     return -1;
   json_t *proc = json_get_obj(oci, "process");
@@ -506,7 +531,8 @@ static int create_steps(struct run_opts *o, const char *rt, const struct image *
   json_object_set_new(c, "logPath", json_string(logp));
   json_object_set_new(c, "state",
                       json_pack("{s:s,s:i,s:i}", "status", "created", "pid", 0, "exitCode", 0));
-  if (ctr_save(c, e) < 0)
+  /* durable once complete, unless it is gone at its exit (--rm) */
+  if ((o->rm ? ctr_save_state(c, e) : ctr_save(c, e)) < 0)
     return -1;
   if (o->cidfile != NULL) {
     cleanup_close int fd = open(o->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -525,14 +551,8 @@ json_t *ctr_create(struct run_opts *o, struct err **e) {
   cleanup_free char *rtpath = runtime_path(rt, e);
   if (rtpath == NULL)
     return NULL;
-  struct image im = {0};
-  if (image_get(o->image, o->pull, &im, e) < 0) {
-    free(im.config);
-    json_decref(im.doc);
+  if (o->pull != NULL && strcmp(o->pull, "always") == 0 && image_pull(o->image, e) < 0)
     return NULL;
-  }
-  cleanup_free char *imgconfig = im.config;
-  cleanup_json json_t *imgdoc = im.doc;
 
   char id[65];
   random_id(id);
@@ -564,7 +584,11 @@ json_t *ctr_create(struct run_opts *o, struct err **e) {
   cleanup_json json_t *mounts = json_array();
   struct undo u = {.id = id, .name = name, .bundle = bundle, .mounts = mounts, .lock = -1};
   json_t *c = json_object();
-  if (create_steps(o, rt, &im, &u, c, e) < 0) {
+  struct image im = {0};
+  int rc = create_steps(o, rt, &im, &u, c, e);
+  free(im.config);
+  json_decref(im.doc);
+  if (rc < 0) {
     json_decref(c);
     undo_create(&u);
     if (u.lock >= 0)

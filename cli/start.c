@@ -31,13 +31,17 @@
 #include "mem.h"
 #include "runopts.h"
 
-bool rootfs_mounted(const char *id) {
-  cleanup_free char *p = ctr_file(id, "bundle/rootfs");
+bool is_mount_root(const char *path) {
   struct statx stx;
-  if (statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
     return false;
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
          (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+bool rootfs_mounted(const char *id) {
+  cleanup_free char *p = ctr_file(id, "bundle/rootfs");
+  return is_mount_root(p);
 }
 
 /* Read what the shim prints; meanwhile connect `at` once ctl.sock exists
@@ -45,9 +49,10 @@ bool rootfs_mounted(const char *id) {
 static int run_shim(char *const *argv, const char *id, const char *rundir, struct attach *at,
                     char **result, struct err **e) {
   cleanup_close int ino = -1;
+  int wd = -1;
   if (at != NULL) {
     ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (ino < 0 || inotify_add_watch(ino, rundir, IN_CREATE | IN_MOVED_TO) < 0)
+    if (ino < 0 || (wd = inotify_add_watch(ino, rundir, IN_CREATE | IN_MOVED_TO)) < 0)
       return err_set(e, errno, "watch '%s'", rundir);
   }
   int out[2], errp[2];
@@ -118,6 +123,11 @@ static int run_shim(char *const *argv, const char *id, const char *rundir, struc
           struct err *ae = NULL;
           if (attach_connect(at, id, &ae) < 0)
             err_free(&ae);
+          /* The watch goes at once: the kernel frees it in the background
+           * (an RCU grace period), where closing a descriptor that still
+           * has one waits for that, several ms on the path of every run. */
+          if (wd >= 0 && inotify_rm_watch(ino, wd) == 0)
+            wd = -1;
         }
         p += sizeof *ie + ie->len;
       }
@@ -231,7 +241,8 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
     return -1;
   if (!rootfs_mounted(id)) {
     cleanup_free char *bundle = ctr_file(id, "bundle");
-    if (rootfs_unpack(json_get_str(c, "imageId"), json_get_str(c, "image"), bundle, e) < 0)
+    if (rootfs_unpack(json_get_str(c, "imageId"), json_get_str(c, "image"), bundle,
+                      ctr_autoremove(c), e) < 0)
       return -1;
     u->mounted = true;
   }
@@ -248,7 +259,7 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
      * killed at any point after this leaves what cleanup finds and removes */
     json_object_set_new(c, "attached",
                         json_pack("{s:s,s:s}", "network", u->netname, "netns", u->nspath));
-    if (ctr_save(c, e) < 0)
+    if (ctr_save_state(c, e) < 0)
       return -1;
     struct err *ie = NULL;
     if (netns_remove(u->nspath, &ie) < 0) /* a crash's leftover */
@@ -344,7 +355,7 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
   struct undo u = {.id = id};
   int rc = start_steps(c, &u, at, e);
   if (rc == 0)
-    rc = ctr_save(c, e);
+    rc = ctr_save_state(c, e);
   if (rc == 0)
     event_ctr(c, "start", NULL);
   if (rc < 0) {
@@ -354,7 +365,7 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
     undo_start(&u);
     json_object_del(c, "attached");
     struct err *se = NULL;
-    if (ctr_save(c, &se) < 0)
+    if (ctr_save_state(c, &se) < 0)
       err_free(&se);
     cleanup_free char *rundir = ctr_run_dir(id);
     struct err *re = NULL;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static void fs_log(int fd, char *buf, size_t len) {
 /* The new mount API takes the lower dirs one by one ("lowerdir+", Linux
  * 6.8), so the count of layers is not limited by a page of options.
  * Returns 1 when the kernel lacks it. */
-static int mount_new_api(char **lowers, size_t n, const char *upper, const char *work,
+static int mount_new_api(char **lowers, size_t n, const char *upper, const char *work, bool volat,
                          const char *target, struct err **e) {
   cleanup_close int fd = fsopen("overlay", FSOPEN_CLOEXEC);
   if (fd < 0)
@@ -76,6 +77,10 @@ static int mount_new_api(char **lowers, size_t n, const char *upper, const char 
       return err_set(e, saved, "overlay lower dir '%s'%s%s", lowers[i], log[0] ? ": " : "", log);
     }
   }
+  /* volatile: no sync of the upper filesystem at unmount (and no fsync
+   * inside); a kernel without it (< 5.10) mounts without */
+  if (volat && fsconfig(fd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 && errno != EINVAL)
+    return err_set(e, errno, "overlay option volatile");
   if (fsconfig(fd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
       fsconfig(fd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
       fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
@@ -92,7 +97,7 @@ static int mount_new_api(char **lowers, size_t n, const char *upper, const char 
 }
 
 static char *old_api_opts(const struct store *s, char **lowers, size_t n, const char *upper,
-                          const char *work, int relative) {
+                          const char *work, bool volat, int relative) {
   cleanup_free char *opts = xstrdup("lowerdir=");
   for (size_t i = 0; i < n; i++) {
     const char *rel = relative && strncmp(lowers[i], s->layers, strlen(s->layers)) == 0
@@ -102,22 +107,22 @@ static char *old_api_opts(const struct store *s, char **lowers, size_t n, const 
     free(opts);
     opts = o;
   }
-  return xasprintf("%s,upperdir=%s,workdir=%s", opts, upper, work);
+  return xasprintf("%s,upperdir=%s,workdir=%s%s", opts, upper, work, volat ? ",volatile" : "");
 }
 
 /* mount(2): one options string of at most a page.  Absolute lower dirs
  * when they fit (prune recognises them in mountinfo), else relative to the
  * layers dir (the cwd) to fit as many as possible. */
 static int mount_old_api(const struct store *s, char **lowers, size_t n, const char *upper,
-                         const char *work, const char *target, struct err **e) {
-  cleanup_free char *opts = old_api_opts(s, lowers, n, upper, work, 0);
+                         const char *work, bool volat, const char *target, struct err **e) {
+  cleanup_free char *opts = old_api_opts(s, lowers, n, upper, work, volat, 0);
   if (strlen(opts) < 4096) {
     if (mount("overlay", target, "overlay", 0, opts) < 0)
       return err_set(e, errno, "mount overlay on '%s'", target);
     return 0;
   }
   free(opts);
-  opts = old_api_opts(s, lowers, n, upper, work, 1);
+  opts = old_api_opts(s, lowers, n, upper, work, volat, 1);
   if (strlen(opts) >= 4096)
     return err_setc(e, ERR_USAGE, 0, "too many layers (%zu) for this kernel's overlay mount", n);
   cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -206,25 +211,32 @@ static int copy_rootfs(char **lowers, size_t n, const char *rootfs, struct err *
 }
 
 int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"copy", no_argument, NULL, 'c'},
-                                       {"max-layer-size", required_argument, NULL, 'm'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+  static const struct option opts[] = {
+      {"copy", no_argument, NULL, 'c'},         {"volatile", no_argument, NULL, 'v'},
+      {"print-config", no_argument, NULL, 'p'}, {"max-layer-size", required_argument, NULL, 'm'},
+      {"help", no_argument, NULL, 'h'},         {0}};
   int copy = 0, o;
+  bool volat = false, print_config = false;
   uint64_t max;
   if (layer_max_from_env(&max, e) < 0)
     return -1;
   while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (o) {
       case 'c': copy = 1; break;
+      case 'v': volat = true; break;
+      case 'p': print_config = true; break;
       case 'm':
         if (parse_max_size(optarg, &max, e) < 0)
           return -1;
         break;
       case 'h':
-        fputs("Usage: cairn-image unpack [--copy] IMAGE BUNDLE\n\n"
+        fputs("Usage: cairn-image unpack [--copy|--volatile] [--print-config] IMAGE BUNDLE\n\n"
               "Make BUNDLE/rootfs: an overlay of the image's layer dirs with BUNDLE/upper\n"
               "and BUNDLE/work beside it; with --copy, a plain copy (no overlay needed).\n"
+              "--volatile: an overlay whose writes are never synced to disk (unmounting it\n"
+              "does not sync the host filesystem), for containers removed at their exit.\n"
+              "--print-config: then print the image's config as 'config' does, from the\n"
+              "same lookup of IMAGE (so both are of one image even while a tag moves).\n"
               "Layers not extracted yet are extracted first.  'umount BUNDLE' undoes the mount.\n",
               stdout);
         return 0;
@@ -258,9 +270,13 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
   size_t n = img.nlayers;
   for (size_t i = 0; i < n; i++) /* topmost first */
     lowers[i] = store_layer_path(s, img.layers[n - 1 - i].diffid);
-  int lk = store_gc_lock(s, 0, e);
+  /* read first: a config that cannot be read fails before any mount */
+  size_t raw_len = 0;
+  cleanup_free char *raw = print_config ? store_read_blob(s, img.config_digest, &raw_len, e) : NULL;
+  int lk = print_config && raw == NULL ? -1 : store_gc_lock(s, 0, e);
   r = lk < 0 ? -1 : 0;
-  if (r == 0 && is_mountpoint(rootfs)) {
+  bool was_mounted = r == 0 && is_mountpoint(rootfs);
+  if (was_mounted) {
     r = 0; /* already unpacked: a second unpack is a no-op */
     goto out;
   }
@@ -284,15 +300,27 @@ int cmd_unpack(struct ctx *c, int argc, char **argv, struct err **e) {
   } else if (r == 0) {
     if (ensure_dir(upper, 0755, e) < 0 || ensure_dir(work, 0700, e) < 0)
       r = -1;
+    /* A volatile overlay leaves work/work/incompat/volatile, and the
+     * kernel refuses to mount over it again (the upper may be torn after
+     * a crash): a volatile rootfs is disposable, so it goes. */
+    cleanup_free char *incompat = path_join(work, "work/incompat");
+    if (r == 0 && volat && access(incompat, F_OK) == 0 && rm_rf(incompat, e) < 0)
+      r = -1;
     if (r == 0) {
-      r = mount_new_api(lowers, n, upper, work, rootfs, e);
+      r = mount_new_api(lowers, n, upper, work, volat, rootfs, e);
       if (r == 1)
-        r = mount_old_api(s, lowers, n, upper, work, rootfs, e);
+        r = mount_old_api(s, lowers, n, upper, work, volat, rootfs, e);
     }
   }
   if (r < 0)
     err_wrap(e, "unpack '%s'", name);
 out:
+  if (r == 0 && raw != NULL &&
+      (fwrite(raw, 1, raw_len, stdout) != raw_len || fflush(stdout) != 0)) {
+    r = err_set(e, errno, "unpack '%s': write the config", name);
+    if (!was_mounted) /* nothing half-done stays */
+      umount2(rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
+  }
   for (size_t i = 0; i < n; i++)
     free(lowers[i]);
   free(lowers);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,14 +104,16 @@ char *read_file(const char *path, size_t max, size_t *len, struct err **e) {
   return read_fd(fd, path, max, len, e);
 }
 
-int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, struct err **e) {
-  cleanup_free char *dir_copy = xstrdup(path);
-  const char *dir = dirname(dir_copy);
+/* Temp file in the same directory, then rename: readers see the old or
+ * the new content, never a torn file.  durable adds the fsyncs (file, then
+ * directory) that make the new content survive a power loss too. */
+static int write_replacing(const char *path, const void *buf, size_t len, mode_t mode, bool durable,
+                           struct err **e) {
   cleanup_free char *tmp = xasprintf("%s.tmp-XXXXXX", path);
   cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0)
     return err_set(e, errno, "create temp file for '%s'", path);
-  if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+  if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || (durable && fsync(fd) < 0)) {
     int saved = errno;
     unlink(tmp);
     return err_set(e, saved, "write '%s'", tmp);
@@ -120,10 +123,21 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
     unlink(tmp);
     return err_set(e, saved, "rename '%s' to '%s'", tmp, path);
   }
-  cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (!durable)
+    return 0;
+  cleanup_free char *dir_copy = xstrdup(path);
+  cleanup_close int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0)
     fsync(dfd); /* best effort: the rename is already visible */
   return 0;
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, struct err **e) {
+  return write_replacing(path, buf, len, mode, true, e);
+}
+
+int write_file_replace(const char *path, const void *buf, size_t len, mode_t mode, struct err **e) {
+  return write_replacing(path, buf, len, mode, false, e);
 }
 
 char *path_join(const char *a, const char *b) {

@@ -24,6 +24,11 @@ char *read_fd(int fd, const char *name, size_t max, size_t *len, struct err **e)
 /* Write buf to path atomically: a temp file in the same directory, fsync,
  * rename, fsync of the directory.  Readers see the old or the new content. */
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, struct err **e);
+/* The same without the fsyncs: still atomic, but a power loss may lose the
+ * write.  For state that describes live processes or is rebuilt after a
+ * reboot (container status, exit codes, pid files), where each fsync would
+ * cost milliseconds on the path of every `run`. */
+int write_file_replace(const char *path, const void *buf, size_t len, mode_t mode, struct err **e);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 

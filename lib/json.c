@@ -47,6 +47,15 @@ json_t *json_load_path(const char *path, struct err **e) {
   return json_load_fd_named(fd, path, e);
 }
 
+json_t *json_load_optional(const char *path) {
+  if (access(path, F_OK) < 0)
+    return NULL;
+  struct err *e = NULL;
+  json_t *j = json_load_path(path, &e);
+  err_free(&e);
+  return j;
+}
+
 int json_unpack_err(json_t *root, struct err **e, const char *name, const char *fmt, ...) {
   json_error_t je;
   va_list ap;
@@ -86,6 +95,11 @@ int json_write_line(const json_t *j, FILE *f, struct err **e) {
 int json_write_file(const json_t *j, const char *path, struct err **e) {
   cleanup_free char *s = json_dump_pretty(j);
   return write_file_atomic(path, s, strlen(s), 0644, e);
+}
+
+int json_replace_file(const json_t *j, const char *path, struct err **e) {
+  cleanup_free char *s = json_dump_pretty(j);
+  return write_file_replace(path, s, strlen(s), 0644, e);
 }
 
 const char *json_get_str(const json_t *obj, const char *key) {

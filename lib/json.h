@@ -14,6 +14,9 @@
 
 /* Load from a path; "-" reads stdin. */
 json_t *json_load_path(const char *path, struct err **e);
+/* The document at path, or NULL when it is absent or unreadable: for
+ * optional files whose absence means a default. */
+json_t *json_load_optional(const char *path);
 /* Load from an open fd; name is used in messages. */
 json_t *json_load_fd_named(int fd, const char *name, struct err **e);
 json_t *json_load_str(const char *text, const char *name, struct err **e);
@@ -28,6 +31,8 @@ char *json_dump_pretty(const json_t *j);
 int json_write_line(const json_t *j, FILE *f, struct err **e);
 /* Atomically write j (pretty) to path (temp + fsync + rename), mode 0644. */
 int json_write_file(const json_t *j, const char *path, struct err **e);
+/* The same, atomic but not durable (write_file_replace). */
+int json_replace_file(const json_t *j, const char *path, struct err **e);
 
 /* Accessors that return NULL / fallback when absent or of another type. */
 const char *json_get_str(const json_t *obj, const char *key);

@@ -280,7 +280,7 @@ void go_json(struct tbuf *b, const json_t *j);
 /* UTF-8: decode one rune at s[0..n) (n > 0); invalid bytes give U+FFFD with
  * *w = 1.  Encode r into out (4 bytes room), returning the length. */
 int32_t utf8_decode(const char *s, size_t n, int *w);
-int utf8_encode(int32_t r, char *out);
+int tmpl_utf8_encode(int32_t r, char *out);
 size_t utf8_count(const char *s, size_t n);
 /* strconv.IsPrint, close enough for what a container's data holds. */
 bool go_isprint(int32_t r);

@@ -138,7 +138,7 @@ static bool has_prefix(const char *s, size_t n, const char *p) {
 static void fmt_rune_u(char *out, size_t sz, int32_t r) {
   if (go_isprint(r)) {
     char enc[5] = {0};
-    enc[utf8_encode(r, enc)] = '\0';
+    enc[tmpl_utf8_encode(r, enc)] = '\0';
     snprintf(out, sz, "U+%04X '%s'", (unsigned)r, enc);
   } else {
     snprintf(out, sz, "U+%04X", (unsigned)r);
@@ -621,7 +621,7 @@ bool tmpl_unquote(const struct tok *t, struct arena **arena, const char **out, s
       tbuf_addc(&b, (char)(-2 - r));
     } else {
       char enc[4];
-      tbuf_add(&b, enc, (size_t)utf8_encode(r, enc));
+      tbuf_add(&b, enc, (size_t)tmpl_utf8_encode(r, enc));
     }
   }
   *out = arena_strndup(arena, b.s ? b.s : "", b.len);

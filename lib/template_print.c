@@ -153,7 +153,7 @@ static void print_value(struct tbuf *b, struct fmtf *f, const json_t *j, int ver
 static void bad_verb(struct tbuf *b, struct fmtf *f, const json_t *j, int verb) {
   char enc[4];
   tbuf_adds(b, "%!");
-  tbuf_add(b, enc, (size_t)utf8_encode(verb, enc));
+  tbuf_add(b, enc, (size_t)tmpl_utf8_encode(verb, enc));
   tbuf_addc(b, '(');
   if (j == NULL || json_is_null(j)) {
     tbuf_adds(b, "<nil>");
@@ -441,7 +441,7 @@ static void print_value(struct tbuf *b, struct fmtf *f, const json_t *j, int ver
         case 'q': {
           int32_t r = (v < 0 || v > 0x10FFFF) ? 0xFFFD : (int32_t)v;
           char enc[4];
-          int w = utf8_encode(r, enc);
+          int w = tmpl_utf8_encode(r, enc);
           struct tbuf t = {0};
           if (verb == 'c')
             tbuf_add(&t, enc, (size_t)w);
@@ -459,7 +459,7 @@ static void print_value(struct tbuf *b, struct fmtf *f, const json_t *j, int ver
           if (f->sharp && u <= 0x10FFFF && go_isprint((int32_t)u)) {
             char enc[4];
             tbuf_adds(&t, " '");
-            tbuf_add(&t, enc, (size_t)utf8_encode((int32_t)u, enc));
+            tbuf_add(&t, enc, (size_t)tmpl_utf8_encode((int32_t)u, enc));
             tbuf_addc(&t, '\'');
           }
           struct fmtf sp = *f;
@@ -734,11 +734,11 @@ void go_sprintf(struct tbuf *b, const char *format, size_t flen, json_t *const *
       tbuf_addc(b, '%');
     } else if (!p.good_argnum) {
       tbuf_adds(b, "%!");
-      tbuf_add(b, enc, (size_t)utf8_encode(verb, enc));
+      tbuf_add(b, enc, (size_t)tmpl_utf8_encode(verb, enc));
       tbuf_adds(b, "(BADINDEX)");
     } else if (argnum >= n) {
       tbuf_adds(b, "%!");
-      tbuf_add(b, enc, (size_t)utf8_encode(verb, enc));
+      tbuf_add(b, enc, (size_t)tmpl_utf8_encode(verb, enc));
       tbuf_adds(b, "(MISSING)");
     } else {
       if (verb == 'v') {

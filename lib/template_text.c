@@ -41,7 +41,7 @@ int32_t utf8_decode(const char *str, size_t n, int *w) {
   return r;
 }
 
-int utf8_encode(int32_t r, char *out) {
+int tmpl_utf8_encode(int32_t r, char *out) {
   unsigned char *o = (unsigned char *)out;
   if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000))
     r = 0xFFFD;
@@ -178,7 +178,7 @@ static void map_runes(struct tbuf *b, const char *s, size_t n, int32_t (*f)(int3
     int w;
     int32_t r = utf8_decode(s + i, n - i, &w);
     char enc[4];
-    tbuf_add(b, enc, (size_t)utf8_encode(f(r), enc));
+    tbuf_add(b, enc, (size_t)tmpl_utf8_encode(f(r), enc));
     i += (size_t)w;
   }
 }
@@ -216,7 +216,7 @@ void text_title(struct tbuf *b, const char *s, size_t n) {
       tbuf_addc(b, (char)out);
     } else {
       char enc[4];
-      tbuf_add(b, enc, (size_t)utf8_encode(out, enc));
+      tbuf_add(b, enc, (size_t)tmpl_utf8_encode(out, enc));
     }
     i += (size_t)w;
   }
@@ -311,7 +311,7 @@ void go_quote_char(struct tbuf *b, const char *s, size_t n, char q, bool ascii) 
     }
     if (ascii ? (r < 0x7F && go_isprint(r)) : go_isprint(r)) {
       char enc[4];
-      tbuf_add(b, enc, (size_t)utf8_encode(r, enc));
+      tbuf_add(b, enc, (size_t)tmpl_utf8_encode(r, enc));
       continue;
     }
     switch (r) {

@@ -52,7 +52,9 @@ int write_pid_file(const char *path, pid_t pid, struct err **e) {
     abs = path_join(cwd, path);
     path = abs;
   }
-  if (write_file_atomic(path, buf, (size_t)n, 0644, e) < 0)
+  /* atomic, as its readers poll for it, but not fsync'd: a pid means
+   * nothing after a reboot (runc does the same) */
+  if (write_file_replace(path, buf, (size_t)n, 0644, e) < 0)
     return err_wrap(e, "pid file");
   return 0;
 }

@@ -27,28 +27,15 @@ char *shim_error_json(const struct err *e) {
   return json_dump_compact(j);
 }
 
-/* Atomic (temp file + rename) but not durable: for files that describe a
- * live process (shim.pid, status.json) and mean nothing after a reboot.
- * fsync of a fresh directory costs milliseconds on the start path;
- * exit.json and health.json, which outlive the shim, keep it. */
+/* Not durable (write_file_replace): the files here describe a live
+ * process (shim.pid, status.json) or one that just ended (exit.json, which
+ * the CLI reads at once and records in the container's own dir), and all of
+ * them live in the run dir, which a reboot empties.  An fsync would cost
+ * milliseconds on the path of every start and exit. */
 int state_write_volatile(struct shim *s, const char *name, const char *buf, size_t len,
                          struct err **e) {
   cleanup_free char *p = shim_path(s, name);
-  cleanup_free char *tmp = xasprintf("%s.tmp-XXXXXX", p);
-  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0)
-    return err_set(e, errno, "create temp file for '%s'", p);
-  if (fchmod(fd, 0644) < 0 || write_all(fd, buf, len) < 0) {
-    int saved = errno;
-    unlink(tmp);
-    return err_set(e, saved, "write '%s'", tmp);
-  }
-  if (rename(tmp, p) < 0) {
-    int saved = errno;
-    unlink(tmp);
-    return err_set(e, saved, "rename '%s' to '%s'", tmp, p);
-  }
-  return 0;
+  return write_file_replace(p, buf, len, 0644, e);
 }
 
 static json_t *time_json(const struct timespec *ts) {
@@ -71,8 +58,8 @@ char *state_exit_json(struct shim *s, int status, int oom, struct err **e) {
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   cleanup_json json_t *j = json_pack("{s:i,s:i,s:o,s:b}", "exitCode", status_code(status), "signal",
                                      sig, "finishedAt", time_json(&now), "oomKilled", oom);
-  cleanup_free char *p = shim_path(s, "exit.json");
-  if (json_write_file(j, p, e) < 0)
+  cleanup_free char *text = json_dump_pretty(j);
+  if (state_write_volatile(s, "exit.json", text, strlen(text), e) < 0)
     return NULL;
   return json_dump_compact(j);
 }

@@ -65,8 +65,7 @@ teardown() {
   run_logged cairn --debug run --rm busybox true
   assert_success
   assert_output ""
-  [[ $stderr == *"+ cairn-image config busybox"* ]]
-  [[ $stderr == *"+ cairn-image unpack sha256:"* ]]
+  [[ $stderr == *"+ cairn-image unpack --volatile --print-config busybox "* ]]
   [[ $stderr == *"+ cairn-spec --image-config - --rootfs "* ]]
   [[ $stderr == *"+ cairn-net add cairn "* ]]
   [[ $stderr == *"cairn-shim --runtime "* ]]

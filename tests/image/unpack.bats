@@ -52,6 +52,30 @@ whiteout_image() {
   cairn-image umount "$T/bundle"
 }
 
+@test "cairn-image unpack --volatile: an overlay that never syncs, mountable again after its leftovers" {
+  requires root
+  load_busybox
+  run_logged cairn-image unpack --volatile busybox "$T/bundle"
+  assert_success
+  # the kernel shows it as "volatile" (5.10+) or "fsync=volatile" (6.x)
+  run_logged findmnt -n -o OPTIONS "$T/bundle/rootfs"
+  assert_output --regexp '(^|,)(fsync=)?volatile(,|$)'
+  echo data >"$T/bundle/rootfs/f"
+  cairn-image umount "$T/bundle"
+  # a volatile mount leaves work/work/incompat/volatile, over which the
+  # kernel refuses a mount: unpack --volatile clears it
+  [ -d "$T/bundle/work/work/incompat/volatile" ]
+  run_logged cairn-image unpack --volatile busybox "$T/bundle"
+  assert_success
+  [ "$(cat "$T/bundle/rootfs/f")" = data ]
+  cairn-image umount "$T/bundle"
+  # without the flag, the mount is an ordinary one
+  cairn-image unpack busybox "$T/plain"
+  run_logged findmnt -n -o OPTIONS "$T/plain/rootfs"
+  refute_output --regexp '(^|,)(fsync=)?volatile(,|$)'
+  cairn-image umount "$T/plain"
+}
+
 @test "cairn-image unpack: whiteouts, opaque dirs and hardlinks into lower layers" {
   requires root
   whiteout_image

@@ -59,13 +59,17 @@ TEST(mkdir_p) {
   err_free(&e);
 }
 
-TEST(atomic_write) {
+/* write_file_atomic and write_file_replace (the same without fsync) give
+ * readers the same guarantees: whole old or whole new content. */
+static void check_replacing_writer(int (*wr)(const char *, const void *, size_t, mode_t,
+                                             struct err **),
+                                   const char *sub) {
   struct err *e = NULL;
-  cleanup_free char *d = tmp("w");
+  cleanup_free char *d = tmp(sub);
   CHECK(mkdir_p(d, 0755, &e) == 0);
-  cleanup_free char *p = tmp("w/state.json");
-  CHECK(write_file_atomic(p, "one", 3, 0600, &e) == 0);
-  CHECK(write_file_atomic(p, "second", 6, 0640, &e) == 0);
+  cleanup_free char *p = xasprintf("%s/state.json", d);
+  CHECK(wr(p, "one", 3, 0600, &e) == 0);
+  CHECK(wr(p, "second", 6, 0640, &e) == 0);
   size_t len = 0;
   cleanup_free char *got = read_file(p, 0, &len, &e);
   CHECK_STR(got, "second");
@@ -81,10 +85,15 @@ TEST(atomic_write) {
       n++;
   closedir(dir);
   CHECK(n == 1);
-  cleanup_free char *bad = tmp("w/nodir/x");
-  CHECK(write_file_atomic(bad, "x", 1, 0644, &e) == -1);
+  cleanup_free char *bad = xasprintf("%s/nodir/x", d);
+  CHECK(wr(bad, "x", 1, 0644, &e) == -1);
   CHECK(e != NULL && e->errnum == ENOENT);
   err_free(&e);
+}
+
+TEST(atomic_write) {
+  check_replacing_writer(write_file_atomic, "w");
+  check_replacing_writer(write_file_replace, "r");
 }
 
 TEST(read_limits) {
