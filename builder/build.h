@@ -10,6 +10,7 @@
 #define CAIRN_BUILD_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,6 +35,8 @@ struct build_opts {
   const char *iidfile;
   const char *compression; /* of new layers: gzip (default), zstd, none */
   const char *output;      /* --output type=oci|docker,dest=FILE */
+  const char *progress;    /* --progress auto|plain|tty */
+  char **secrets;          /* --secret id=X,src=FILE|env=VAR */
   bool no_cache, pull, quiet;
   int run_status;         /* the failing RUN's exit status */
   const char *root, *run; /* CAIRN_ROOT, CAIRN_RUN */
@@ -66,15 +69,19 @@ struct build {
   size_t nstages;
   size_t target; /* index of the final stage */
   bool *needed;
+  bool *deps;          /* deps[i * nstages + j]: stage i needs stage j's image */
   json_t *global_args; /* name -> value */
   json_t *build_args;  /* --build-arg: name -> value */
   json_t *used_args;   /* build args consumed: name -> true */
   struct context *ctx; /* the context, walked on first use */
-  int step;            /* #N of the progress lines */
+  int step;            /* #N of the current step (progress.c numbers them) */
+  struct prog *prog;   /* the progress display */
   char *tmp;           /* $CAIRN_ROOT/build-tmp/<random> */
   int tmp_lock;        /* the flock on <tmp>.lock */
   int tmp_seq;
-  char *author; /* MAINTAINER, for the next commit */
+  char *author;  /* MAINTAINER, for the next commit */
+  char *warning; /* printed at the end */
+  char **stubs;  /* mount points the current RUN's --mounts need, for stubs_remove */
 };
 
 /* ---- tools.c: running the other executables ---- */
@@ -93,6 +100,16 @@ struct tool_res {
 int tool_run(struct build *b, const char *const *argv, const char *in, size_t in_len,
              struct tool_res *res, struct err **e);
 void tool_res_free(struct tool_res *r);
+/* Like tool_run with a result, its stdout and stderr also shown live as
+ * step's output; build_running_pid holds its pid meanwhile (a cancelled
+ * stage kills it: build_cancelled is then set). */
+int tool_run_shown(struct build *b, const char *const *argv, int step, struct tool_res *res,
+                   struct err **e);
+extern volatile pid_t build_running_pid;
+extern volatile sig_atomic_t build_cancelled;
+/* While a RUN's container runs: the command that kills it (an absolute
+ * path first, for execv), run by a cancelled stage's signal handler. */
+extern char *const *volatile build_cancel_argv;
 /* Like tool_run with the output parsed as JSON. */
 json_t *tool_json(struct build *b, const char *const *argv, const char *in, struct err **e);
 /* The build's scratch dir $ROOT/build-tmp/<random>, locked by
@@ -104,8 +121,41 @@ int build_tmp_sweep(const char *root, struct err **e);
 /* A fresh scratch directory under b->tmp. */
 char *build_tmpdir(struct build *b, const char *what, struct err **e);
 
-/* ---- progress ---- */
-void progress(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ---- progress.c: what stderr shows (plain lines, a live tty display, or
+ * nothing with -q) ---- */
+int prog_open(struct build *b, const char *mode, struct err **e);
+/* The final frame (tty), then a failed step's output; frees the display. */
+void prog_close(struct build *b, bool ok);
+/* A new step: returns its number (also left in b->step).  header: plain
+ * mode prints "#N TEXT" for it. */
+int prog_step(struct build *b, bool header, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Output of a step (any bytes; split into lines). */
+void prog_output(struct build *b, int id, const char *buf, size_t len);
+void prog_note(struct build *b, int id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* line: plain mode prints "#N DONE 0.3s". */
+void prog_done(struct build *b, int id, bool line);
+void prog_cached(struct build *b, int id);
+void prog_error(struct build *b, int id);
+/* Steps expected beyond those started (the header's count). */
+void prog_total(struct build *b, int more);
+
+/* A stage run in a forked child sends its events (and its result) to the
+ * parent as frames on a pipe: prog_forward switches the child's display to
+ * that; the parent feeds what it reads to prog_replay, which replays the
+ * display's frames with the parent's step numbers (m maps the child's)
+ * and hands the other frames (PF_RESULT, PF_FAIL) to fn.  *used: the bytes
+ * consumed (a partial frame is left for the next call). */
+enum { PF_STEP = 1, PF_OUT, PF_END, PF_RESULT, PF_FAIL };
+struct prog_map {
+  int *ids;
+  size_t n;
+};
+typedef int (*prog_frame_fn)(void *arg, int type, const char *data, size_t len, struct err **e);
+void prog_forward(struct build *b, int fd);
+void prog_frame(struct build *b, int type, const char *data, size_t len);
+int prog_replay(struct build *b, struct prog_map *m, const char *buf, size_t len, size_t *used,
+                prog_frame_fn fn, void *arg, struct err **e);
 
 /* ---- plan.c ---- */
 /* Mark the stages the target needs (FROM and COPY --from / RUN --mount
@@ -198,11 +248,35 @@ bool copy_as_tar(struct df_instr *in);
 int copy_key(struct build *b, struct stage_run *sr, struct df_instr *in,
              char out[DIGEST_STR_LEN + 1], struct err **e);
 
+/* ---- secret.c ---- */
+/* A --secret spec checked (id= present, one source). */
+int secret_check(const char *spec, struct err **e);
+/* RUN --mount=type=secret: a tmpfs (listed in dirs) holding the secret,
+ * bound read-only at its target by cairn-spec flags added to spec_args;
+ * the mount points it needs in rootfs are listed in b->stubs. */
+int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***spec_args,
+                 char ***dirs, struct err **e);
+void secret_umount(char **dirs);
+/* Note in b->stubs the parts of target (absolute) missing from rootfs:
+ * the runtime creates them as mount points for a RUN --mount. */
+void stubs_note(struct build *b, const char *rootfs, const char *target);
+/* Remove b->stubs from an upper dir (empty files and directories only),
+ * so that no --mount leaves a trace in the layer (BuildKit's rule). */
+void stubs_remove(struct build *b, const char *upper);
+
 /* ---- output.c ---- */
 int oci_archive(struct build *b, const struct bimage *img, const char *tag, const char *dest,
                 struct err **e);
 
 /* ---- stage.c ---- */
 int build_run(struct build *b, struct err **e);
+/* One stage, FROM to its last instruction. */
+int stage_exec(struct build *b, struct stage_run *sr, struct err **e);
+
+/* ---- sched.c ---- */
+/* Run the needed stages up to the target, dependencies first; stages
+ * that do not depend on each other run at the same time in forked
+ * children (as many as there are cores, or CAIRN_BUILD_JOBS). */
+int sched_run(struct build *b, struct err **e);
 
 #endif

@@ -702,9 +702,15 @@ static int copy_run(struct build *b, struct stage_run *sr, struct df_instr *in,
     if (hd != NULL) {
       cleanup_free char *dst = into ? path_join(destabs, hd->name) : xstrdup(destabs);
       struct stat st = {.st_mode = S_IFREG | 0644};
+      struct vars vs = {b, sr};
+      cleanup_free char *body =
+          hd->expand ? df_expand_heredoc(hd->body, vars_lookup, &vs, e) : xstrdup(hd->body);
+      if (body == NULL) {
+        r = err_wrap(e, "heredoc '%s'", hd->name);
+        break;
+      }
       cleanup_close int tfd = memfd_create("heredoc", MFD_CLOEXEC);
-      if (tfd < 0 || write_all(tfd, hd->body, strlen(hd->body)) < 0 ||
-          lseek(tfd, 0, SEEK_SET) < 0) {
+      if (tfd < 0 || write_all(tfd, body, strlen(body)) < 0 || lseek(tfd, 0, SEEK_SET) < 0) {
         r = err_set(e, errno, "heredoc '%s'", hd->name);
         break;
       }

@@ -158,6 +158,12 @@ char *df_expand(const char *word, char escape, df_lookup_fn lookup, void *ctx, s
 char **df_expand_words(const char *text, char escape, df_lookup_fn lookup, void *ctx,
                        struct err **e);
 
+/* The body of an unquoted heredoc of COPY/ADD (docker expands it; a
+ * quoted delimiter means the body is taken as written): $v ${v} ${v:-w} …
+ * substituted as in a shell's here-document, quotes kept as characters,
+ * a backslash escaping only '$', '`', '\\' and the newline. */
+char *df_expand_heredoc(const char *body, df_lookup_fn lookup, void *ctx, struct err **e);
+
 /* .dockerignore: docker's rules (filepath.Match patterns per path element,
  * `**` for any number of elements, `!` exceptions, the last match wins,
  * leading and trailing '/' and "./" cleaned, comments and blank lines). */

@@ -82,16 +82,21 @@ static char *mopt(const char *spec, const char *key) {
 struct run_env {
   char **spec_args; /* extra cairn-spec flags */
   char **mounted;   /* bundles to umount after */
+  char **secrets;   /* secret tmpfs dirs to umount after */
+  const char *rootfs;
 };
 
 /* RUN --mount: type=cache (a directory kept under the build cache),
- * type=bind (from the context, or from a stage or image), type=tmpfs. */
+ * type=bind (from the context, or from a stage or image), type=tmpfs,
+ * type=secret (secret.c). */
 static int add_mount(struct build *b, struct stage_run *sr, const char *raw, struct run_env *re,
                      struct err **e) {
   cleanup_free char *spec = vexpand(b, sr, raw, e);
   if (spec == NULL)
     return -1;
   cleanup_free char *type = mopt(spec, "type");
+  if (type != NULL && strcmp(type, "secret") == 0)
+    return secret_mount(b, spec, re->rootfs, &re->spec_args, &re->secrets, e);
   cleanup_free char *target = mopt(spec, "target");
   if (target == NULL)
     target = mopt(spec, "dst");
@@ -100,6 +105,7 @@ static int add_mount(struct build *b, struct stage_run *sr, const char *raw, str
   if (target == NULL || target[0] == '\0')
     return err_usage(e, "--mount '%s': target is required", spec);
   const char *t = type ? type : "bind";
+  stubs_note(b, re->rootfs, target);
   cleanup_free char *ro = mopt(spec, "readonly");
   if (ro == NULL)
     ro = mopt(spec, "ro");
@@ -153,7 +159,7 @@ static int add_mount(struct build *b, struct stage_run *sr, const char *raw, str
     if (ro == NULL && from == NULL)
       ro = xstrdup(""); /* the context is never written */
   } else {
-    return err_usage(e, "--mount type=%s is not supported (bind, cache, tmpfs)", t);
+    return err_usage(e, "--mount type=%s is not supported (bind, cache, tmpfs, secret)", t);
   }
   cleanup_free char *v = xasprintf("%s:%s%s", src, target, ro ? ":ro" : "");
   strv_push(&re->spec_args, "-v");
@@ -203,17 +209,21 @@ static void net_down(struct build *b, const char *id, char *nspath) {
   free(nspath);
 }
 
-/* The output of the command, as docker's plain progress shows it. */
-static void show_output(struct build *b, const char *text, bool force) {
-  if (text == NULL || text[0] == '\0' || (b->o->quiet && !force))
-    return;
-  const char *p = text;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    int len = nl ? (int)(nl - p) : (int)strlen(p);
-    fprintf(stderr, "#%d %.*s\n", b->step, len, p);
-    p = nl ? nl + 1 : p + len;
+/* The runtime's absolute path, for a signal handler's execv. */
+static char *which(const char *name) {
+  cleanup_free char *t = tool_path(name);
+  if (strchr(t, '/') != NULL)
+    return xstrdup(t);
+  const char *path = getenv("PATH");
+  cleanup_free char *copy = xstrdup(path ? path : "/usr/bin:/bin");
+  char *save = NULL;
+  for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    char *p = path_join(d, t);
+    if (access(p, X_OK) == 0)
+      return p;
+    free(p);
   }
+  return NULL;
 }
 
 static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *in,
@@ -257,10 +267,20 @@ static int spec_and_run(struct build *b, struct stage_run *sr, struct df_instr *
   const char *rt = b->o->runtime ? b->o->runtime : "cairn-runtime";
   const char *rargv[] = {rt, "--root", rtroot, "run", "--bundle", bundle, id, NULL};
   struct tool_res res = {0};
-  if (tool_run(b, rargv, NULL, 0, &res, e) < 0)
+  cleanup_free char *rtpath = which(rt);
+  /* A cancelled stage's signal handler runs this: the container may not
+   * exist yet when the signal comes (the runtime is creating it), so the
+   * kill is tried again for a while. */
+  char a_sh[] = "/bin/sh", a_c[] = "-c";
+  char script[] = "i=0; while [ $i -lt 100 ]; do \"$0\" --root \"$1\" kill \"$2\" KILL "
+                  "2>/dev/null && exit 0; i=$((i+1)); sleep 0.1; done";
+  char *kargv[] = {a_sh, a_c, script, rtpath, rtroot, (char *)id, NULL};
+  build_cancel_argv = rtpath ? kargv : NULL;
+  int rr = build_cancelled ? err_set(e, ECANCELED, "cancelled")
+                           : tool_run_shown(b, rargv, b->step, &res, e);
+  build_cancel_argv = NULL;
+  if (rr < 0)
     return err_wrap(e, "RUN: runtime '%s'", rt);
-  show_output(b, res.out, res.status != 0);
-  show_output(b, res.err, res.status != 0);
   int st = res.status;
   tool_res_free(&res);
   /* A runtime killed half-way leaves its state: delete it, whatever. */
@@ -287,10 +307,22 @@ int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const 
   random_id(rid);
   char id[32];
   snprintf(id, sizeof(id), "build-%.12s", rid);
-  struct run_env re = {0};
+  cleanup_free char *rootfs = path_join(bundle, "rootfs");
+  struct run_env re = {.rootfs = rootfs};
   char *nspath = NULL;
   const char *net = flag(in, "network");
-  int r = 0;
+  /* What a sweep needs to undo this RUN if we are killed half-way
+   * (tools.c, build_tmp_sweep): the container and its network. */
+  const char *mode = net ? net : b->o->network;
+  bool own_ns = strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0;
+  cleanup_free char *rt = which(b->o->runtime ? b->o->runtime : "cairn-runtime");
+  cleanup_free char *rtroot = xasprintf("%s/build-runtime", b->o->run);
+  cleanup_free char *ns = xasprintf("%s/netns/%s", b->o->run, id);
+  cleanup_free char *rec = xasprintf("%s/ctr-%s.json", b->tmp, id);
+  cleanup_json json_t *rj = json_pack("{s:s,s:s,s:s,s:s?}", "runtime", rt ? rt : "cairn-runtime",
+                                      "root", rtroot, "id", id, "netns", own_ns ? ns : NULL);
+  cleanup_free char *rtext = json_dumps(rj, JSON_COMPACT);
+  int r = write_file_atomic(rec, rtext, strlen(rtext), 0600, e);
   for (size_t i = 0; i < in->nflags && r == 0; i++) {
     const char *name = in->flags[i].name;
     if (strcmp(name, "mount") == 0)
@@ -310,7 +342,10 @@ int run_instr(struct build *b, struct stage_run *sr, struct df_instr *in, const 
     err_free(&ie);
   }
   strv_free(re.mounted);
+  secret_umount(re.secrets);
+  strv_free(re.secrets);
   strv_free(re.spec_args);
+  unlink(rec);
   /* The runtime's config.json is no part of the layer: it sits beside
    * rootfs, not in upper. */
   return r;

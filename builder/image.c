@@ -64,7 +64,7 @@ int image_base(struct build *b, const char *name, struct bimage *out, struct err
     return 0;
   err_free(&first);
   bimage_free(out);
-  progress(b, "#%d pulling %s", b->step, name);
+  prog_note(b, b->step, "pulling %s", name);
   const char *argv[] = {"cairn-image", "pull", "-q", name, NULL};
   struct tool_res res = {0};
   if (tool_run(b, argv, NULL, 0, NULL, e) < 0) {

@@ -34,11 +34,12 @@ static const char usage_text[] =
     "      --network MODE       RUN's network: default (the cairn bridge), host, none\n"
     "      --platform P         only this host's platform (linux/amd64) is built\n"
     "  -q, --quiet              print only the image id\n"
-    "      --progress MODE      auto, plain or tty (all print plain lines)\n"
+    "      --progress MODE      auto (tty on a terminal, else plain), plain or tty\n"
     "      --iidfile FILE       write the image id to FILE\n"
     "  -o, --output SPEC        type=docker|oci,dest=FILE: also write an archive\n"
     "      --runtime RT         the OCI runtime for RUN (name or path; default cairn-runtime)\n"
     "      --compression C      of the new layers: gzip (default), zstd (faster), none\n"
+    "      --secret id=X,src=F  a secret for RUN --mount=type=secret,id=X (or env=VAR)\n"
     "      --root DIR           CAIRN_ROOT (default /var/lib/cairn)\n\n"
     "Builds are reproducible: layer times and the config's dates are SOURCE_DATE_EPOCH\n"
     "(default 0), so the same Dockerfile and context give the same image id.\n";
@@ -74,12 +75,13 @@ static int finish(struct build *b, struct err **e) {
     if (tool_run(b, argv, NULL, 0, NULL, e) < 0)
       return err_wrap(e, "tag '%s'", *t);
   }
-  progress(b, "#%d writing image %s done", ++b->step, img->id);
+  int n = prog_step(b, false, "exporting to image");
+  prog_note(b, n, "writing image %s done", img->id);
   for (char **t = o->tags; t && *t; t++) {
     cleanup_free char *full = ref_normalize(*t, e);
     if (full == NULL)
       return -1;
-    progress(b, "#%d naming to %s done", b->step, full);
+    prog_note(b, n, "naming to %s done", full);
   }
   if (o->iidfile != NULL) {
     cleanup_free char *line = xstrdup(img->id);
@@ -99,6 +101,7 @@ static int finish(struct build *b, struct err **e) {
       return err_wrap(e, "--output");
     }
   }
+  prog_done(b, n, false);
   return 0;
 }
 
@@ -153,9 +156,14 @@ static int do_build(struct build_opts *o, struct err **e) {
     r = build_tmp_create(&b, e);
   }
   if (r == 0)
+    r = prog_open(&b, o->progress, e);
+  if (r == 0)
     r = build_run(&b, e);
   if (r == 0)
     r = finish(&b, e);
+  prog_close(&b, r == 0);
+  if (b.warning != NULL)
+    fprintf(stderr, "%s\n", b.warning);
   if (r == 0 && o->quiet)
     printf("%s\n", b.stages[b.target].img.id);
   build_tmp_remove(&b);
@@ -165,8 +173,11 @@ static int do_build(struct build_opts *o, struct err **e) {
   }
   free(b.stages);
   free(b.needed);
+  free(b.deps);
   free(b.tmp);
   free(b.author);
+  free(b.warning);
+  strv_free(b.stubs);
   free(b.df_name);
   json_decref(b.global_args);
   json_decref(b.build_args);
@@ -220,6 +231,7 @@ int main(int argc, char **argv) {
                                        {"runtime", required_argument, NULL, 'R'},
                                        {"root", required_argument, NULL, 'r'},
                                        {"compression", required_argument, NULL, 'Z'},
+                                       {"secret", required_argument, NULL, 'S'},
                                        {"help", no_argument, NULL, 'h'},
                                        {0}};
   struct build_opts o = {.network = "default"};
@@ -256,6 +268,12 @@ int main(int argc, char **argv) {
         }
         if (strcmp(optarg, "quiet") == 0)
           o.quiet = true;
+        o.progress = optarg;
+        break;
+      case 'S':
+        if (secret_check(optarg, &e) < 0)
+          goto out;
+        strv_push(&o.secrets, optarg);
         break;
       case 'I': o.iidfile = optarg; break;
       case 'o': o.output = optarg; break;
@@ -296,9 +314,11 @@ int main(int argc, char **argv) {
     strv_free(o.tags);
     strv_free(o.build_args);
     strv_free(o.labels);
+    strv_free(o.secrets);
     return 0;
   }
 out:
+  strv_free(o.secrets);
   strv_free(o.tags);
   strv_free(o.build_args);
   strv_free(o.labels);

@@ -52,6 +52,8 @@ static int mark(struct build *b, size_t i, int depth, struct err **e) {
   if (base == NULL)
     return err_wrap(e, "%s:%d", b->df_name, st->instrs[0].line);
   struct stage_run *dep = plan_stage_ref(b, base, i);
+  if (dep != NULL)
+    b->deps[i * b->nstages + (size_t)(dep - b->stages)] = true;
   if (dep != NULL && mark(b, (size_t)(dep - b->stages), depth + 1, e) < 0)
     return -1;
   for (size_t k = 1; k < st->ninstrs; k++) {
@@ -67,6 +69,8 @@ static int mark(struct build *b, size_t i, int depth, struct err **e) {
       if (from == NULL)
         continue;
       dep = plan_stage_ref(b, from, i);
+      if (dep != NULL)
+        b->deps[i * b->nstages + (size_t)(dep - b->stages)] = true;
       if (dep != NULL && mark(b, (size_t)(dep - b->stages), depth + 1, e) < 0)
         return -1;
     }
@@ -88,6 +92,7 @@ int plan_stages(struct build *b, struct err **e) {
     b->target = (size_t)(t - b->stages);
   }
   b->needed = xcalloc(b->nstages, sizeof(bool));
+  b->deps = xcalloc(b->nstages * b->nstages, sizeof(bool));
   return mark(b, b->target, 0, e);
 }
 

@@ -28,12 +28,6 @@ static bool is_proxy_arg(const char *name) {
   return false;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ARG name[=default]: the --build-arg value wins, then the default, then
  * a global ARG's value of the same name. */
 static int do_arg(struct build *b, struct stage_run *sr, struct df_kv *kv, json_t *scope,
@@ -125,6 +119,8 @@ static int layer_step(struct build *b, struct stage_run *sr, struct df_instr *in
   if (image_umount(b, bundle, r == 0 ? e : &ue) < 0 && r == 0)
     r = -1;
   err_free(&ue);
+  if (b->stubs != NULL)
+    stubs_remove(b, upper);
   if (r == 0 && tar == NULL)
     r = clamp_times(upper, b->o->epoch, e);
   if (r == 0)
@@ -157,11 +153,11 @@ int exec_instr(struct build *b, struct stage_run *sr, struct df_instr *in, size_
   }
   if (in->kind == DF_FROM || (in->kind == DF_ONBUILD && in->sub == NULL))
     return err_usage(e, "%s:%d: unexpected %s", b->df_name, in->line, in->text);
+  if (build_cancelled)
+    return err_set(e, ECANCELED, "cancelled");
   char lab[128];
-  int n = ++b->step;
-  progress(b, "#%d [%s%zu/%zu] %s", n, stage_label(b, sr, lab, sizeof(lab)), k + 1, sr->st->ninstrs,
-           in->text);
-  double t0 = now_s();
+  int n = prog_step(b, true, "[%s%zu/%zu] %s", stage_label(b, sr, lab, sizeof(lab)), k + 1,
+                    sr->st->ninstrs, in->text);
   cleanup_json json_t *cc = json_deep_copy(sr->img.cc);
   cleanup_free char *created_by = NULL;
   char extra[DIGEST_STR_LEN + 1] = "";
@@ -222,8 +218,10 @@ int exec_instr(struct build *b, struct stage_run *sr, struct df_instr *in, size_
       break;
     }
   }
-  if (r < 0)
+  if (r < 0) {
+    prog_error(b, n);
     return err_wrap(e, "%s:%d: %s", b->df_name, in->line, in->text);
+  }
   char key[DIGEST_STR_LEN + 1];
   step_key(b, sr, created_by, extra, key);
   struct bimage hit;
@@ -232,7 +230,7 @@ int exec_instr(struct build *b, struct stage_run *sr, struct df_instr *in, size_
     sr->img = hit;
     free(b->author);
     b->author = NULL;
-    progress(b, "#%d CACHED", n);
+    prog_cached(b, n);
     return 0;
   }
   if (layer)
@@ -242,11 +240,12 @@ int exec_instr(struct build *b, struct stage_run *sr, struct df_instr *in, size_
   free(b->author);
   b->author = NULL;
   if (r < 0) {
+    prog_error(b, n);
     if ((*e)->code == ERR_RUNFAIL)
       return -1;
     return err_wrap(e, "%s:%d: %s", b->df_name, in->line, in->text);
   }
-  progress(b, "#%d DONE %.1fs", n, now_s() - t0);
+  prog_done(b, n, true);
   return 0;
 }
 
@@ -278,30 +277,33 @@ static int run_triggers(struct build *b, struct stage_run *sr, struct err **e) {
   return 0;
 }
 
-static int run_stage(struct build *b, struct stage_run *sr, struct err **e) {
+int stage_exec(struct build *b, struct stage_run *sr, struct err **e) {
   struct df_instr *from = &sr->st->instrs[0];
   cleanup_free char *base = vexpand(b, NULL, sr->st->base, e);
   if (base == NULL)
     return err_wrap(e, "%s:%d", b->df_name, from->line);
   char lab[128];
-  int n = ++b->step;
-  progress(b, "#%d [%s1/%zu] FROM %s", n, stage_label(b, sr, lab, sizeof(lab)), sr->st->ninstrs,
-           base);
+  int n = prog_step(b, true, "[%s1/%zu] FROM %s", stage_label(b, sr, lab, sizeof(lab)),
+                    sr->st->ninstrs, base);
   if (sr->st->platform != NULL) {
     cleanup_free char *p = vexpand(b, NULL, sr->st->platform, e);
     if (p == NULL)
       return -1;
     if (strcmp(p, "linux/amd64") != 0 && strcmp(p, "$BUILDPLATFORM") != 0 &&
-        strcmp(p, "linux/amd64/v1") != 0 && strcmp(p, "") != 0)
+        strcmp(p, "linux/amd64/v1") != 0 && strcmp(p, "") != 0) {
+      prog_error(b, n);
       return err_usage(e, "%s:%d: platform '%s' is not this host's (linux/amd64)", b->df_name,
                        from->line, p);
+    }
   }
   struct stage_run *dep = plan_stage_ref(b, base, (size_t)(sr - b->stages));
   if (dep != NULL) {
     bimage_copy(&sr->img, &dep->img);
   } else if (image_base(b, base, &sr->img, e) < 0) {
+    prog_error(b, n);
     return err_wrap(e, "%s:%d", b->df_name, from->line);
   }
+  prog_done(b, n, false);
   sr->args = json_object();
   if (run_triggers(b, sr, e) < 0)
     return -1;
@@ -354,12 +356,14 @@ int build_run(struct build *b, struct err **e) {
   b->used_args = json_object();
   if (set_global_args(b, e) < 0 || plan_stages(b, e) < 0)
     return -1;
-  for (size_t i = 0; i <= b->target; i++) {
-    if (!b->needed[i])
-      continue;
-    if (run_stage(b, &b->stages[i], e) < 0)
-      return -1;
-  }
+  /* the header's count: every step of the needed stages and the export */
+  int steps = 1;
+  for (size_t i = 0; i < b->nstages; i++)
+    for (size_t k = 0; b->needed[i] && k < b->stages[i].st->ninstrs; k++)
+      steps += b->stages[i].st->instrs[k].kind != DF_ARG;
+  prog_total(b, steps);
+  if (sched_run(b, e) < 0)
+    return -1;
   struct stage_run *t = &b->stages[b->target];
   if (apply_labels(b, t, e) < 0)
     return -1;
@@ -374,7 +378,7 @@ int build_run(struct build *b, struct err **e) {
       unused = u;
     }
   }
-  if (unused[0] != '\0' && !b->o->quiet)
-    fprintf(stderr, "[Warning] One or more build-args [%s] were not consumed\n", unused);
+  if (unused[0] != '\0' && !b->o->quiet) /* printed once the display is closed */
+    b->warning = xasprintf("[Warning] One or more build-args [%s] were not consumed", unused);
   return 0;
 }

@@ -3,7 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "json.h"
 #include "lock.h"
 #include "mem.h"
+#include "netnsfile.h"
 #include "spawn.h"
 
 /* Tools installed together live in one directory: prefer our siblings to
@@ -101,6 +102,50 @@ int tool_run(struct build *b, const char *const *argv, const char *in, size_t in
   return 0;
 }
 
+volatile pid_t build_running_pid;
+volatile sig_atomic_t build_cancelled;
+char *const *volatile build_cancel_argv;
+
+struct shown {
+  struct build *b;
+  int step;
+};
+
+static void on_output(void *arg, int fd, const char *buf, size_t len) {
+  (void)fd;
+  struct shown *sh = arg;
+  prog_output(sh->b, sh->step, buf, len);
+}
+
+int tool_run_shown(struct build *b, const char *const *argv, int step, struct tool_res *res,
+                   struct err **e) {
+  cleanup_free char *path = tool_path(argv[0]);
+  size_t n = 0;
+  while (argv[n] != NULL)
+    n++;
+  const char **av = xcalloc(n + 1, sizeof(char *));
+  av[0] = path;
+  for (size_t i = 1; i < n; i++)
+    av[i] = argv[i];
+  struct shown sh = {b, step};
+  struct spawn_opts so = {.argv = av,
+                          .capture_stdout = 1,
+                          .capture_stderr = 1,
+                          .on_output = on_output,
+                          .on_output_arg = &sh,
+                          .running_pid = &build_running_pid};
+  struct spawn_result sr = {0};
+  int r = spawn_run(&so, &sr, e);
+  free(av);
+  if (r < 0)
+    return err_wrap(e, "%s", argv[0]);
+  res->out = sr.out;
+  res->out_len = sr.out_len;
+  res->err = sr.err;
+  res->status = spawn_status(&sr);
+  return 0;
+}
+
 json_t *tool_json(struct build *b, const char *const *argv, const char *in, struct err **e) {
   struct tool_res res = {0};
   if (tool_run(b, argv, in, in ? strlen(in) : 0, &res, e) < 0)
@@ -126,16 +171,6 @@ char *build_tmpdir(struct build *b, const char *what, struct err **e) {
   return p;
 }
 
-void progress(struct build *b, const char *fmt, ...) {
-  if (b->o->quiet)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
 /* ---- scratch dirs of builds that died ---- */
 
 /* Unmount every mount at or under dir, deepest first. */
@@ -158,6 +193,42 @@ static void umount_under(const char *dir) {
   strv_free(found);
 }
 
+/* The RUNs a dead build left running (the ctr-<id>.json records that
+ * exec_run.c writes): their containers deleted by force through the
+ * runtime they ran under (processes, state, cgroups), their network
+ * namespaces unwired and removed. */
+static void undo_runs(const char *scratch) {
+  cleanup_dir DIR *d = opendir(scratch);
+  if (d == NULL)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (strncmp(de->d_name, "ctr-", 4) != 0)
+      continue;
+    cleanup_free char *p = path_join(scratch, de->d_name);
+    struct err *ie = NULL;
+    cleanup_json json_t *j = json_load_path(p, &ie);
+    err_free(&ie);
+    const char *rt = json_get_str(j, "runtime"), *rtroot = json_get_str(j, "root");
+    const char *id = json_get_str(j, "id"), *ns = json_get_str(j, "netns");
+    if (rt == NULL || rtroot == NULL || id == NULL)
+      continue;
+    struct tool_res res = {0};
+    const char *dargv[] = {rt, "--root", rtroot, "delete", "-f", id, NULL};
+    tool_run(NULL, dargv, NULL, 0, &res, &ie);
+    tool_res_free(&res);
+    err_free(&ie);
+    if (ns != NULL) {
+      const char *nargv[] = {"cairn-net", "del", "cairn", id, ns, NULL};
+      tool_run(NULL, nargv, NULL, 0, &res, &ie);
+      tool_res_free(&res);
+      err_free(&ie);
+      netns_unbind(ns, &ie);
+      err_free(&ie);
+    }
+  }
+}
+
 int build_tmp_sweep(const char *root, struct err **e) {
   cleanup_free char *dir = xasprintf("%s/build-tmp", root);
   cleanup_dir DIR *d = opendir(dir);
@@ -176,6 +247,7 @@ int build_tmp_sweep(const char *root, struct err **e) {
       continue;
     }
     cleanup_free char *scratch = xstrndup(lock, strlen(lock) - 5);
+    undo_runs(scratch);
     umount_under(scratch);
     struct err *ie = NULL;
     if (rm_rf(scratch, &ie) == 0)

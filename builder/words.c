@@ -548,3 +548,39 @@ char **df_expand_words(const char *text, char escape, df_lookup_fn lookup, void 
     return NULL;
   return words;
 }
+
+/* The body of an unquoted heredoc, as a POSIX shell reads one: $v and
+ * ${…} are substituted, a backslash before '$', '`', '\' or a newline
+ * escapes it, and quotes are ordinary characters (an apostrophe in
+ * "don't" starts nothing). */
+char *df_expand_heredoc(const char *body, df_lookup_fn lookup, void *ctx, struct err **e) {
+  struct df_lex_opts o = {.escape = '\\', .lookup = lookup, .ctx = ctx};
+  struct lexer lx = {.s = body, .o = &o, .e = e};
+  struct dbuf out = {0};
+  int c;
+  while ((c = peek(&lx)) >= 0) {
+    if (c == '$') {
+      if (dollar(&lx, &out) < 0) {
+        free(out.p);
+        return NULL;
+      }
+      continue;
+    }
+    next(&lx);
+    if (c == '\\') {
+      int d = peek(&lx);
+      if (d == '$' || d == '`' || d == '\\') {
+        dbuf_addc(&out, (char)next(&lx));
+        continue;
+      }
+      if (d == '\n') {
+        next(&lx);
+        continue;
+      }
+    }
+    dbuf_addc(&out, (char)c);
+  }
+  if (out.p == NULL)
+    return xstrdup("");
+  return dbuf_steal(&out);
+}

@@ -86,6 +86,8 @@ int ctr_save(const json_t *c, struct err **e);
  * atomic but not fsync'd, as a power loss makes every container Exited
  * anyway and start/exit are the paths users time (spec/README.md). */
 int ctr_save_state(const json_t *c, struct err **e);
+/* A label filter's K or K=V against a Labels object (docker's label=). */
+bool labels_match(const json_t *labels, const char *want);
 /* Whether it goes at its exit (run --rm: hostConfig.AutoRemove). */
 bool ctr_autoremove(const json_t *c);
 /* The per-container lock (blocks); -1 on failure. */
@@ -201,6 +203,8 @@ json_t *network_inspect_json(const char *ref, struct err **e);
  * does not find is reported on stderr and makes the result 1. */
 typedef json_t *(*inspect_fn)(const char *ref, struct err **e);
 int inspect_print(const char *format, int n, char **refs, inspect_fn fn, struct err **e);
+/* `cairn WHAT inspect [-f FORMAT] REF…` (network also takes -v). */
+int inspect_command(int argc, char **argv, const char *what, inspect_fn fn, struct err **e);
 
 /* ---- events.c: the event journal (spec/README.md) ---- */
 
@@ -245,6 +249,8 @@ int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, boo
                   struct err **e);
 /* Whether BUNDLE/rootfs of id is a mount point. */
 bool rootfs_mounted(const char *id);
+/* Whether path is the root of a mount (statx STATX_ATTR_MOUNT_ROOT). */
+bool is_mount_root(const char *path);
 
 struct run_opts;
 /* Make a container from the options; returns its container.json. */

@@ -21,12 +21,7 @@
 
 static json_t *load_run(const char *id, const char *name) {
   cleanup_free char *p = ctr_run_file(id, name);
-  if (access(p, F_OK) < 0)
-    return NULL;
-  struct err *e = NULL;
-  json_t *j = json_load_path(p, &e);
-  err_free(&e);
-  return j;
+  return json_load_optional(p);
 }
 
 static void warn(struct err **e) {

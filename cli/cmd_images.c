@@ -66,11 +66,7 @@ static bool ref_match(const json_t *im, const char *pat) {
 
 static bool label_match(const json_t *im, const char *want) {
   cleanup_json json_t *j = image_inspect_json(json_get_str(im, "Id"), NULL);
-  json_t *labels = json_get_obj(json_get_obj(j, "Config"), "Labels");
-  const char *eq = strchr(want, '=');
-  cleanup_free char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
-  const char *v = json_get_str(labels, k);
-  return v != NULL && (eq == NULL || strcmp(v, eq + 1) == 0);
+  return labels_match(json_get_obj(json_get_obj(j, "Config"), "Labels"), want);
 }
 
 /* The Created of the image a before=/since= filter names (NULL: none). */

@@ -409,13 +409,6 @@ static int net_create(int argc, char **argv, struct err **e) {
   return 0;
 }
 
-static bool label_match(const json_t *labels, const char *want) {
-  const char *eq = strchr(want, '=');
-  cleanup_free char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
-  const char *v = json_get_str(labels, k);
-  return v != NULL && (eq == NULL || strcmp(v, eq + 1) == 0);
-}
-
 static bool filter_match(const json_t *n, const char *f) {
   const char *eq = strchr(f, '=');
   const char *v = eq + 1;
@@ -431,7 +424,7 @@ static bool filter_match(const json_t *n, const char *f) {
   if (KEY("scope"))
     return strcmp(v, "local") == 0;
   if (KEY("label"))
-    return label_match(json_get_obj(n, "Labels"), v);
+    return labels_match(json_get_obj(n, "Labels"), v);
   if (KEY("type"))
     return (strcmp(v, "builtin") == 0) == (bool)PREDEF(name);
   if (KEY("dangling"))
@@ -566,28 +559,7 @@ json_t *network_inspect_json(const char *ref, struct err **e) {
 }
 
 static int net_inspect(int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                       {"verbose", no_argument, NULL, 'v'},
-                                       {"help", no_argument, NULL, 'H'},
-                                       {NULL, 0, NULL, 0}};
-  const char *format = NULL;
-  int ch;
-  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
-  opterr = 0;
-  while ((ch = getopt_long(argc, argv, "f:v", opts, NULL)) != -1) {
-    if (ch == 'f')
-      format = optarg;
-    else if (ch == 'H')
-      return usage_print("Usage: cairn network inspect [OPTIONS] NETWORK [NETWORK...]\n\n"
-                         "Display detailed information on networks.\n\n"
-                         "Options:\n  -f, --format STRING   a Go template\n");
-    else if (ch != 'v')
-      return err_usage(e, "unknown flag: %s (see 'cairn network inspect --help')",
-                       argv[optind - 1]);
-  }
-  if (optind >= argc)
-    return err_usage(e, "\"cairn network inspect\" requires at least 1 argument");
-  return inspect_print(format, argc - optind, argv + optind, network_inspect_json, e);
+  return inspect_command(argc, argv, "network", network_inspect_json, e);
 }
 
 /* The running containers on net, as "name, name". */

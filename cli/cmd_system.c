@@ -1,8 +1,10 @@
 /* cmd_system.c — what the object commands share for inspect output, and
  * the system-wide commands. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <getopt.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,37 @@
 #include "runopts.h"
 #include "table.h"
 #include "template.h"
+
+int inspect_command(int argc, char **argv, const char *what, inspect_fn fn, struct err **e) {
+  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"help", no_argument, NULL, 'H'},
+                                       {NULL, 0, NULL, 0}};
+  const char *format = NULL;
+  int ch;
+  optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "f:v", opts, NULL)) != -1) {
+    if (ch == 'f') {
+      format = optarg;
+    } else if (ch == 'H') {
+      cleanup_free char *upper = xstrdup(what);
+      for (char *p = upper; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+      printf("Usage: cairn %s inspect [OPTIONS] %s [%s...]\n\n"
+             "Display detailed information on %ss.\n\n"
+             "Options:\n  -f, --format STRING   a Go template\n",
+             what, upper, upper, what);
+      return 0;
+    } else if (ch != 'v' || strcmp(what, "network") != 0) {
+      return err_usage(e, "unknown flag: %s (see 'cairn %s inspect --help')", argv[optind - 1],
+                       what);
+    }
+  }
+  if (optind >= argc)
+    return err_usage(e, "\"cairn %s inspect\" requires at least 1 argument", what);
+  return inspect_print(format, argc - optind, argv + optind, fn, e);
+}
 
 int inspect_print(const char *format, int n, char **refs, inspect_fn fn, struct err **e) {
   /* docker: -f json is the JSON of each object, one per line */

@@ -2,6 +2,7 @@
  * _data, docker's "local" driver). */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ static const char volume_help[] =
     "Usage: cairn volume COMMAND\n\n"
     "Manage volumes.\n\n"
     "Commands:\n"
-    "  create [NAME]        create a volume (a random name without NAME)\n"
+    "  create [NAME]        create a volume (a random name without NAME; --label, -o)\n"
     "  ls [-q] [-f K=V] [--format STR]\n"
     "                       list volumes (filters: dangling=, name=, driver=, label=)\n"
     "  inspect NAME...      display detailed information on volumes\n"
@@ -69,8 +70,11 @@ static json_t *volume_json(const char *name) {
   if (stat(top, &st) == 0)
     ts = st.st_mtim;
   cleanup_free char *created = fmt_rfc3339nano(&ts);
-  return json_pack("{s:s,s:s,s:{},s:s,s:s,s:{},s:s}", "CreatedAt", created, "Driver", "local",
-                   "Labels", "Mountpoint", data, "Name", name, "Options", "Scope", "local");
+  cleanup_json json_t *meta = volume_meta(name);
+  json_t *labels = json_get_obj(meta, "Labels"), *opts = json_get_obj(meta, "Options");
+  return json_pack("{s:s,s:s,s:O,s:s,s:s,s:O,s:s}", "CreatedAt", created, "Driver", "local",
+                   "Labels", labels ? labels : json_object(), "Mountpoint", data, "Name", name,
+                   "Options", opts ? opts : json_object(), "Scope", "local");
 }
 
 json_t *volume_inspect_json(const char *name, struct err **e) {
@@ -81,15 +85,75 @@ json_t *volume_inspect_json(const char *name, struct err **e) {
   return volume_json(name);
 }
 
+/* K=V into obj (a bare K is K=""); -o needs the =. */
+static int add_kv(json_t *obj, const char *flag, const char *kv, bool need_eq, struct err **e) {
+  const char *eq = strchr(kv, '=');
+  if ((eq == NULL && need_eq) || eq == kv)
+    return err_usage(e, "invalid argument \"%s\" for \"%s\" flag: expected KEY=VALUE", kv, flag);
+  cleanup_free char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
+  json_object_set_new(obj, k, json_string(eq ? eq + 1 : ""));
+  return 0;
+}
+
+static const char volume_create_help[] =
+    "Usage: cairn volume create [OPTIONS] [VOLUME]\n\n"
+    "Create a volume (a random name without VOLUME).\n\n"
+    "Options:\n"
+    "  -d, --driver NAME    volume driver (only \"local\")\n"
+    "      --label K=V      set metadata on the volume (repeatable)\n"
+    "  -o, --opt K=V        local driver options: type=FSTYPE, device=DEV, o=MOUNTOPTS;\n"
+    "                       the filesystem is mounted when a container first uses it\n"
+    "                       (type=none,o=bind,device=/path binds a host directory)\n";
+
 static int volume_create(int argc, char **argv, struct err **e) {
   const char *name = NULL;
+  cleanup_json json_t *labels = json_object(), *opts = json_object();
   for (int i = 1; i < argc; i++) {
-    if (argv[i][0] == '-')
-      return err_usage(e, "unknown flag: %s (see 'cairn volume --help')", argv[i]);
+    const char *a = argv[i], *val = NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+      return usage_print(volume_create_help);
+    const char *longs[] = {"--driver", "--label", "--opt"};
+    const char *flag = NULL;
+    for (size_t k = 0; k < 3 && flag == NULL; k++) {
+      size_t l = strlen(longs[k]);
+      if (strncmp(a, longs[k], l) == 0 && a[l] == '=')
+        flag = longs[k], val = a + l + 1;
+      else if (strcmp(a, longs[k]) == 0)
+        flag = longs[k];
+    }
+    if (flag == NULL && (strcmp(a, "-d") == 0 || strcmp(a, "-o") == 0))
+      flag = a[1] == 'd' ? "--driver" : "--opt";
+    if (flag != NULL && val == NULL) {
+      if (i + 1 >= argc)
+        return err_usage(e, "flag needs an argument: %s", a);
+      val = argv[++i];
+    }
+    if (flag != NULL && strcmp(flag, "--driver") == 0) {
+      if (strcmp(val, "local") != 0)
+        return err_usage(e, "error looking up volume plugin %s: plugin \"%s\" not found", val, val);
+      continue;
+    }
+    if (flag != NULL && strcmp(flag, "--label") == 0) {
+      if (add_kv(labels, "--label", val, false, e) < 0)
+        return -1;
+      continue;
+    }
+    if (flag != NULL) {
+      if (add_kv(opts, "--opt", val, true, e) < 0)
+        return -1;
+      continue;
+    }
+    if (a[0] == '-')
+      return err_usage(e, "unknown flag: %s (see 'cairn volume create --help')", a);
     if (name != NULL)
       return err_usage(e, "\"cairn volume create\" takes at most 1 argument");
-    name = argv[i];
+    name = a;
   }
+  if (volume_opts_check(opts, e) < 0)
+    return -1;
+  const char *dev = json_get_str(opts, "device");
+  if (dev != NULL && strcmp(json_get_str(opts, "type"), "none") == 0 && access(dev, F_OK) < 0)
+    return err_set(e, errno, "invalid volume option device=%s", dev);
   char rnd[65];
   if (name == NULL) {
     random_id(rnd);
@@ -98,9 +162,32 @@ static int volume_create(int argc, char **argv, struct err **e) {
   if (!volume_name_valid(name))
     return err_usage(e, "invalid volume name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                      name);
+  /* An existing volume: fine when asked the same way, as docker has it. */
+  if (volume_exists(name)) {
+    cleanup_json json_t *had = volume_meta(name);
+    json_t *hl = json_get_obj(had, "Labels"), *ho = json_get_obj(had, "Options");
+    bool same_opts = ho ? json_equal(ho, opts) : json_object_size(opts) == 0;
+    bool same_labels = hl ? json_equal(hl, labels) : json_object_size(labels) == 0;
+    if (!same_opts || !same_labels)
+      return err_setc(e, ERR_EXISTS, 0, "volume \"%s\" already exists with other options or labels",
+                      name);
+    printf("%s\n", name);
+    return 0;
+  }
   cleanup_free char *d = volume_dir(name);
   if (mkdir_p(d, 0755, e) < 0)
     return -1;
+  if (json_object_size(labels) > 0 || json_object_size(opts) > 0) {
+    cleanup_free char *mp = xasprintf("%s/volumes/%s/opts.json", C.root, name);
+    cleanup_json json_t *meta = json_pack("{s:O,s:O}", "Labels", labels, "Options", opts);
+    if (json_write_file(meta, mp, e) < 0) {
+      cleanup_free char *top = volume_top(name);
+      struct err *ig = NULL;
+      if (rm_rf(top, &ig) < 0)
+        err_free(&ig);
+      return -1;
+    }
+  }
   event_log("volume", "create", name, json_pack("{s:s}", "driver", "local"));
   printf("%s\n", name);
   return 0;
@@ -128,8 +215,11 @@ static bool volume_keep(const char *name, char **filters) {
       return false;
     if (strncmp(f, "driver=", 7) == 0 && strcmp(v, "local") != 0)
       return false;
-    if (strncmp(f, "label=", 6) == 0)
-      return false; /* cairn's volumes carry no labels */
+    if (strncmp(f, "label=", 6) == 0) {
+      cleanup_json json_t *meta = volume_meta(name);
+      if (!labels_match(json_get_obj(meta, "Labels"), v))
+        return false;
+    }
     if (strncmp(f, "dangling=", 9) == 0) {
       cleanup_free char *users = users_of(name);
       bool want = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
@@ -203,21 +293,7 @@ static int volume_ls(int argc, char **argv, struct err **e) {
 }
 
 static int volume_inspect(int argc, char **argv, struct err **e) {
-  if (argc < 2)
-    return err_usage(e, "\"cairn volume inspect\" requires at least 1 argument");
-  cleanup_json json_t *all = json_array();
-  int rc = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!volume_exists(argv[i])) {
-      fprintf(stderr, "cairn: no such volume: %s\n", argv[i]);
-      rc = 1;
-      continue;
-    }
-    json_array_append_new(all, volume_json(argv[i]));
-  }
-  cleanup_free char *s = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-  printf("%s\n", s);
-  return rc;
+  return inspect_command(argc, argv, "volume", volume_inspect_json, e);
 }
 
 static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
@@ -231,7 +307,7 @@ static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
     else if (prune && strncmp(argv[i], "--filter=", 9) == 0)
       fv = argv[i] + 9;
     if (fv != NULL) {
-      /* docker's volume prune has no until; cairn's volumes no labels yet */
+      /* docker's volume prune has no until */
       if (prune_filter_add(&f, fv, false, e) < 0)
         return -1;
       continue;
@@ -271,8 +347,11 @@ static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
       }
       continue;
     }
-    if (prune && !prune_filter_match(&f, NULL, NULL))
-      continue;
+    if (prune) {
+      cleanup_json json_t *meta = volume_meta(n);
+      if (!prune_filter_match(&f, json_get_obj(meta, "Labels"), NULL))
+        continue;
+    }
     cleanup_free char *users = users_of(n);
     if (users != NULL) {
       if (!prune) {
@@ -283,7 +362,7 @@ static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
     }
     cleanup_free char *top = volume_top(n);
     struct err *re = NULL;
-    if (rm_rf(top, &re) < 0) {
+    if (volume_unmount(n, &re) < 0 || rm_rf(top, &re) < 0) {
       err_show(re);
       err_free(&re);
       rc = 1;
@@ -306,6 +385,21 @@ int cmd_volume(int argc, char **argv, struct err **e) {
     return argc < 2 ? err_usage(e, "\"cairn volume\" requires a command") : 0;
   }
   const char *sub = argv[1];
+  static const char *const helps[][2] = {
+      {"ls", "Usage: cairn volume ls [OPTIONS]\n\nList volumes.\n\nOptions:\n"
+             "  -f, --filter K=V     dangling=true|false, name=…, driver=local, label=K[=V]\n"
+             "      --format STR     a Go template, 'table …' or 'json'\n"
+             "  -q, --quiet          only the names\n"},
+      {"rm", "Usage: cairn volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+             "Remove volumes (not those a container uses).\n\nOptions:\n"
+             "  -f, --force          no error for a volume that does not exist\n"},
+      {"prune", "Usage: cairn volume prune [OPTIONS]\n\n"
+                "Remove all volumes no container uses.\n\nOptions:\n"
+                "  -f, --force          do not ask for confirmation\n"}};
+  for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
+    if (strcmp(sub, helps[i][0]) == 0 && argc > 2 &&
+        (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
+      return usage_print(helps[i][1]);
   if (strcmp(sub, "create") == 0)
     return volume_create(argc - 1, argv + 1, e);
   if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)

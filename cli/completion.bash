@@ -38,8 +38,53 @@ _cairn_objects() {
   esac
 }
 
+# _cairn_values CMD FLAG: the values FLAG of CMD takes, where they are a
+# known set or objects cairn lists; return 1 when FLAG takes no value we
+# can offer (then the usual completion goes on).
+_cairn_values() {
+  local cmd=$1 flag=$2
+  case "$flag" in
+    --network | --net)
+      case "$cmd" in
+        run | create) printf '%s\n' bridge host none; _cairn_objects network ;;
+        *) _cairn_objects network ;;
+      esac ;;
+    -v | --volume) _cairn_objects volume; compgen -d -- "$cur" || true ;;
+    --volumes-from | --link) _cairn_objects container ;;
+    --restart) printf '%s\n' no always on-failure unless-stopped ;;
+    --pull) printf '%s\n' always missing never ;;
+    --runtime) printf '%s\n' cairn-runtime runc crun ;;
+    --progress) printf '%s\n' auto plain tty ;;
+    --platform) printf '%s\n' linux/amd64 ;;
+    --type) printf '%s\n' container image volume network ;;
+    --stop-signal | -s | --signal)
+      [ "$flag" = -s ] && [ "$cmd" != kill ] && return 1
+      printf 'SIG%s\n' HUP INT QUIT KILL USR1 USR2 TERM STOP CONT WINCH ;;
+    --cap-add | --cap-drop)
+      printf '%s\n' ALL AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL MKNOD NET_ADMIN \
+        NET_BIND_SERVICE NET_RAW SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_CHROOT \
+        SYS_PTRACE SYS_TIME ;;
+    --security-opt) printf '%s\n' no-new-privileges seccomp=unconfined seccomp= apparmor= label= ;;
+    -d | --driver)
+      case "$cmd" in
+        network) echo bridge ;;
+        volume) echo local ;;
+        *) return 1 ;;
+      esac ;;
+    --env-file | --cidfile | --iidfile | -i | --input | -o | --output | -f | --file)
+      # -f is a file for build, a filter or format elsewhere
+      case "$flag:$cmd" in
+        -f:build | --file:build | -i:load | --input:load | -o:save | --output:save | \
+          --env-file:* | --cidfile:* | --iidfile:*) compgen -f -- "$cur" || true ;;
+        *) return 1 ;;
+      esac ;;
+    *) return 1 ;;
+  esac
+}
+
 _cairn() {
   local cur=${COMP_WORDS[COMP_CWORD]}
+  local prev=${COMP_WORDS[COMP_CWORD - 1]:-}
   local _cairn_bin=${COMP_WORDS[0]}
   local -a path=()
   local i w skip=0
@@ -58,6 +103,16 @@ _cairn() {
   case "${path[0]:-}" in
     container | image | network | volume | system) group=${path[0]} ;;
   esac
+  # the value of a flag: its known values or the objects it names
+  if [[ $prev == -* ]] && [ ${#path[@]} -gt 0 ]; then
+    local vcmd=${path[0]} vals
+    [ -n "$group" ] && [ "$group" != container ] && [ "$group" != image ] && vcmd=$group
+    [ "$group" = container ] || [ "$group" = image ] && vcmd=${path[1]:-}
+    if vals=$(_cairn_values "$vcmd" "$prev"); then
+      mapfile -t COMPREPLY < <(compgen -W "$vals" -- "$cur")
+      return 0
+    fi
+  fi
   if [[ $cur == -* ]]; then
     if [ ${#path[@]} = 0 ]; then
       mapfile -t COMPREPLY < <(compgen -W "$(_cairn_flags)" -- "$cur")

@@ -308,7 +308,7 @@ static int volumes_from(const char *spec, char ***vols, struct err **e) {
   return 0;
 }
 
-/* Steps 2-6 into c; u records what to undo. */
+/* Steps 1-5 into c; u records what to undo. */
 static int create_steps(struct run_opts *o, const char *rt, struct image *im, struct undo *u,
                         json_t *c, struct err **e) {
   const char *id = u->id, *name = u->name;

@@ -52,5 +52,18 @@ int volume_prepare(const char *spec, const char *rootfs, json_t *mounts, char **
                    struct err **e);
 int volume_name_valid(const char *name);
 char *volume_dir(const char *name); /* $ROOT/volumes/NAME/_data */
+/* $ROOT/volumes/NAME/opts.json, what `volume create` was given:
+ * {"Labels":{…},"Options":{"type":…,"device":…,"o":…}}; NULL for a volume
+ * made on first use. */
+json_t *volume_meta(const char *name);
+/* A volume created with -o type=…: its filesystem mounted on _data, once
+ * (it stays mounted until the volume is removed), as docker's local
+ * driver does when a container first uses it. */
+int volume_mount(const char *name, struct err **e);
+/* Before removal: never rm -rf through a mount (through a bind, the
+ * host's files would go with it). */
+int volume_unmount(const char *name, struct err **e);
+/* The docker local driver's options, checked: type, device, o. */
+int volume_opts_check(const json_t *opts, struct err **e);
 
 #endif

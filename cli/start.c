@@ -31,13 +31,17 @@
 #include "mem.h"
 #include "runopts.h"
 
-bool rootfs_mounted(const char *id) {
-  cleanup_free char *p = ctr_file(id, "bundle/rootfs");
+bool is_mount_root(const char *path) {
   struct statx stx;
-  if (statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
     return false;
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
          (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+bool rootfs_mounted(const char *id) {
+  cleanup_free char *p = ctr_file(id, "bundle/rootfs");
+  return is_mount_root(p);
 }
 
 /* Read what the shim prints; meanwhile connect `at` once ctl.sock exists

@@ -74,6 +74,13 @@ int ctr_save(const json_t *c, struct err **e) {
   return json_write_file(c, p, e);
 }
 
+bool labels_match(const json_t *labels, const char *want) {
+  const char *eq = strchr(want, '=');
+  cleanup_free char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
+  const char *v = json_get_str(labels, k);
+  return v != NULL && (eq == NULL || strcmp(v, eq + 1) == 0);
+}
+
 bool ctr_autoremove(const json_t *c) {
   return json_is_true(json_object_get(json_get_obj(c, "hostConfig"), "AutoRemove"));
 }

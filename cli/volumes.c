@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +36,103 @@ char *volume_dir(const char *name) {
   return xasprintf("%s/volumes/%s/_data", C.root, name);
 }
 
+json_t *volume_meta(const char *name) {
+  cleanup_free char *p = xasprintf("%s/volumes/%s/opts.json", C.root, name);
+  return json_load_optional(p);
+}
+
+int volume_opts_check(const json_t *opts, struct err **e) {
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)opts, k, v) {
+    if (strcmp(k, "type") != 0 && strcmp(k, "device") != 0 && strcmp(k, "o") != 0)
+      return err_usage(e, "invalid option key: \"%s\"", k);
+  }
+  if (json_object_size(opts) > 0 && json_get_str(opts, "type") == NULL)
+    return err_usage(e, "missing required option: \"type\"");
+  if (json_object_size(opts) > 0 && json_get_str(opts, "device") == NULL)
+    return err_usage(e, "missing required option: \"device\"");
+  return 0;
+}
+
+/* mount(8)'s flag words of an o= list; the rest is the fs's data. */
+static unsigned long mount_flags(const char *o, char **data, bool *bind) {
+  static const struct {
+    const char *w;
+    unsigned long set;
+  } words[] = {{"ro", MS_RDONLY},
+               {"rw", 0},
+               {"nosuid", MS_NOSUID},
+               {"nodev", MS_NODEV},
+               {"noexec", MS_NOEXEC},
+               {"sync", MS_SYNCHRONOUS},
+               {"dirsync", MS_DIRSYNC},
+               {"noatime", MS_NOATIME},
+               {"nodiratime", MS_NODIRATIME},
+               {"relatime", MS_RELATIME},
+               {"strictatime", MS_STRICTATIME},
+               {"bind", MS_BIND},
+               {"rbind", MS_BIND | MS_REC}};
+  unsigned long flags = 0;
+  cleanup_free char *copy = xstrdup(o ? o : "");
+  char *save = NULL;
+  *data = xstrdup("");
+  for (char *w = strtok_r(copy, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+    bool known = false;
+    for (size_t i = 0; i < sizeof words / sizeof words[0] && !known; i++)
+      if (strcmp(w, words[i].w) == 0) {
+        flags |= words[i].set;
+        known = true;
+      }
+    if (known)
+      continue;
+    char *d = xasprintf("%s%s%s", *data, **data ? "," : "", w);
+    free(*data);
+    *data = d;
+  }
+  *bind = flags & MS_BIND;
+  return flags;
+}
+
+int volume_mount(const char *name, struct err **e) {
+  cleanup_json json_t *meta = volume_meta(name);
+  json_t *opts = json_get_obj(meta, "Options");
+  if (json_object_size(opts) == 0)
+    return 0;
+  cleanup_free char *data = volume_dir(name);
+  if (is_mount_root(data))
+    return 0;
+  const char *type = json_get_str(opts, "type"), *dev = json_get_str(opts, "device");
+  bool bind;
+  cleanup_free char *fsdata = NULL;
+  unsigned long flags = mount_flags(json_get_str(opts, "o"), &fsdata, &bind);
+  int r;
+  if (bind) {
+    r = mount(dev, data, NULL, flags & (MS_BIND | MS_REC), NULL);
+    /* a bind takes its other flags only from a remount */
+    if (r == 0 && (flags & ~(MS_BIND | MS_REC)) != 0 &&
+        mount(NULL, data, NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC), NULL) < 0) {
+      int saved = errno;
+      umount2(data, MNT_DETACH);
+      errno = saved;
+      r = -1;
+    }
+  } else {
+    r = mount(dev, data, type, flags, *fsdata ? fsdata : NULL);
+  }
+  if (r < 0)
+    return err_set(e, errno, "mount volume '%s' (type=%s, device=%s)", name, type, dev);
+  return 0;
+}
+
+int volume_unmount(const char *name, struct err **e) {
+  cleanup_free char *data = volume_dir(name);
+  while (is_mount_root(data))
+    if (umount2(data, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+      return err_set(e, errno, "unmount volume '%s'", name);
+  return 0;
+}
+
 static bool dir_empty(const char *dir) {
   cleanup_dir DIR *d = opendir(dir);
   if (d == NULL)
@@ -53,6 +151,8 @@ static int volume_ensure(const char *name, const char *rootfs, const char *dst, 
   struct stat st;
   bool fresh = stat(data, &st) < 0;
   if (fresh && mkdir_p(data, 0755, e) < 0)
+    return -1;
+  if (!fresh && volume_mount(name, e) < 0)
     return -1;
   if (!fresh || rootfs == NULL || !dir_empty(data))
     return 0;

@@ -47,6 +47,15 @@ json_t *json_load_path(const char *path, struct err **e) {
   return json_load_fd_named(fd, path, e);
 }
 
+json_t *json_load_optional(const char *path) {
+  if (access(path, F_OK) < 0)
+    return NULL;
+  struct err *e = NULL;
+  json_t *j = json_load_path(path, &e);
+  err_free(&e);
+  return j;
+}
+
 int json_unpack_err(json_t *root, struct err **e, const char *name, const char *fmt, ...) {
   json_error_t je;
   va_list ap;

@@ -14,6 +14,9 @@
 
 /* Load from a path; "-" reads stdin. */
 json_t *json_load_path(const char *path, struct err **e);
+/* The document at path, or NULL when it is absent or unreadable: for
+ * optional files whose absence means a default. */
+json_t *json_load_optional(const char *path);
 /* Load from an open fd; name is used in messages. */
 json_t *json_load_fd_named(int fd, const char *name, struct err **e);
 json_t *json_load_str(const char *text, const char *name, struct err **e);

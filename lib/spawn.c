@@ -142,8 +142,11 @@ static int pump(const struct spawn_opts *o, int *win, int *rout, int *rerr, stru
         return err_set(e, errno, "read from child");
       if (r == 0)
         close_fd(rfd[i]);
-      else if (r > 0)
+      else if (r > 0) {
+        if (o->on_output != NULL)
+          o->on_output(o->on_output_arg, i + 1, rb[i]->p + rb[i]->len, (size_t)r);
         rb[i]->len += (size_t)r;
+      }
     }
   }
   return 0;
@@ -164,6 +167,8 @@ static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int p
   if (pid == 0)
     child(o, pin[0], pout[1], perr[1], perrpipe[1]);
   int fork_errno = errno;
+  if (pid > 0 && o->running_pid != NULL)
+    *o->running_pid = pid;
 
   /* SIGPIPE stays blocked while we write the child's stdin; a pending one
    * caused by us is swallowed below. */
@@ -193,6 +198,8 @@ static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int p
   if (n == (ssize_t)sizeof(ce)) {
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
       ;
+    if (o->running_pid != NULL)
+      *o->running_pid = 0;
     if (ce.stage == STAGE_EXEC)
       ret = err_setc(e, ce.errnum == ENOENT ? ERR_NOTFOUND : ERR_FAIL, ce.errnum, "exec '%s'",
                      o->argv[0]);
@@ -215,12 +222,16 @@ static int spawn_child(const struct spawn_opts *o, struct spawn_result *r, int p
   int status;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
+      if (o->running_pid != NULL)
+        *o->running_pid = 0;
       free(bo.p);
       free(be.p);
       ret = err_set(e, errno, "wait for '%s'", o->argv[0]);
       goto out;
     }
   }
+  if (o->running_pid != NULL)
+    *o->running_pid = 0;
   if (ret < 0) {
     free(bo.p);
     free(be.p);

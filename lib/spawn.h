@@ -23,6 +23,13 @@ struct spawn_opts {
   size_t stdin_len;
   int capture_stdout; /* 1: collect into result.out; 0: inherit */
   int capture_stderr; /* 1: collect into result.err; 0: inherit */
+  /* Optional: captured output is also handed to on_output as it arrives
+   * (fd 1 or 2), for callers that show it live. */
+  void (*on_output)(void *arg, int fd, const char *buf, size_t len);
+  void *on_output_arg;
+  /* Optional: holds the child's pid while it runs (0 before and after), so
+   * that a signal handler of the caller can pass a signal on to it. */
+  volatile pid_t *running_pid;
 };
 
 struct spawn_result {

@@ -58,9 +58,12 @@ int cmd_run(struct rt_opts *g, int argc, char **argv, struct err **e) {
   struct created cr;
   if (lifecycle_create(g, id, &o, LAUNCH_RUN, &cr, e) < 0)
     return -1;
-  /* START, then the socket closing (close-on-exec) says the execve worked */
+  /* START (unless container.c queued it already), then the socket closing
+   * (close-on-exec) says the execve worked */
   struct sync_msg m;
-  int r = sync_send(cr.l.sync, SYNC_START, 0) < 0 ? -1 : sync_recv(cr.l.sync, &m, NULL, e);
+  int r = !cr.l.start_sent && sync_send(cr.l.sync, SYNC_START, 0) < 0
+              ? -1
+              : sync_recv(cr.l.sync, &m, NULL, e);
   if (r != 0) {
     if (r > 0 && m.type == SYNC_ERR)
       sync_to_err(&m, e);

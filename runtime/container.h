@@ -48,18 +48,20 @@ struct launch {
   int preserve_fds;
   int relay_tty; /* run -t without a console socket: we get the master */
   struct cgroup *cg;
-  int lock_fd; /* the locked state dir: the child must not keep it */
+  int lock_fd;   /* the locked state dir: the child must not keep it */
+  void *seccomp; /* the process's seccomp program or NULL */
+  int helper;    /* the exec helper's memfd or -1 (rt_protect) */
   /* out */
-  pid_t pid;  /* the container's pid 1, in our pid namespace */
-  int sync;   /* our end of the socketpair (run: send START) */
-  int master; /* relay_tty: the pty master, else -1 */
+  pid_t pid;      /* the container's pid 1, in our pid namespace */
+  int sync;       /* our end of the socketpair (run: send START) */
+  int master;     /* relay_tty: the pty master, else -1 */
+  int start_sent; /* run: SYNC_START is already queued (container.c) */
 };
 
 /* Start the container's first process and take it to READY.  On failure
  * everything it made is undone (process killed and reaped, cgroup
  * removed). */
-int container_launch(const struct rt_opts *g, struct rt_config *c, struct launch *l,
-                     struct err **e);
+int container_launch(struct rt_config *c, struct launch *l, struct err **e);
 /* Undo a launched container: SIGKILL, reap, remove the cgroup. */
 void container_abort(struct launch *l);
 
@@ -73,7 +75,7 @@ struct init_args {
   int join[NS_COUNT]; /* fds of namespaces to join, -1 otherwise */
   int two_stage;      /* see above */
   int new_userns;
-  void *seccomp;
+  void *seccomp; /* l->seccomp */
   int log_fd;
   int cg_deferred;  /* wait for SYNC_CG_READY before cgroup work */
   int cg_self_join; /* then join the v1 hierarchies itself */

@@ -70,7 +70,7 @@ static int differing_namespaces(pid_t pid) {
 }
 
 struct child {
-  int sync, pidfd, console, relay, preserve_fds, flags;
+  int sync, pidfd, console, relay, preserve_fds, flags, helper;
   struct rt_process *p;
   void *seccomp;
 };
@@ -113,7 +113,7 @@ static __attribute__((noreturn)) void child_main(struct child *ch) {
   prctl(PR_SET_PDEATHSIG, 0);
   if (process_set_user(ch->p, ch->seccomp, &e) < 0 || process_set_late(ch->p, ch->seccomp, &e) < 0)
     goto fail;
-  process_exec(path, ch->p, &e);
+  process_exec(path, ch->p, ch->helper, ch->sync, &e);
 fail:
   sync_send_err(ch->sync, e);
   _exit(1);
@@ -125,7 +125,7 @@ int exec_run(const struct rt_opts *g, const struct exec_opts *o, json_t *proc, s
     config_process_free(&p);
     return -1;
   }
-  int rc = -1, sv[2] = {-1, -1}, pidfd = -1, selfpid = -1, console = -1, master = -1;
+  int rc = -1, sv[2] = {-1, -1}, pidfd = -1, selfpid = -1, console = -1, master = -1, helper = -1;
   pid_t pid = -1;
   struct rt_config *c = NULL;
   struct cgroup *cg = NULL;
@@ -159,6 +159,9 @@ int exec_run(const struct rt_opts *g, const struct exec_opts *o, json_t *proc, s
     if ((seccomp = filter_build(c->seccomp, sc_cache, e)) == NULL)
       goto out;
   }
+  /* the last step before anything is made (it may re-execute us) */
+  if (rt_protect(g, &p, NULL, seccomp, &helper, e) < 0)
+    goto out;
   if (st.cgroup_path != NULL && (cg = rt_cgroup(g, st.cgroup_path, o->id, e)) == NULL)
     goto out;
   if (o->console_socket != NULL && (console = console_connect(o->console_socket, e)) < 0)
@@ -192,7 +195,8 @@ int exec_run(const struct rt_opts *g, const struct exec_opts *o, json_t *proc, s
   pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (pid == 0) {
     close(sv[0]);
-    struct child ch = {sv[1], pidfd, console, console < 0, o->preserve_fds, flags, &p, seccomp};
+    struct child ch = {sv[1], pidfd,  console, console < 0, o->preserve_fds,
+                       flags, helper, &p,      seccomp};
     child_main(&ch);
   }
   int cerr = errno;
@@ -271,6 +275,8 @@ out:
     close(console);
   if (master >= 0)
     close(master);
+  if (helper >= 0)
+    close(helper);
   filter_free(seccomp);
   cgroup_free(cg);
   config_free(c);

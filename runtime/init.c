@@ -310,6 +310,6 @@ void init_main(struct init_args *a) {
     die(a, e);
   if (process_set_late(&c->proc, a->seccomp, &e) < 0)
     die(a, e);
-  process_exec(path, &c->proc, &e);
+  process_exec(path, &c->proc, l->helper, a->sync, &e);
   die(a, e);
 }

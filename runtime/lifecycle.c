@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "json.h"
 #include "mem.h"
+#include "seccomp_filter.h"
 #include "terminal.h"
 
 struct cgroup *rt_cgroup(const struct rt_opts *g, const char *path, const char *id,
@@ -153,6 +154,11 @@ void created_free(struct created *c) {
   config_free(c->c);
   c->c = NULL;
   state_free(&c->st);
+  filter_free(c->l.seccomp);
+  c->l.seccomp = NULL;
+  if (c->l.helper >= 0)
+    close(c->l.helper);
+  c->l.helper = -1;
 }
 
 int lifecycle_create(const struct rt_opts *g, const char *id, const struct create_opts *o,
@@ -162,7 +168,7 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
   cleanup_close int cfd = -1;
   memset(out, 0, sizeof(*out));
   out->dirfd = -1;
-  out->l.sync = out->l.master = -1;
+  out->l.sync = out->l.master = out->l.helper = -1;
   if (rt_check_id(id, e) < 0)
     return -1;
   cleanup_free char *bundle = NULL;
@@ -205,6 +211,19 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
     bad_input(e);
     goto fail_early;
   }
+  if (c->seccomp != NULL) {
+    /* the program's cache lives in the state root (made as state_create does) */
+    if (mkdir(g->root, 0711) < 0 && errno != EEXIST)
+      (void)mkdir_p(g->root, 0711, NULL);
+    cleanup_free char *sc_cache = path_join(g->root, ".seccomp");
+    if ((out->l.seccomp = filter_build(c->seccomp, sc_cache, e)) == NULL) {
+      bad_input(e);
+      goto fail_early;
+    }
+  }
+  /* the last step before anything is made (it may re-execute us) */
+  if (rt_protect(g, &c->proc, c, out->l.seccomp, &out->l.helper, e) < 0)
+    goto fail_early;
   if ((out->l.cg = rt_cgroup(g, c->cgroups_path, id, e)) == NULL)
     goto fail_early;
 
@@ -227,7 +246,7 @@ int lifecycle_create(const struct rt_opts *g, const char *id, const struct creat
   out->l.relay_tty = c->proc.terminal && o->console_socket == NULL;
   out->l.lock_fd = out->dirfd;
   log_debug("create %s: bundle %s", id, clean);
-  if (container_launch(g, c, &out->l, e) < 0)
+  if (container_launch(c, &out->l, e) < 0)
     goto fail;
   out->l.state_dir = NULL; /* sdir dies with this scope */
   struct rt_state *s = &out->st;

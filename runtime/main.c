@@ -6,13 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "runtime.h"
 
 static const struct command {
   const char *name;
   rt_cmd_fn fn;
-  int selfexe; /* enters a container: run from a sealed copy (CVE-2019-5736) */
+  int selfexe; /* enters a container: see rt_protect (CVE-2019-5736) */
   const char *summary;
 } commands[] = {
     {"create", cmd_create, 1, "create a container"},
@@ -102,11 +103,13 @@ int main(int argc, char **argv) {
   log_open(&g);
   log_debug("%s: start", name);
   struct err *e = NULL;
-  if (cmd->selfexe && selfexe_ensure(argv, &e) < 0) {
-    log_error(e->msg);
-    err_print(e, RT_NAME);
-    err_free(&e);
-    return 1;
+  if (cmd->selfexe) {
+    /* Until the container's program runs, no process of the container
+     * may open our /proc files, exe among them (CVE-2019-5736): the
+     * children we clone into its namespaces inherit this. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    g.argv = argv;
+    g.exe_protected = selfexe_protected();
   }
   /* commands parse their own flags, with their name as argv[0] */
   int first = optind;

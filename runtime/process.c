@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "exechelper.h"
 #include "fs.h"
 #include "mem.h"
 #include "seccomp_filter.h"
@@ -194,7 +195,8 @@ int process_set_late(const struct rt_process *p, void *seccomp, struct err **e) 
   return 0;
 }
 
-int process_exec(const char *path, const struct rt_process *p, struct err **e) {
+int process_exec(const char *path, const struct rt_process *p, int helper, int sync,
+                 struct err **e) {
   struct sigaction dfl = {.sa_handler = SIG_DFL};
   for (int s = 1; s < NSIG; s++)
     if (s != SIGKILL && s != SIGSTOP)
@@ -204,6 +206,8 @@ int process_exec(const char *path, const struct rt_process *p, struct err **e) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   umask(p->has_umask ? p->umask : 022);
   static char *const empty[] = {NULL};
+  if (helper >= 0)
+    return helper_exec(helper, sync, path, p->args, p->env != NULL ? p->env : empty, e);
   execve(path, p->args, p->env != NULL ? p->env : empty);
   return err_set(e, errno, "exec '%s'", path);
 }

@@ -23,8 +23,10 @@ int process_close_fds(int preserve_fds, struct err **e);
 int process_set_user(const struct rt_process *p, void *seccomp, struct err **e);
 /* no_new_privs, then seccomp when no_new_privs is on (as late as possible). */
 int process_set_late(const struct rt_process *p, void *seccomp, struct err **e);
-/* Reset signal dispositions and mask, set the umask, execve.  Returns only
- * on failure. */
-int process_exec(const char *path, const struct rt_process *p, struct err **e);
+/* Reset signal dispositions and mask, set the umask, execve: directly, or
+ * through the exec helper when helper >= 0 (exechelper.h; sync is the
+ * socket to report a failed execve on, or -1).  Returns only on failure. */
+int process_exec(const char *path, const struct rt_process *p, int helper, int sync,
+                 struct err **e);
 
 #endif

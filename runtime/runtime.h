@@ -23,6 +23,9 @@ struct rt_opts {
   int log_json;         /* --log-format json */
   int debug;            /* --debug */
   int systemd_cgroup;   /* --systemd-cgroup */
+  /* create, run, exec (CVE-2019-5736, see rt_protect) */
+  char **argv;       /* ours, to re-execute ourselves */
+  int exe_protected; /* we run from a sealed copy or a read-only mount */
 };
 
 typedef int (*rt_cmd_fn)(struct rt_opts *g, int argc, char **argv, struct err **e);
@@ -74,5 +77,17 @@ int log_fd(void);
  * does not), so that a container process that manages to execute the
  * runtime through /proc/self/exe cannot write to the file on the host. */
 int selfexe_ensure(char **argv, struct err **e);
+/* Whether /proc/self/exe already is such a copy (or on a read-only mount). */
+int selfexe_protected(void);
+
+/* Before create, run or exec changes anything: how the process will be
+ * started.  *helper is -1 (execve directly: our binary is protected), or a
+ * sealed memfd with the exec helper (exechelper.h); when the helper does
+ * not fit, we re-execute from a sealed copy of ourselves (not returning).
+ * c: the container's config for create and run, NULL for exec. */
+struct rt_process;
+struct rt_config;
+int rt_protect(const struct rt_opts *g, const struct rt_process *p, const struct rt_config *c,
+               void *seccomp, int *helper, struct err **e);
 
 #endif

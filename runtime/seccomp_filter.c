@@ -294,6 +294,99 @@ int filter_load(void *prog, struct err **e) {
   return 0;
 }
 
+/* A classic BPF interpreter for seccomp programs (the instructions the
+ * kernel accepts in a filter), to ask the program about one call. */
+int filter_allows(const void *prog, uint32_t arch, int nr, const uint64_t args[6]) {
+  const struct seccomp_prog *p = prog;
+  uint32_t data[16] = {(uint32_t)nr, arch}; /* struct seccomp_data as words */
+  for (int i = 0; i < 6; i++) {
+    data[4 + 2 * i] = (uint32_t)args[i];
+    data[5 + 2 * i] = (uint32_t)(args[i] >> 32);
+  }
+  uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
+  for (uint32_t pc = 0; pc < p->n; pc++) {
+    const struct sock_filter *f = &p->insns[pc];
+    uint32_t k = f->k, src = BPF_SRC(f->code) == BPF_X ? X : k;
+    switch (BPF_CLASS(f->code)) {
+      case BPF_LD:
+      case BPF_LDX: {
+        uint32_t v;
+        if (BPF_MODE(f->code) == BPF_ABS && BPF_SIZE(f->code) == BPF_W && k % 4 == 0 && k < 64)
+          v = data[k / 4];
+        else if (BPF_MODE(f->code) == BPF_LEN)
+          v = 64;
+        else if (BPF_MODE(f->code) == BPF_IMM)
+          v = k;
+        else if (BPF_MODE(f->code) == BPF_MEM && k < BPF_MEMWORDS)
+          v = M[k];
+        else
+          return 0;
+        if (BPF_CLASS(f->code) == BPF_LD)
+          A = v;
+        else
+          X = v;
+        break;
+      }
+      case BPF_ST:
+      case BPF_STX:
+        if (k >= BPF_MEMWORDS)
+          return 0;
+        M[k] = BPF_CLASS(f->code) == BPF_ST ? A : X;
+        break;
+      case BPF_ALU:
+        switch (BPF_OP(f->code)) {
+          case BPF_ADD: A += src; break;
+          case BPF_SUB: A -= src; break;
+          case BPF_MUL: A *= src; break;
+          case BPF_DIV:
+            if (src == 0)
+              return 0;
+            A /= src;
+            break;
+          case BPF_MOD:
+            if (src == 0)
+              return 0;
+            A %= src;
+            break;
+          case BPF_AND: A &= src; break;
+          case BPF_OR: A |= src; break;
+          case BPF_XOR: A ^= src; break;
+          case BPF_LSH: A = src < 32 ? A << src : 0; break;
+          case BPF_RSH: A = src < 32 ? A >> src : 0; break;
+          case BPF_NEG: A = -A; break;
+          default: return 0;
+        }
+        break;
+      case BPF_JMP: {
+        int t;
+        switch (BPF_OP(f->code)) {
+          case BPF_JA: pc += k; continue;
+          case BPF_JEQ: t = A == src; break;
+          case BPF_JGT: t = A > src; break;
+          case BPF_JGE: t = A >= src; break;
+          case BPF_JSET: t = (A & src) != 0; break;
+          default: return 0;
+        }
+        pc += t ? f->jt : f->jf;
+        break;
+      }
+      case BPF_RET: {
+        uint32_t r = BPF_RVAL(f->code) == BPF_A ? A : k;
+        uint32_t act = r & SECCOMP_RET_ACTION_FULL;
+        return act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG;
+      }
+      case BPF_MISC:
+        if (BPF_MISCOP(f->code) == BPF_TAX)
+          X = A;
+        else
+          A = X;
+        break;
+      default: return 0;
+    }
+  }
+  return 0;
+}
+
 void filter_free(void *prog) {
   struct seccomp_prog *p = prog;
   if (p == NULL)

@@ -22,6 +22,10 @@ void *filter_build(json_t *spec, const char *cache_dir, struct err **e);
  * needs no_new_privs or CAP_SYS_ADMIN, as libseccomp's load would). */
 int filter_load(void *prog, struct err **e);
 void filter_free(void *prog);
+/* Whether the program lets syscall nr with these arguments through
+ * (SECCOMP_RET_ALLOW or _LOG) on arch; the instruction pointer reads as 0.
+ * Anything it cannot evaluate counts as not allowed. */
+int filter_allows(const void *prog, uint32_t arch, int nr, const uint64_t args[6]);
 /* The "seccomp" object of `features`. */
 json_t *filter_features(void);
 

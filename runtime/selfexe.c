@@ -8,9 +8,10 @@
  * reachable from the container.
  *
  * Cost: one copy of the binary's loadable part into memory (sendfile) and
- * one extra execve, only for create, run and exec, and none when the binary already
- * is a sealed memfd or sits on a read-only mount (which gives the same
- * protection). */
+ * one extra execve, none when the binary already is a sealed memfd or sits
+ * on a read-only mount (which gives the same protection).  So create, run
+ * and exec take this way only when the cheaper exec helper does not fit
+ * the process (exechelper.h); rt_protect() chooses. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +62,11 @@ static int protected_exe(int fd) {
     return 1;
   struct statvfs sv;
   return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+int selfexe_protected(void) {
+  cleanup_close int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  return exe >= 0 && protected_exe(exe);
 }
 
 int selfexe_ensure(char **argv, struct err **e) {

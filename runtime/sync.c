@@ -39,6 +39,11 @@ int sync_recv(int fd, struct sync_msg *m, int *passed, struct err **e) {
   memset(m, 0, offsetof(struct sync_msg, text) + 1);
   int got = -1;
   ssize_t r = fd_recv(fd, m, sizeof(*m), &got);
+  /* A peer that exits with a message of ours unread (run queues START
+   * early: container.c) makes our next read fail with ECONNRESET once; its
+   * own last message is still queued behind that. */
+  for (int i = 0; i < 2 && r < 0 && errno == ECONNRESET; i++)
+    r = fd_recv(fd, m, sizeof(*m), &got);
   if (r < 0)
     return err_set(e, errno, "read from container process");
   if (got >= 0) {
@@ -56,6 +61,8 @@ int sync_recv(int fd, struct sync_msg *m, int *passed, struct err **e) {
 }
 
 int sync_to_err(const struct sync_msg *m, struct err **e) {
+  if (m->val == 1) /* from the exec helper: the path of a failed execve */
+    return err_set(e, m->errnum, "exec '%s'", m->text);
   err_set(e, 0, "%s", m->text);
   if (e != NULL && *e != NULL)
     (*e)->errnum = m->errnum;

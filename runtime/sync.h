@@ -19,7 +19,8 @@ enum sync_type {
   SYNC_FD,         /* C→P: the pty master (SCM_RIGHTS) */
   SYNC_READY,      /* C→P: set up and waiting for start */
   SYNC_START,      /* P→C: exec now (run; create uses the exec fifo) */
-  SYNC_ERR,        /* C→P: failed; text is the error */
+  SYNC_ERR,        /* C→P: failed; text is the error (val 1: the exec helper's,
+                      text the path, errnum the execve's errno) */
 };
 
 struct sync_msg {

@@ -60,6 +60,35 @@ CMD ["cat", "/one"]'
   assert_equal "${#lines[@]}" 4
 }
 
+@test "cairn rmi of a built image keeps the build cache, as docker's does; builder prune drops it" {
+  dockerfile 'FROM busybox
+RUN echo one >/one
+ENV A=b'
+  run_logged cairn build -q --network none -t kept:1 "$CTX"
+  assert_success
+  run_logged cairn rmi kept:1
+  assert_success
+  run_logged cairn images --format '{{.Repository}}'
+  refute_output --partial kept
+  # the step images stay (cache entries point at them): the rebuild takes
+  # the RUN from the cache; only the last step, whose image went with its
+  # last name, is made again
+  run_logged cairn build --progress plain --network none -t kept:2 "$CTX"
+  assert_success
+  [[ "$stderr" == *$'#2 [2/3] RUN echo one >/one\n#2 CACHED'* ]]
+  [[ "$stderr" =~ \#3\ DONE ]]
+  run_logged cairn builder prune -f
+  assert_success
+  # without the cache, the step images are dangling: image prune takes them
+  run_logged cairn image prune -f
+  assert_success
+  run_logged cairn images -a --format '{{.Repository}}:{{.Tag}}'
+  assert_output "$(printf 'busybox:latest\nkept:2')"
+  run_logged cairn build --progress plain --network none -t kept:3 "$CTX"
+  assert_success
+  [[ "$stderr" != *CACHED* ]]
+}
+
 @test "cairn builder prune: empties the build cache" {
   dockerfile 'FROM busybox
 RUN echo x > /x'

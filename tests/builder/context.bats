@@ -132,3 +132,31 @@ COPY --chmod=99x f /x'
   [ "$(cat "$T/b/rootfs/hello.txt")" = "hello there" ]
   [ "$(cat "$T/b/rootfs/run.txt")" = "from heredoc world" ]
 }
+
+@test "cairn-build: COPY heredoc expands ARG and ENV unless its delimiter is quoted" {
+  cat >"$CTX/Dockerfile" <<'DF'
+FROM busybox
+ARG WHO=world
+ENV PLACE=earth
+COPY <<EOT /expanded.txt
+hello $WHO on ${PLACE}, don't "quote" \$WHO ${NONE:-dflt}
+EOT
+COPY <<"EOT" /dq.txt
+hello $WHO on ${PLACE}
+EOT
+ADD <<'EOT' /sq.txt
+hello $WHO on ${PLACE}
+EOT
+DF
+  run_logged build --build-arg WHO=you -t hdx "$CTX"
+  assert_success
+  rootfs_of hdx "$T/b"
+  [ "$(cat "$T/b/rootfs/expanded.txt")" = "hello you on earth, don't \"quote\" \$WHO dflt" ]
+  [ "$(cat "$T/b/rootfs/dq.txt")" = 'hello $WHO on ${PLACE}' ]
+  [ "$(cat "$T/b/rootfs/sq.txt")" = 'hello $WHO on ${PLACE}' ]
+  # another value, another file: the expanded body is part of the cache key
+  run_logged build --build-arg WHO=them -t hdy "$CTX"
+  assert_success
+  rootfs_of hdy "$T/c"
+  [[ "$(cat "$T/c/rootfs/expanded.txt")" == "hello them on earth"* ]]
+}

@@ -67,6 +67,45 @@ complete() {
   assert_output none
 }
 
+@test "completion: the values of flags — known sets and the objects they name" {
+  cairn volume create data-vol >/dev/null
+  run complete run --restart ""
+  assert_output "$(printf 'no\nalways\non-failure\nunless-stopped')"
+  run complete run --restart on
+  assert_output on-failure
+  run complete container run --pull ne
+  assert_output never
+  # --network: docker's modes and the networks there are
+  run complete run --network ""
+  assert_line bridge
+  assert_line none
+  assert_line host
+  run complete run -v da
+  assert_output data-vol
+  run complete kill -s SIGK
+  assert_output SIGKILL
+  run complete run --cap-add NET_B
+  assert_output NET_BIND_SERVICE
+  run complete inspect --type v
+  assert_output volume
+  run complete network create -d ""
+  assert_output bridge
+  run complete volume create -d ""
+  assert_output local
+  run complete build --progress t
+  assert_output tty
+  # a flag without a value leaves the usual completion: run -d IMAGE
+  cairn volume create zz-other >/dev/null
+  run complete run -d bus
+  refute_output --partial SIG
+  run complete ps -s --fo
+  assert_output --format
+  # a file for --env-file
+  touch "$T/envfile-x"
+  run complete run --env-file "$T/envfile-"
+  assert_output "$T/envfile-x"
+}
+
 @test "completion: make install puts it in share/bash-completion/completions/cairn" {
   requires cmd:make
   run_logged make -C "$CAIRN_SRC" --no-print-directory install DESTDIR="$T/dest" PREFIX=/usr

@@ -90,13 +90,16 @@ exists() { cairn inspect "$1" >/dev/null 2>&1; }
   ! cairn inspect --type image img:b >/dev/null 2>&1
 }
 
-@test "cairn volume prune --filter label: cairn's volumes carry no labels" {
-  cairn volume create v1 >/dev/null
-  run_logged cairn volume prune -f --filter label=x
+@test "cairn volume prune --filter label and label!" {
+  cairn volume create --label team=a v1 >/dev/null
+  cairn volume create v2 >/dev/null
+  run_logged cairn volume prune -f --filter label=team=b
   assert_output "Total reclaimed space: 0B"
-  [ -d "$CAIRN_ROOT/volumes/v1" ]
-  run_logged cairn volume prune -f --filter 'label!=x'
+  run_logged cairn volume prune -f --filter label=team=a
   assert_output "$(printf 'Deleted Volumes:\nv1\n\nTotal reclaimed space: 0B')"
+  [ -d "$CAIRN_ROOT/volumes/v2" ]
+  run_logged cairn volume prune -f --filter 'label!=team'
+  assert_output "$(printf 'Deleted Volumes:\nv2\n\nTotal reclaimed space: 0B')"
 }
 
 @test "cairn push -a: every tag of the repository; a tag with -a is refused" {

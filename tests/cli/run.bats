@@ -289,3 +289,66 @@ load helpers
   run_logged cairn volume inspect nosuch
   assert_equal "$status" 1
 }
+
+@test "cairn volume create --label and -o: labels shown and filtered; a tmpfs and a bind volume mount at first use" {
+  run_logged cairn volume create --label team=web --label audit web-data
+  assert_success
+  assert_output web-data
+  cairn volume create plain >/dev/null
+  run_logged cairn volume inspect -f '{{json .Labels}} {{json .Options}}' web-data
+  assert_output '{"audit":"","team":"web"} {}'
+  run_logged cairn volume ls -q -f label=team=web
+  assert_output web-data
+  run_logged cairn volume ls -q -f label=audit
+  assert_output web-data
+  # the same create again is fine; other labels are refused
+  run_logged cairn volume create --label team=web --label audit web-data
+  assert_success
+  run_logged cairn volume create --label team=db web-data
+  assert_failure
+  # docker's local driver options: a tmpfs with mount options...
+  cairn volume create -o type=tmpfs -o device=tmpfs -o o=size=5m,mode=0750 scratch >/dev/null
+  run_logged cairn volume inspect -f '{{.Options.type}} {{.Options.o}}' scratch
+  assert_output "tmpfs size=5m,mode=0750"
+  run_logged cairn run --rm --network none -v scratch:/s busybox sh -c \
+    'grep " /s " /proc/mounts | cut -d" " -f3; stat -c %a /s; echo x >/s/f'
+  assert_success
+  assert_output "$(printf 'tmpfs\n750')"
+  # ...and a bind of a host directory (type=none,o=bind)
+  mkdir -p "$T/hostdir"
+  echo from-host >"$T/hostdir/in"
+  cairn volume create --opt type=none --opt o=bind --opt device="$T/hostdir" hostvol >/dev/null
+  run_logged cairn run --rm --network none -v hostvol:/h busybox sh -c 'cat /h/in; echo back >/h/out'
+  assert_success
+  assert_output from-host
+  [ "$(cat "$T/hostdir/out")" = back ]
+  # removing the volumes unmounts them and never deletes the host's files
+  run_logged cairn volume rm hostvol scratch web-data plain
+  assert_success
+  [ -f "$T/hostdir/in" ] && [ -f "$T/hostdir/out" ]
+  ! grep -q "$CAIRN_ROOT/volumes" /proc/self/mountinfo
+}
+
+@test "cairn volume create: bad drivers, options and flags are one-line errors" {
+  run_logged cairn volume create -d nfs x
+  assert_failure
+  assert_equal "$stderr" 'cairn: error looking up volume plugin nfs: plugin "nfs" not found'
+  run_logged cairn volume create -o size=1g x
+  assert_failure
+  assert_equal "$stderr" 'cairn: invalid option key: "size"'
+  run_logged cairn volume create -o device=/tmp x
+  assert_failure
+  assert_equal "$stderr" 'cairn: missing required option: "type"'
+  run_logged cairn volume create -o type=none -o o=bind -o device="$T/missing" x
+  assert_failure
+  [[ $stderr == *"device=$T/missing"* ]]
+  run_logged cairn volume create -o nokv x
+  assert_failure
+  run_logged cairn volume ls -q
+  assert_output ""
+  for sub in create ls inspect rm prune; do
+    run_logged cairn volume "$sub" --help
+    assert_success
+    assert_line --index 0 --partial "Usage: cairn volume $sub"
+  done
+}

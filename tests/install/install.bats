@@ -69,3 +69,32 @@ $T/root/usr/local"
   # The build has tools exactly when bin/ does.
   assert_equal "$n" "$(find "$CAIRN_SRC/bin" -maxdepth 1 -type f -perm -u+x 2>/dev/null | wc -l)"
 }
+
+@test "make install: a man page for cairn and for every command, rendered without warnings" {
+  local flags
+  flags="$(build_flags)"
+  run_logged cairn_make install DESTDIR="$T/root" PREFIX=/usr/local $flags
+  assert_success
+  local m="$T/root/usr/local/share/man/man1" c s n=0
+  [ -f "$m/cairn.1" ] || fail "no cairn.1"
+  # every command and every group's subcommand has its page
+  for c in $(cairn --help | awk '/ommands:$/ { on = 1; next } /^[^ ]/ { on = 0 } on && /^  [a-z]/ { print $1 }'); do
+    [ -f "$m/cairn-$c.1" ] || fail "no page for cairn $c"
+    for s in $(cairn "$c" --help | awk '/^Commands:$/ { on = 1; next } /^[^ ]/ { on = 0 } on && /^  [a-z]/ { print $1 }'); do
+      [ -f "$m/cairn-$c-$s.1" ] || fail "no page for cairn $c $s"
+      n=$((n + 1))
+    done
+  done
+  [ "$n" -gt 20 ] || fail "only $n subcommand pages"
+  # a page has the command's own synopsis and flags, and man renders every
+  # page without a warning
+  run_logged env MANWIDTH=80 man -l "$m/cairn-volume-create.1"
+  assert_success
+  assert_output --partial "cairn volume create [OPTIONS] [VOLUME]"
+  assert_output --partial "--label K=V"
+  for c in "$m"/*.1; do
+    run_logged env MANWIDTH=80 man --warnings -l "$c"
+    assert_success
+    [ -z "$stderr" ] || fail "$(basename "$c"): $stderr"
+  done
+}

@@ -107,6 +107,50 @@ TEST(child_ignoring_stdin) {
   free(in);
 }
 
+struct seen {
+  char buf[256];
+  size_t len;
+  int fds;
+  volatile pid_t *pidp;
+  pid_t during;
+};
+
+static void collect_output(void *arg, int fd, const char *buf, size_t len) {
+  struct seen *s = arg;
+  s->fds |= 1 << fd;
+  s->during = *s->pidp;
+  if (s->len + len < sizeof(s->buf)) {
+    memcpy(s->buf + s->len, buf, len);
+    s->len += len;
+  }
+}
+
+/* on_output sees the output as it comes (and it is still captured);
+ * running_pid names the child while it runs only. */
+TEST(live_output_and_pid) {
+  volatile pid_t pid = -1;
+  struct seen seen = {.pidp = &pid};
+  struct spawn_opts o = {.argv = SH("echo out; echo err >&2"),
+                         .capture_stdout = 1,
+                         .capture_stderr = 1,
+                         .on_output = collect_output,
+                         .on_output_arg = &seen,
+                         .running_pid = &pid};
+  struct spawn_result r;
+  struct err *e = NULL;
+  CHECK(spawn_run(&o, &r, &e) == 0);
+  CHECK(r.exited && r.code == 0);
+  CHECK_STR(r.out, "out\n");
+  CHECK_STR(r.err, "err\n");
+  seen.buf[seen.len] = '\0';
+  CHECK(seen.len == 8);
+  CHECK(strstr(seen.buf, "out\n") != NULL && strstr(seen.buf, "err\n") != NULL);
+  CHECK(seen.fds == ((1 << 1) | (1 << 2)));
+  CHECK(seen.during > 0);
+  CHECK(pid == 0);
+  spawn_result_free(&r);
+}
+
 TEST(missing_program) {
   struct spawn_result r;
   struct err *e = NULL;
@@ -197,6 +241,7 @@ int main(void) {
   if (mkdtemp(tmpdir) == NULL)
     return 2;
   RUN(exit_code);
+  RUN(live_output_and_pid);
   RUN(signal);
   RUN(stdin_to_stdout_1mib);
   RUN(stderr_capture);

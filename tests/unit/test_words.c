@@ -353,7 +353,32 @@ TEST(pattern_cost) {
   free(val);
 }
 
+/* An unquoted COPY heredoc's body: a shell's here-document expansion. */
+TEST(heredoc_body) {
+  struct err *e = NULL;
+  static const struct {
+    const char *in, *out;
+  } hd[] = {
+      {"hi $SHELL\n", "hi bash\n"},
+      {"${PWD}/x ${NONE:-dflt} ${SHELL:+set}\n", "/home/x dflt set\n"},
+      {"don't \"$SHELL\" '$SHELL'\n", "don't \"bash\" 'bash'\n"},
+      {"\\$SHELL \\\\ \\n \\`x\n", "$SHELL \\ \\n `x\n"},
+      {"joined \\\nline\n", "joined line\n"},
+      {"cost $5 and $ alone\n", "cost  and $ alone\n"},
+      {"", ""},
+  };
+  for (size_t i = 0; i < sizeof(hd) / sizeof(hd[0]); i++) {
+    char *s = df_expand_heredoc(hd[i].in, lookup, NULL, &e);
+    CHECK_STR(s, hd[i].out);
+    free(s);
+  }
+  CHECK(df_expand_heredoc("${SHELL", lookup, NULL, &e) == NULL);
+  CHECK(e != NULL && e->code == ERR_USAGE);
+  err_free(&e);
+}
+
 int main(void) {
+  RUN(heredoc_body);
   RUN(expand_table);
   RUN(backtick_escape);
   RUN(no_lookup);
