@@ -153,6 +153,10 @@ static int pump_in(struct attach *a, struct reader *r) {
 int attach_run(struct attach *a, const char *id, bool sig_proxy, struct err **e) {
   if (a->fd < 0 && attach_connect(a, id, e) < 0)
     return -1;
+  if (!a->journaled) { /* docker's, for attach (run and start -a wrote it before the start) */
+    event_ctr_id(id, "attach", NULL);
+    a->journaled = true;
+  }
   sigset_t set, old;
   sigemptyset(&set);
   int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -215,6 +219,8 @@ int attach_run(struct attach *a, const char *id, bool sig_proxy, struct err **e)
     }
   }
 done:
+  if (a->detached)
+    event_ctr_id(id, "detach", NULL);
   restore_tty();
   free(r.payload);
   sigprocmask(SIG_SETMASK, &old, NULL);

@@ -171,6 +171,11 @@ json_t *ctr_networks(const json_t *c);
 bool ctr_on_network(const json_t *c, const char *net);
 /* docker's IPAddress/IPPrefixLen/Gateway/MacAddress from a CNI result. */
 json_t *net_settings_of(const json_t *result);
+/* A subnet's first address, its default gateway ("" when cidr is bad). */
+char *net_first_host(const char *cidr);
+char *net_first_host6(const char *cidr);
+/* Whether the IPv4 address ip lies in the IPv4 cidr. */
+bool net_in_subnet(const char *cidr, const char *ip);
 /* cairn-net add/del of one "extraNetworks" entry x of c (sets or drops
  * x's "settings"). */
 int net_extra_add(const json_t *c, json_t *x, const char *nspath, struct err **e);
@@ -203,14 +208,39 @@ int inspect_command(int argc, char **argv, const char *what, inspect_fn fn, stru
 
 /* ---- events.c: the event journal (spec/README.md) ---- */
 
-#define EVENTS_CAP (8 << 20) /* events.jsonl is rotated to .1 past this size */
-char *events_path(void);     /* $CAIRN_ROOT/events.jsonl */
+char *events_path(void); /* $CAIRN_EVENTS, else $CAIRN_ROOT/events.jsonl */
 /* Append one event (attrs: its Actor.Attributes, taken; may be NULL).
  * Never fails the caller: a journal that cannot be written is skipped. */
 void event_log(const char *type, const char *action, const char *id, json_t *attrs);
 /* A container event: image, name and labels, plus extra (taken). */
 void event_ctr(const json_t *c, const char *action, json_t *extra);
 void event_ctr_id(const char *id, const char *action, json_t *extra);
+/* A container's Actor.Attributes: its labels, image and name (new ref). */
+json_t *event_ctr_attrs(const json_t *c);
+/* The shim's flags for the events it writes itself (starts, restarts, health, oom):
+ * --events FILE --event-attrs JSON, pushed onto *argv; none without a journal. */
+void event_shim_args(const json_t *c, char ***argv);
+
+/* docker's time forms for --since/--until/until=, in ns since 1970. */
+int events_parse_when(const char *s, int64_t *ns, struct err **e);
+
+/* ---- prune.c: the prune commands' --filter ---- */
+
+struct prune_filter {
+  bool has_until;
+  int64_t until_ns;
+  char **labels;     /* label=K[=V]: each must match */
+  char **not_labels; /* label!=K[=V]: excluded when all match */
+};
+/* Add one --filter K=V; until only when until_ok (volumes have none). */
+int prune_filter_add(struct prune_filter *f, const char *kv, bool until_ok, struct err **e);
+/* Whether an object with these labels, created at created (RFC 3339 or
+ * NULL), is selected. */
+bool prune_filter_match(const struct prune_filter *f, const json_t *labels, const char *created);
+/* The filters as "--filter K=V" pairs pushed onto *argv (until as RFC 3339,
+ * left out without with_until), for another prune to apply. */
+void prune_filter_argv(const struct prune_filter *f, bool with_until, char ***argv);
+void prune_filter_free(struct prune_filter *f);
 
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 
@@ -246,7 +276,8 @@ struct attach {
   bool in, tty;  /* forward stdin; the local terminal is raw */
   int exit_code; /* from the exit frame; -1 before */
   bool detached;
-  char *sock; /* path of attach.sock */
+  char *sock;     /* path of attach.sock */
+  bool journaled; /* the attach event is written (before the start's, by start.c) */
 };
 /* Connect to id's attach.sock. */
 int attach_connect(struct attach *a, const char *id, struct err **e);

@@ -113,7 +113,8 @@ static int cleanup_locked(json_t *c, bool from_shim, bool *ended, struct err **e
     if (sj != NULL)
       json_object_set(st, "restartCount", json_object_get(sj, "restartCount"));
   }
-  if (*ended)
+  /* a shim stopped while waiting to restart has journaled this die */
+  if (*ended && !(from_shim && getenv("CAIRN_DIE_JOURNALED") != NULL))
     event_ctr(c, "die", exit_attr(st));
   /* The network's removal and the rootfs's unmount do not depend on each
    * other: the network goes in a thread while the rootfs is unmounted

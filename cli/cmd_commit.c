@@ -121,6 +121,11 @@ static int commit_upper(const json_t *c, const char *upper, const char *cfgtext,
     return -1;
   const char *img = json_get_str(res, "id");
   printf("%s\n", img ? img : json_get_str(res, "digest"));
+  /* docker's: the new image's id and reference, and the message */
+  event_ctr(c, "commit",
+            json_pack("{s:s,s:s,s:s}", "comment", message ? message : "", "imageID",
+                      img ? img : (json_get_str(res, "digest") ?: ""), "imageRef",
+                      json_get_str(res, "ref") ?: (tag ? tag : "")));
   return 0;
 }
 

@@ -135,6 +135,9 @@ int cmd_cp(int argc, char **argv, struct err **e) {
       rc = tool_run(av, NULL, 0, NULL, 0, e);
     }
   }
+  /* docker journals its API calls: reading from a container, writing to one */
+  if (rc == 0 && m.id != NULL)
+    event_ctr_id(m.id, from ? "archive-path" : "extract-to-dir", NULL);
   rootfs_close(&m);
   return rc;
 }
@@ -167,6 +170,8 @@ int cmd_export(int argc, char **argv, struct err **e) {
                         "-cf", out ? out : "-",   ".",  NULL};
     rc = tool_run(av, NULL, 0, NULL, 0, e);
   }
+  if (rc == 0 && m.id != NULL)
+    event_ctr_id(m.id, "export", NULL);
   rootfs_close(&m);
   return rc;
 }

@@ -5,9 +5,11 @@
  * would never end.  `rm -f` racing `stop` is safe: both ask the shim to
  * stop, both wait for it to be gone, and removal is under the lock. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cairn.h"
@@ -118,6 +120,17 @@ static const char kill_help[] = "Usage: cairn kill [OPTIONS] CONTAINER [CONTAINE
                                 "Options:\n"
                                 "  -s, --signal SIG   signal to send (default \"KILL\")\n";
 
+/* docker's kill event names the signal by number: "9" for KILL, SIGKILL, 9. */
+static char *signal_attr(const char *sig) {
+  const char *s = strncasecmp(sig, "SIG", 3) == 0 ? sig + 3 : sig;
+  for (int n = 1; n < NSIG; n++) {
+    const char *abbrev = sigabbrev_np(n);
+    if (abbrev != NULL && strcasecmp(abbrev, s) == 0)
+      return xasprintf("%d", n);
+  }
+  return xstrdup(sig);
+}
+
 int cmd_kill(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {
       {"signal", required_argument, NULL, 's'}, HELP_OPT, {NULL, 0, NULL, 0}};
@@ -143,7 +156,8 @@ int cmd_kill(int argc, char **argv, struct err **e) {
       rc = report(&ce);
       continue;
     }
-    event_ctr_id(id, "kill", json_pack("{s:s}", "signal", sig));
+    cleanup_free char *num = signal_attr(sig);
+    event_ctr_id(id, "kill", json_pack("{s:s}", "signal", num));
     if (strcmp(sig, "SIGKILL") == 0 || strcmp(sig, "9") == 0) {
       /* a killed container is stopped when kill returns, unless its
        * restart policy brings it back */
@@ -183,6 +197,7 @@ int cmd_restart(int argc, char **argv, struct err **e) {
       rc = report(&ce);
       continue;
     }
+    event_ctr_id(id, "restart", NULL); /* docker's, after stop and start */
     printf("%s\n", argv[i]);
   }
   return rc;
@@ -302,6 +317,14 @@ int cmd_rename(int argc, char **argv, struct err **e) {
     if (ctr_save(c, e) == 0) {
       name_release(old, id);
       event_ctr(c, "rename", json_pack("{s:s}", "oldName", old));
+      /* a running shim writes events under the new name from now on (an
+       * old shim without the command answers an error: nothing to do) */
+      if (shim_alive(id)) {
+        cleanup_free char *cmd = xasprintf("name %s", newname);
+        struct err *w = NULL;
+        if (shim_ctl(id, cmd, &w) < 0)
+          err_free(&w);
+      }
       rc = 0;
     } else {
       name_release(newname, id);
@@ -357,13 +380,24 @@ int cmd_port(int argc, char **argv, struct err **e) {
 
 int cmd_prune(int argc, char **argv, struct err **e) {
   bool force = false;
+  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
   for (int i = 1; i < argc; i++) {
+    const char *fv = NULL;
     if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
       force = true;
+    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (strncmp(argv[i], "--filter=", 9) == 0)
+      fv = argv[i] + 9;
     else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn container prune [-f]\n\nRemove all stopped containers.\n");
+      return usage_print("Usage: cairn container prune [OPTIONS]\n\nRemove all stopped containers.\n\n"
+                         "Options:\n"
+                         "      --filter K=V   until=TIME, label=K[=V], label!=K[=V]\n"
+                         "  -f, --force        do not ask\n");
     else
       return err_usage(e, "unknown flag: %s", argv[i]);
+    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
+      return -1;
   }
   if (!force && isatty(0)) {
     fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
@@ -385,7 +419,8 @@ int cmd_prune(int argc, char **argv, struct err **e) {
     ctr_state_get(c, &st);
     bool stopped = st.status == ST_EXITED || st.status == ST_CREATED || st.status == ST_DEAD;
     ctr_state_free(&st);
-    if (!stopped || shim_alive(ids[i]))
+    if (!stopped || shim_alive(ids[i]) ||
+        !prune_filter_match(&f, json_get_obj(c, "labels"), json_get_str(c, "created")))
       continue;
     if (ctr_remove(ids[i], false, &ce) < 0) {
       report(&ce);

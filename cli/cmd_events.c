@@ -73,7 +73,7 @@ static int parse_duration(const char *s, int64_t *ns) {
 }
 
 /* docker's time forms for --since/--until, as nanoseconds since 1970. */
-static int parse_when(const char *s, int64_t *ns, struct err **e) {
+int events_parse_when(const char *s, int64_t *ns, struct err **e) {
   /* a Unix time, "SECONDS[.FRACTION]", read exactly to the nanosecond */
   size_t ip = strspn(s, "0123456789");
   if (ip > 0 && ip <= 12 && (s[ip] == '\0' || (s[ip] == '.' && s[ip + 1] != '\0'))) {
@@ -121,8 +121,15 @@ static bool filter_one(const json_t *ev, const char *key, const char *v) {
                (name != NULL && strcmp(name, v) == 0);
   if (strcmp(key, "type") == 0)
     return strcmp(type, v) == 0;
-  if (strcmp(key, "event") == 0)
-    return strcmp(json_get_str(ev, "Action") ?: "", v) == 0;
+  if (strcmp(key, "event") == 0) {
+    /* as docker: these three carry a suffix ("exec_start: sh -c …",
+     * "health_status: healthy"), so the bare name matches them all */
+    const char *act = json_get_str(ev, "Action") ?: "";
+    size_t vl = strlen(v);
+    bool fuzzy = strcmp(v, "health_status") == 0 || strcmp(v, "exec_create") == 0 ||
+                 strcmp(v, "exec_start") == 0;
+    return strcmp(act, v) == 0 || (fuzzy && strncmp(act, v, vl) == 0 && act[vl] == ':');
+  }
   if (strcmp(key, "container") == 0 || strcmp(key, "volume") == 0 || strcmp(key, "network") == 0)
     return strcmp(type, key) == 0 && by_id;
   if (strcmp(key, "image") == 0) {
@@ -325,12 +332,12 @@ int cmd_events(int argc, char **argv, struct err **e) {
       }
       case 'F': format = optarg; break;
       case 's':
-        if (parse_when(optarg, &r.since, e) < 0)
+        if (events_parse_when(optarg, &r.since, e) < 0)
           return -1;
         since_set = true;
         break;
       case 'u':
-        if (parse_when(optarg, &r.until, e) < 0)
+        if (events_parse_when(optarg, &r.until, e) < 0)
           return -1;
         break;
       case 'H': return usage_print(events_help);

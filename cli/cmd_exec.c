@@ -5,20 +5,24 @@
  *           [--env K=V]… [--user UID:GID] ID CMD…
  *
  * The runtime takes the rest of the process (environment, capabilities,
- * working directory) from the container's config.json.  cairn replaces
- * itself with the runtime, so the terminal, signals and the exit code are
- * the process's own.  Before that it checks that the command exists in the
+ * working directory) from the container's config.json.  cairn waits for
+ * the runtime (the terminal is the process's own, signals to cairn are
+ * passed on) to journal exec_die with the exit code, which it returns;
+ * with -d it replaces itself with the runtime.  Before that it checks that the command exists in the
  * container, for docker's 127 and a clear message. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cairn.h"
+#include "fmt.h"
 #include "fs.h"
 #include "json.h"
 #include "mem.h"
@@ -110,6 +114,60 @@ static int check_cmd(const char *rootfs, const char *cmd, const json_t *env, str
       return 0;
   }
   return err_setc(e, ERR_NOTFOUND, 0, "exec: \"%s\": executable file not found in $PATH", cmd);
+}
+
+/* ARGS joined by spaces, as docker prints them in the action. */
+static char *join_args(char *const *args) {
+  cleanup_free char *out = xstrdup("");
+  for (size_t i = 0; args[i] != NULL; i++) {
+    char *n = xasprintf("%s%s%s", out, i ? " " : "", args[i]);
+    free(out);
+    out = n;
+  }
+  return steal_ptr(&out);
+}
+
+/* Run av in the foreground and return its status as a shell has it (code,
+ * or 128 + signal).  While it runs, the keyboard's SIGINT and SIGQUIT (sent
+ * to the whole process group) are its business, and SIGTERM and SIGHUP sent
+ * to cairn are passed on, so cairn stays to journal the exit. */
+static int run_waiting(char *const *av, struct err **e) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return err_set(e, errno, "fork");
+  if (pid == 0) {
+    execv(av[0], av);
+    fprintf(stderr, "cairn: exec '%s': %s\n", av[0], strerror(errno));
+    _exit(EXIT_CANNOT_INVOKE);
+  }
+  static const int pass[] = {SIGTERM, SIGHUP};
+  sigset_t set, old;
+  sigemptyset(&set);
+  for (size_t i = 0; i < 2; i++)
+    sigaddset(&set, pass[i]);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  struct sigaction ign = {.sa_handler = SIG_IGN}, oint, oquit;
+  sigaction(SIGINT, &ign, &oint);
+  sigaction(SIGQUIT, &ign, &oquit);
+  int status = 0;
+  for (;;) {
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    siginfo_t si;
+    int sig = sigtimedwait(&set, &si, &tick);
+    if (sig > 0)
+      kill(pid, sig);
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid)
+      break;
+    if (w < 0 && errno != EINTR) {
+      status = 0;
+      break;
+    }
+  }
+  sigaction(SIGINT, &oint, NULL);
+  sigaction(SIGQUIT, &oquit, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
 int cmd_exec(int argc, char **argv, struct err **e) {
@@ -206,7 +264,25 @@ int cmd_exec(int argc, char **argv, struct err **e) {
       close(null);
     }
   }
+  /* docker's exec events: "exec_create: CMD ARGS", "exec_start: …" and,
+   * once the process has ended, exec_die with its exit code */
+  char exec_id[65];
+  random_id(exec_id);
+  cleanup_free char *what = xstrdup(argv[optind + 1]);
+  cleanup_free char *args = join_args(argv + optind + 2);
+  cleanup_free char *created = xasprintf("exec_create: %s %s", what, args);
+  cleanup_free char *started = xasprintf("exec_start: %s %s", what, args);
+  event_ctr(c, created, json_pack("{s:s}", "execID", exec_id));
+  event_ctr(c, started, json_pack("{s:s}", "execID", exec_id));
   fflush(stdout);
-  execv(av[0], av);
-  return err_set(e, errno, "exec '%s'", av[0]);
+  if (detach) { /* the runtime returns once the process runs: no exit to wait for */
+    execv(av[0], av);
+    return err_set(e, errno, "exec '%s'", av[0]);
+  }
+  int code = run_waiting(av, e);
+  if (code < 0)
+    return -1;
+  cleanup_free char *num = xasprintf("%d", code);
+  event_ctr(c, "exec_die", json_pack("{s:s,s:s}", "execID", exec_id, "exitCode", num));
+  return code;
 }

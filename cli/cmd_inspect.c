@@ -141,8 +141,7 @@ static int pull_one(const char *ref, bool quiet, struct err **e) {
   /* the progress, Digest: and Status: lines were cairn-image's (stderr);
    * docker ends with the full reference */
   const char *name = json_get_str(r, "ref");
-  printf("%s\n", name ? name : ref);
-  event_log("image", "pull", name ? name : ref, json_pack("{s:s}", "name", name ? name : ref));
+  printf("%s\n", name ? name : ref); /* cairn-image journals the pull */
   return 0;
 }
 

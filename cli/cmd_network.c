@@ -45,6 +45,9 @@ static const char create_help[] =
     "      --subnet CIDR     the network's IPv4 subnet (default: a free 10.89.N.0/24)\n"
     "      --gateway IP      the bridge's address (default: the subnet's first)\n"
     "      --ip-range CIDR   give containers addresses from this part of the subnet only\n"
+    "      --aux-address NAME=IP  an address of the subnet no container gets (repeatable)\n"
+    "      --ipv6            dual stack: also give containers an address of the IPv6\n"
+    "                        --subnet (both --subnet flags are given)\n"
     "      --internal        no route out of the network\n"
     "      --label K=V       set metadata (repeatable)\n"
     "  -o, --opt K=V         driver options: com.docker.network.bridge.name,\n"
@@ -80,26 +83,12 @@ static char *when_of(const char *path) {
   return fmt_rfc3339nano(&ts);
 }
 
-/* An IPv4 address plus one: the default gateway of a subnet. */
-static char *first_host(const char *cidr) {
-  cleanup_free char *a = xstrdup(cidr);
-  char *slash = strchr(a, '/');
-  if (slash != NULL)
-    *slash = '\0';
-  struct in_addr in;
-  if (inet_pton(AF_INET, a, &in) != 1)
-    return xstrdup("");
-  in.s_addr = htonl(ntohl(in.s_addr) + 1);
-  char out[INET_ADDRSTRLEN];
-  return xstrdup(inet_ntop(AF_INET, &in, out, sizeof out));
-}
-
 /* docker's network inspect object (no Containers yet) from a conflist. */
 static json_t *net_object(const char *name, const json_t *conf) {
   cleanup_json json_t *meta = net_meta_load(name);
   cleanup_free char *id = net_id(name);
   const char *driver = strcmp(name, "host") == 0 ? "host" : strcmp(name, "none") == 0 ? "null" : "";
-  const char *bridge = NULL, *subnet = NULL, *gw = NULL;
+  const char *bridge = NULL, *subnet = NULL, *gw = NULL, *subnet6 = NULL, *gw6 = NULL;
   bool masq = true, routes = true;
   size_t i;
   json_t *p;
@@ -112,18 +101,29 @@ static json_t *net_object(const char *name, const json_t *conf) {
     json_t *r0 = json_array_get(json_array_get(json_get_arr(ipam, "ranges"), 0), 0);
     subnet = json_get_str(r0, "subnet");
     gw = json_get_str(r0, "gateway");
+    json_t *r1 = json_array_get(json_array_get(json_get_arr(ipam, "ranges"), 1), 0);
+    if (json_get_str(r1, "subnet") != NULL && strchr(json_get_str(r1, "subnet"), ':') != NULL) {
+      subnet6 = json_get_str(r1, "subnet");
+      gw6 = json_get_str(r1, "gateway");
+    }
     routes = json_array_size(json_get_arr(ipam, "routes")) > 0;
   }
   if (*driver == '\0')
     driver = bridge ? "bridge" : "cni";
   json_t *cfg = json_array();
   if (subnet != NULL) {
-    cleanup_free char *g = gw ? xstrdup(gw) : first_host(subnet);
+    cleanup_free char *g = gw ? xstrdup(gw) : net_first_host(subnet);
     json_t *one = json_pack("{s:s}", "Subnet", subnet);
     if (json_get_str(meta, "ipRange") != NULL)
       json_object_set(one, "IPRange", json_object_get(meta, "ipRange"));
     json_object_set_new(one, "Gateway", json_string(g));
+    if (json_object_size(json_get_obj(meta, "auxAddresses")) > 0)
+      json_object_set(one, "AuxiliaryAddresses", json_get_obj(meta, "auxAddresses"));
     json_array_append_new(cfg, one);
+  }
+  if (subnet6 != NULL) {
+    cleanup_free char *g6 = gw6 ? xstrdup(gw6) : net_first_host6(subnet6);
+    json_array_append_new(cfg, json_pack("{s:s,s:s}", "Subnet", subnet6, "Gateway", g6));
   }
   cleanup_free char *cpath = xasprintf("%s/net.d/%s.conflist", C.root, name);
   cleanup_free char *created = json_get_str(meta, "created")
@@ -138,7 +138,7 @@ static json_t *net_object(const char *name, const json_t *conf) {
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:{},s:o},s:b,s:b,s:b,s:{s:s},s:b,s:{},s:o,"
                    "s:o}",
                    "Name", name, "Id", id, "Created", created, "Scope", "local", "Driver", driver,
-                   "EnableIPv6", 0, "IPAM", "Driver", "default", "Options", "Config", cfg,
+                   "EnableIPv6", subnet6 != NULL, "IPAM", "Driver", "default", "Options", "Config", cfg,
                    "Internal", bridge != NULL && !masq && !routes, "Attachable", 0, "Ingress", 0,
                    "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options", opts,
                    "Labels", labels);
@@ -280,9 +280,13 @@ static int net_create(int argc, char **argv, struct err **e) {
       {"internal", no_argument, NULL, 'i'},      {"label", required_argument, NULL, 'l'},
       {"opt", required_argument, NULL, 'o'},     {"attachable", no_argument, NULL, 'a'},
       {"bridge", required_argument, NULL, 'b'},  {"nft-table", required_argument, NULL, 't'},
-      {"help", no_argument, NULL, 'H'},          {NULL, 0, NULL, 0}};
+      {"aux-address", required_argument, NULL, 'x'}, {"ipv6", no_argument, NULL, '6'},
+      {"help", no_argument, NULL, 'H'},
+      {NULL, 0, NULL, 0}};
+  cleanup_json json_t *aux = json_object();
   const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *table = NULL, *mtu = NULL;
-  bool internal = false;
+  const char *subnet6 = NULL;
+  bool internal = false, ipv6 = false;
   cleanup_json json_t *labels = json_object();
   cleanup_json json_t *options = json_object();
   int ch;
@@ -294,13 +298,30 @@ static int net_create(int argc, char **argv, struct err **e) {
         if (strcmp(optarg, "bridge") != 0)
           return err_usage(e, "network driver \"%s\" is not supported (only \"bridge\")", optarg);
         break;
-      case 's': subnet = optarg; break;
+      case 's':
+        if (strchr(optarg, ':') != NULL)
+          subnet6 = optarg;
+        else
+          subnet = optarg;
+        break;
+      case '6': ipv6 = true; break;
       case 'g': gw = optarg; break;
       case 'r': range = optarg; break;
       case 'i': internal = true; break;
       case 'a': break;
       case 'b': bridge = optarg; break;
       case 't': table = optarg; break;
+      case 'x': {
+        const char *eq = strchr(optarg, '=');
+        if (eq == NULL || eq == optarg)
+          return err_usage(e, "invalid argument \"%s\" for \"--aux-address\" flag: want NAME=IP",
+                           optarg);
+        struct in_addr tmp;
+        if (inet_pton(AF_INET, eq + 1, &tmp) != 1)
+          return err_usage(e, "invalid auxiliary address %s: not an IPv4 address", eq + 1);
+        kv_set(aux, optarg);
+        break;
+      }
       case 'l':
         if (kv_check(optarg, "label", e) < 0)
           return -1;
@@ -324,13 +345,21 @@ static int net_create(int argc, char **argv, struct err **e) {
   }
   if (argc - optind != 1)
     return err_usage(e, "\"cairn network create\" requires exactly 1 argument");
+  if (subnet6 != NULL && !ipv6)
+    return err_usage(e, "an IPv6 subnet (%s) needs --ipv6", subnet6);
+  if (ipv6 && subnet6 == NULL)
+    return err_usage(e, "--ipv6 needs an IPv6 --subnet (cairn has no default IPv6 pool)");
   const char *name = argv[optind];
   if (strcmp(name, "host") == 0 || strcmp(name, "none") == 0 || strcmp(name, "bridge") == 0 ||
       strncmp(name, "container:", 10) == 0)
     return err_usage(e, "network name \"%s\" is reserved", name);
+  /* the id goes into the conflist too: cairn-net journals the network's
+   * events (create, connect, …) under it */
+  char id[65];
+  random_id(id);
   cleanup_strv char **av = NULL;
-  const char *head[] = {"cairn-net", "create", name};
-  for (size_t i = 0; i < 3; i++)
+  const char *head[] = {"cairn-net", "create", name, "--id", id};
+  for (size_t i = 0; i < 5; i++)
     strv_push(&av, head[i]);
   const char *flags[][2] = {{"--subnet", subnet}, {"--gateway", gw},      {"--ip-range", range},
                             {"--bridge", bridge}, {"--nft-table", table}, {"--mtu", mtu}};
@@ -342,18 +371,31 @@ static int net_create(int argc, char **argv, struct err **e) {
   }
   if (internal)
     strv_push(&av, "--internal");
+  if (subnet6 != NULL) {
+    strv_push(&av, "--subnet");
+    strv_push(&av, subnet6);
+  }
+  const char *an;
+  json_t *aip;
+  json_object_foreach(aux, an, aip) {
+    /* docker's daemon: every aux address belongs to a given subnet */
+    if (subnet == NULL || !net_in_subnet(subnet, json_string_value(aip)))
+      return err_usage(e, "no matching subnet for aux-address %s", json_string_value(aip));
+    strv_push(&av, "--aux-address");
+    strv_push(&av, json_string_value(aip));
+  }
   struct tool_out o = {0};
   if (tool_run((const char *const *)av, NULL, 0, &o, 0, e) < 0)
     return -1;
   tool_out_free(&o);
   /* docker's facts; without them the network is not made */
-  char id[65];
-  random_id(id);
   cleanup_free char *now = fmt_now();
   cleanup_json json_t *meta = json_pack("{s:s,s:s,s:s,s:O,s:O}", "name", name, "id", id, "created",
                                         now, "labels", labels, "options", options);
   if (range != NULL)
     json_object_set_new(meta, "ipRange", json_string(range));
+  if (json_object_size(aux) > 0)
+    json_object_set(meta, "auxAddresses", aux);
   cleanup_free char *dir = xasprintf("%s/networks", C.root);
   cleanup_free char *path = net_meta_path(name);
   if (mkdir_p(dir, 0700, e) < 0 || json_write_file(meta, path, e) < 0) {
@@ -363,7 +405,6 @@ static int net_create(int argc, char **argv, struct err **e) {
       err_free(&re);
     return -1;
   }
-  event_log("network", "create", id, json_pack("{s:s,s:s}", "name", name, "type", "bridge"));
   printf("%s\n", id);
   return 0;
 }
@@ -552,9 +593,7 @@ static int net_remove(const json_t *n, struct err **e) {
   cleanup_free char *meta = net_meta_path(name);
   if (unlink(meta) < 0 && errno != ENOENT)
     return err_set(e, errno, "remove '%s'", meta);
-  event_log("network", "destroy", json_get_str(n, "Id"),
-            json_pack("{s:s,s:s}", "name", name, "type", json_get_str(n, "Driver")));
-  return 0;
+  return 0; /* cairn-net journals the destroy */
 }
 
 static int net_rm(int argc, char **argv, struct err **e) {
@@ -587,21 +626,24 @@ static int net_rm(int argc, char **argv, struct err **e) {
 
 static int net_prune(int argc, char **argv, struct err **e) {
   bool force = false;
-  cleanup_strv char **filters = NULL;
+  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
   for (int i = 1; i < argc; i++) {
+    const char *fv = NULL;
     if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
       force = true;
-    else if ((strcmp(argv[i], "--filter") == 0) && i + 1 < argc) {
-      if (strncmp(argv[i + 1], "label=", 6) != 0)
-        return err_usage(e, "invalid filter '%s' (prune takes label=)", argv[i + 1]);
-      strv_push(&filters, argv[++i]);
-    } else if (strcmp(argv[i], "--help") == 0)
+    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (strncmp(argv[i], "--filter=", 9) == 0)
+      fv = argv[i] + 9;
+    else if (strcmp(argv[i], "--help") == 0)
       return usage_print("Usage: cairn network prune [OPTIONS]\n\n"
                          "Remove all networks no container uses.\n\n"
                          "Options:\n  -f, --force          do not ask\n"
-                         "      --filter label=K[=V]  only those with this label\n");
+                         "      --filter K=V     until=TIME, label=K[=V], label!=K[=V]\n");
     else
       return err_usage(e, "unknown flag: %s (see 'cairn network prune --help')", argv[i]);
+    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
+      return -1;
   }
   if (!force && isatty(0)) {
     fprintf(stderr, "WARNING! This will remove all custom networks not used by at least one "
@@ -619,9 +661,8 @@ static int net_prune(int argc, char **argv, struct err **e) {
   json_t *n;
   json_array_foreach(all, i, n) {
     const char *name = json_get_str(n, "Name");
-    bool pick = !PREDEF(name) && !net_referenced(name);
-    for (size_t f = 0; pick && filters && filters[f]; f++)
-      pick = labels_match(json_get_obj(n, "Labels"), filters[f] + 6);
+    bool pick = !PREDEF(name) && !net_referenced(name) &&
+                prune_filter_match(&f, json_get_obj(n, "Labels"), json_get_str(n, "Created"));
     if (!pick)
       continue;
     struct err *re = NULL;
@@ -692,12 +733,8 @@ static int net_connect(int argc, char **argv, bool connect, struct err **e) {
   cleanup_free char *id = NULL;
   if (ctr_resolve(argv[optind + 1], &id, e) < 0)
     return -1;
-  int rc = connect ? ctr_net_connect(id, net, aliases, ip, e) : ctr_net_disconnect(id, net, e);
-  if (rc == 0)
-    event_log("network", verb, json_get_str(n, "Id"),
-              json_pack("{s:s,s:s,s:s}", "container", id, "name", net, "type",
-                        json_get_str(n, "Driver")));
-  return rc;
+  /* cairn-net journals connect and disconnect (also on each start and stop) */
+  return connect ? ctr_net_connect(id, net, aliases, ip, e) : ctr_net_disconnect(id, net, e);
 }
 
 int cmd_network(int argc, char **argv, struct err **e) {

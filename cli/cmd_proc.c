@@ -174,5 +174,8 @@ int cmd_top(int argc, char **argv, struct err **e) {
   strv_push(&av, "-p");
   strv_push(&av, list);
   free(list);
-  return tool_run((const char *const *)av, NULL, 0, NULL, 0, e);
+  if (tool_run((const char *const *)av, NULL, 0, NULL, 0, e) < 0)
+    return -1;
+  event_ctr(c, "top", NULL);
+  return 0;
 }

@@ -17,20 +17,86 @@
 static const char push_help[] = "Usage: cairn push [OPTIONS] NAME[:TAG]\n\n"
                                 "Upload an image to a registry.\n\n"
                                 "Options:\n"
-                                "  -q, --quiet   suppress the progress output\n";
+                                "  -a, --all-tags   push every tag of the repository\n"
+                                "  -q, --quiet      suppress the progress output\n";
+
+static int push_one(const char *name, bool quiet, struct err **e) {
+  const char *av[] = {"cairn-image", "push", name, quiet ? "-q" : NULL, NULL};
+  struct tool_out o = {0};
+  if (tool_run(av, NULL, 0, &o, 1, e) < 0)
+    return -1;
+  cleanup_json json_t *r = json_loads(o.out, 0, NULL);
+  tool_out_free(&o);
+  /* the progress and "TAG: digest: … size: …" went to stderr; -q leaves
+   * the reference, as docker does; cairn-image journals the push */
+  const char *ref = json_get_str(r, "ref");
+  if (quiet)
+    printf("%s\n", ref ? ref : name);
+  return 0;
+}
+
+/* A tag or digest written after the repository's last path component. */
+static bool has_tag(const char *name) {
+  const char *slash = strrchr(name, '/');
+  const char *last = slash ? slash + 1 : name;
+  return strchr(last, ':') != NULL || strchr(name, '@') != NULL;
+}
+
+static int by_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool strv_has(char *const *v, const char *s) {
+  for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+    if (strcmp(v[i], s) == 0)
+      return true;
+  return false;
+}
+
+/* push -a: every local tag of the repository, in tag order. */
+static int push_all(const char *repo, bool quiet, struct err **e) {
+  if (has_tag(repo))
+    return err_usage(e, "tag can't be used with --all-tags/-a");
+  const char *av[] = {"cairn-image", "ls", "--json", repo, NULL};
+  struct tool_out o = {0};
+  if (tool_run(av, NULL, 0, &o, 0, e) < 0)
+    return -1;
+  cleanup_json json_t *all = json_load_str(o.out, "cairn-image ls", e);
+  tool_out_free(&o);
+  if (all == NULL)
+    return -1;
+  cleanup_strv char **refs = NULL;
+  size_t i;
+  json_t *im;
+  json_array_foreach(all, i, im) {
+    const char *ref = json_get_str(im, "Ref"), *tag = json_get_str(im, "Tag");
+    if (ref != NULL && tag != NULL && strcmp(tag, "<none>") != 0 && strchr(ref, '@') == NULL &&
+        !strv_has(refs, ref))
+      strv_push(&refs, ref);
+  }
+  if (refs == NULL)
+    return err_setc(e, ERR_NOTFOUND, 0, "An image does not exist locally with the tag: %s", repo);
+  qsort(refs, strv_len(refs), sizeof *refs, by_str);
+  for (size_t k = 0; refs[k] != NULL; k++)
+    if (push_one(refs[k], quiet, e) < 0)
+      return -1;
+  return 0;
+}
 
 int cmd_push(int argc, char **argv, struct err **e) {
   static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                       {"all-tags", no_argument, NULL, 'a'},
                                        {"help", no_argument, NULL, 'H'},
                                        {"disable-content-trust", no_argument, NULL, 'T'},
                                        {NULL, 0, NULL, 0}};
-  bool quiet = false;
+  bool quiet = false, all = false;
   int ch;
   optind = 0; /* 0: glibc starts afresh (main parsed with "+") and permutes */
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "qa", opts, NULL)) != -1) {
     switch (ch) {
       case 'q': quiet = true; break;
+      case 'a': all = true; break;
       case 'T': break;
       case 'H': return usage_print(push_help);
       default: return err_usage(e, "unknown flag: %s (see 'cairn push --help')", argv[optind - 1]);
@@ -38,20 +104,7 @@ int cmd_push(int argc, char **argv, struct err **e) {
   }
   if (argc - optind != 1)
     return err_usage(e, "\"cairn push\" requires exactly 1 argument");
-  const char *av[] = {"cairn-image", "push", argv[optind], quiet ? "-q" : NULL, NULL};
-  struct tool_out o = {0};
-  if (tool_run(av, NULL, 0, &o, 1, e) < 0)
-    return -1;
-  cleanup_json json_t *r = json_loads(o.out, 0, NULL);
-  tool_out_free(&o);
-  /* the progress and "TAG: digest: … size: …" went to stderr; -q leaves
-   * the reference, as docker does */
-  const char *ref = json_get_str(r, "ref");
-  if (quiet)
-    printf("%s\n", ref ? ref : argv[optind]);
-  event_log("image", "push", ref ? ref : argv[optind],
-            json_pack("{s:s}", "name", ref ? ref : argv[optind]));
-  return 0;
+  return all ? push_all(argv[optind], quiet, e) : push_one(argv[optind], quiet, e);
 }
 
 static const char search_help[] =
@@ -209,25 +262,13 @@ static int status_of(int st, struct err **e) {
 
 int cmd_rmi(int argc, char **argv, struct err **e) {
   cleanup_free char *out = NULL;
-  int st = image_tool("rm", argc, argv, true, &out, e);
-  if (st < 0)
-    return -1;
-  char *save = NULL;
-  for (char *l = strtok_r(out, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
-    if (strncmp(l, "Untagged: ", 10) == 0)
-      event_log("image", "untag", l + 10, json_pack("{s:s}", "name", l + 10));
-    else if (strncmp(l, "Deleted: ", 9) == 0)
-      event_log("image", "delete", l + 9, json_pack("{s:s}", "name", l + 9));
-  }
+  int st = image_tool("rm", argc, argv, true, &out, e); /* it journals untag, delete */
   return status_of(st, e);
 }
 
 int cmd_tag(int argc, char **argv, struct err **e) {
   cleanup_free char *out = NULL;
-  int st = image_tool("tag", argc, argv, true, &out, e);
-  /* cairn-image tag SOURCE TARGET: the event names the new tag */
-  if (st == 0 && argc == 3)
-    event_log("image", "tag", argv[1], json_pack("{s:s}", "name", argv[2]));
+  int st = image_tool("tag", argc, argv, true, &out, e); /* it journals the tag */
   return status_of(st, e);
 }
 
@@ -244,7 +285,6 @@ int cmd_import(int argc, char **argv, struct err **e) {
   const char *id = json_get_str(r, "id");
   if (id == NULL)
     return err_set(e, 0, "cairn-image import printed no image id");
-  printf("%s\n", id);
-  event_log("image", "import", id, NULL);
+  printf("%s\n", id); /* cairn-image journals the import */
   return 0;
 }

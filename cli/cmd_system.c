@@ -199,6 +199,21 @@ static json_t *df_rows(json_t *imgs, json_t *ctrs, char **vols, json_t **detail)
   json_t *dimg = json_array(), *dctr = json_array(), *dvol = json_array();
   size_t i;
   json_t *im;
+  /* docker's SHARED SIZE: the layers an image has in common with other
+   * images (counted once per image id); UNIQUE SIZE: the rest */
+  cleanup_json json_t *layer_users = json_object(), *counted = json_object();
+  json_array_foreach(imgs, i, im) {
+    const char *id = json_get_str(im, "Id");
+    if (id == NULL || json_object_get(counted, id) != NULL)
+      continue;
+    json_object_set_new(counted, id, json_true());
+    const char *diffid;
+    json_t *lsz;
+    json_object_foreach(json_get_obj(im, "Layers"), diffid, lsz) {
+      json_int_t n = json_integer_value(json_object_get(layer_users, diffid));
+      json_object_set_new(layer_users, diffid, json_integer(n + 1));
+    }
+  }
   json_array_foreach(imgs, i, im) {
     const char *id = json_get_str(im, "Id");
     long long sz = json_integer_value(json_object_get(im, "Size"));
@@ -216,11 +231,21 @@ static json_t *df_rows(json_t *imgs, json_t *ctrs, char **vols, json_t **detail)
     cleanup_free char *shortid = xstrndup(hex, 12);
     cleanup_free char *szs = fmt_size((double)sz);
     cleanup_free char *created = ago(json_get_str(im, "Created"));
-    json_array_append_new(dimg,
-                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
-                                    json_get_str(im, "Repository") ?: "<none>", "Tag",
-                                    json_get_str(im, "Tag") ?: "<none>", "ID", shortid, "CreatedAt",
-                                    created, "Size", szs, "Containers", (json_int_t)users));
+    long long shared = 0;
+    const char *diffid;
+    json_t *lsz;
+    json_object_foreach(json_get_obj(im, "Layers"), diffid, lsz) {
+      if (json_integer_value(json_object_get(layer_users, diffid)) > 1)
+        shared += json_integer_value(lsz);
+    }
+    cleanup_free char *shs = fmt_size((double)shared);
+    cleanup_free char *uqs = fmt_size((double)(sz > shared ? sz - shared : 0));
+    json_array_append_new(
+        dimg, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
+                        json_get_str(im, "Repository") ?: "<none>", "Tag",
+                        json_get_str(im, "Tag") ?: "<none>", "ID", shortid, "CreatedAt", created,
+                        "Size", szs, "SharedSize", shs, "UniqueSize", uqs, "Containers",
+                        (json_int_t)users));
   }
   json_decref(seen);
   cleanup_free char *a = fmt_size((double)isz);
@@ -334,6 +359,8 @@ static int system_df(int argc, char **argv, struct err **e) {
                                            {"ID", "IMAGE ID"},
                                            {"CreatedAt", "CREATED"},
                                            {"Size", "SIZE"},
+                                           {"SharedSize", "SHARED SIZE"},
+                                           {"UniqueSize", "UNIQUE SIZE"},
                                            {"Containers", "CONTAINERS"},
                                            {NULL, NULL}};
   static const struct table_col ccols[] = {
@@ -343,7 +370,7 @@ static int system_df(int argc, char **argv, struct err **e) {
       {"Name", "VOLUME NAME"}, {"Links", "LINKS"}, {"Size", "SIZE"}, {NULL, NULL}};
   printf("Images space usage:\n\n");
   if (print_table("table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedAt}}\t{{.Size}}\t"
-                  "{{.Containers}}",
+                  "{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
                   json_object_get(detail, "Images"), icols, e) < 0)
     return -1;
   printf("\nContainers space usage:\n\n");
@@ -416,7 +443,9 @@ static bool confirm(const char *warning, bool force) {
 
 static int system_prune(int argc, char **argv, struct err **e) {
   bool all = false, vols = false, force = false;
+  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
   for (int i = 1; i < argc; i++) {
+    const char *fv = NULL;
     if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
       all = true;
     else if (strcmp(argv[i], "--volumes") == 0)
@@ -425,16 +454,25 @@ static int system_prune(int argc, char **argv, struct err **e) {
       force = true;
     else if (strcmp(argv[i], "-af") == 0 || strcmp(argv[i], "-fa") == 0)
       all = force = true;
+    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (strncmp(argv[i], "--filter=", 9) == 0)
+      fv = argv[i] + 9;
     else if (strcmp(argv[i], "--help") == 0)
       return usage_print("Usage: cairn system prune [OPTIONS]\n\n"
                          "Remove stopped containers, unused networks and dangling images.\n\n"
                          "Options:\n"
                          "  -a, --all       every image no container uses, not only dangling ones\n"
+                         "      --filter K=V  until=TIME, label=K[=V], label!=K[=V]\n"
                          "  -f, --force     do not ask\n"
                          "      --volumes   also volumes no container uses\n");
     else
       return err_usage(e, "unknown flag: %s (see 'cairn system prune --help')", argv[i]);
+    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
+      return -1;
   }
+  if (vols && f.has_until)
+    return err_usage(e, "The \"until\" filter is not supported with \"--volumes\"");
   cleanup_free char *warning = xasprintf(
       "WARNING! This will remove:\n  - all stopped containers\n"
       "  - all networks not used by at least one container\n%s  - %s\n  - all build cache\n",
@@ -443,13 +481,29 @@ static int system_prune(int argc, char **argv, struct err **e) {
   if (!confirm(warning, force))
     return 0;
   long long before = usage_bytes();
-  const char *ctr[] = {C.self_exe, "container", "prune", "-f", NULL};
-  const char *net[] = {C.self_exe, "network", "prune", "-f", NULL};
-  const char *vol[] = {C.self_exe, "volume", "prune", "-f", NULL};
-  const char *img[] = {"cairn-image", "prune", all ? "-a" : NULL, NULL};
+  cleanup_strv char **ctr = NULL, **net = NULL, **vol = NULL, **img = NULL;
+  const char *ctr0[] = {C.self_exe, "container", "prune", "-f"};
+  const char *net0[] = {C.self_exe, "network", "prune", "-f"};
+  const char *vol0[] = {C.self_exe, "volume", "prune", "-f"};
+  for (size_t i = 0; i < 4; i++) {
+    strv_push(&ctr, ctr0[i]);
+    strv_push(&net, net0[i]);
+    strv_push(&vol, vol0[i]);
+  }
+  strv_push(&img, "cairn-image");
+  strv_push(&img, "prune");
+  if (all)
+    strv_push(&img, "-a");
+  prune_filter_argv(&f, true, &ctr);
+  prune_filter_argv(&f, true, &net);
+  prune_filter_argv(&f, false, &vol);
+  prune_filter_argv(&f, true, &img);
+  /* the build cache has no labels or creation times docker's filters see */
+  bool filtered = f.has_until || f.labels || f.not_labels;
   const char *bld[] = {"cairn-build", "prune", "-f", "-q", NULL};
-  if (prune_step(ctr, e) < 0 || prune_step(net, e) < 0 || (vols && prune_step(vol, e) < 0) ||
-      prune_step(img, e) < 0 || prune_step(bld, e) < 0)
+  if (prune_step((const char *const *)ctr, e) < 0 || prune_step((const char *const *)net, e) < 0 ||
+      (vols && prune_step((const char *const *)vol, e) < 0) ||
+      prune_step((const char *const *)img, e) < 0 || (!filtered && prune_step(bld, e) < 0))
     return -1;
   long long after = usage_bytes();
   cleanup_free char *sz = fmt_size((double)(before > after ? before - after : 0));
@@ -459,30 +513,44 @@ static int system_prune(int argc, char **argv, struct err **e) {
 
 int cmd_image_prune(int argc, char **argv, struct err **e) {
   bool all = false, force = false;
+  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
   for (int i = 1; i < argc; i++) {
+    const char *fv = NULL;
     if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
       all = true;
     else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
       force = true;
     else if (strcmp(argv[i], "-af") == 0 || strcmp(argv[i], "-fa") == 0)
       all = force = true;
+    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (strncmp(argv[i], "--filter=", 9) == 0)
+      fv = argv[i] + 9;
     else if (strcmp(argv[i], "--help") == 0)
       return usage_print("Usage: cairn image prune [OPTIONS]\n\n"
                          "Remove dangling images (with -a: every image no container uses).\n\n"
                          "Options:\n"
-                         "  -a, --all     every image no container uses\n"
-                         "  -f, --force   do not ask\n");
+                         "  -a, --all          every image no container uses\n"
+                         "      --filter K=V   until=TIME, label=K[=V], label!=K[=V]\n"
+                         "  -f, --force        do not ask\n");
     else
       return err_usage(e, "unknown flag: %s (see 'cairn image prune --help')", argv[i]);
+    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
+      return -1;
   }
   if (!confirm(all ? "WARNING! This will remove all images without at least one container "
                      "associated to them.\n"
                    : "WARNING! This will remove all dangling images.\n",
                force))
     return 0;
-  const char *img[] = {"cairn-image", "prune", all ? "-a" : NULL, NULL};
+  cleanup_strv char **img = NULL;
+  strv_push(&img, "cairn-image");
+  strv_push(&img, "prune");
+  if (all)
+    strv_push(&img, "-a");
+  prune_filter_argv(&f, true, &img);
   fflush(stdout);
-  return tool_run(img, NULL, 0, NULL, 0, e);
+  return tool_run((const char *const *)img, NULL, 0, NULL, 0, e);
 }
 
 /* ---- version and info ---- */

@@ -279,6 +279,8 @@ static int update_one(const char *ref, struct update *u, struct err **e) {
     }
   }
   rc = ctr_save(c, e);
+  if (rc == 0)
+    event_ctr(c, "update", NULL);
 out:
   lock_release(lk);
   return rc;

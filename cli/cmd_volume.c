@@ -27,7 +27,7 @@ static const char volume_help[] =
     "                       list volumes (filters: dangling=, name=, driver=, label=)\n"
     "  inspect NAME...      display detailed information on volumes\n"
     "  rm [-f] NAME...      remove volumes (not those in use)\n"
-    "  prune [-f]           remove volumes no container uses\n";
+    "  prune [-f] [--filter label=…]  remove volumes no container uses\n";
 
 static char *volume_top(const char *name) {
   return xasprintf("%s/volumes/%s", C.root, name);
@@ -299,7 +299,24 @@ static int volume_inspect(int argc, char **argv, struct err **e) {
 static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
   bool force = false;
   cleanup_strv char **names = NULL;
+  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
   for (int i = 1; i < argc; i++) {
+    const char *fv = NULL;
+    if (prune && strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (prune && strncmp(argv[i], "--filter=", 9) == 0)
+      fv = argv[i] + 9;
+    if (fv != NULL) {
+      /* docker's volume prune has no until */
+      if (prune_filter_add(&f, fv, false, e) < 0)
+        return -1;
+      continue;
+    }
+    if (prune && strcmp(argv[i], "--help") == 0)
+      return usage_print("Usage: cairn volume prune [OPTIONS]\n\n"
+                         "Remove all volumes no container uses.\n\nOptions:\n"
+                         "      --filter K=V   label=K[=V], label!=K[=V]\n"
+                         "  -f, --force        do not ask\n");
     if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
       force = true;
     else if (argv[i][0] == '-')
@@ -329,6 +346,11 @@ static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
         rc = 1;
       }
       continue;
+    }
+    if (prune) {
+      cleanup_json json_t *meta = volume_meta(n);
+      if (!prune_filter_match(&f, json_get_obj(meta, "Labels"), NULL))
+        continue;
     }
     cleanup_free char *users = users_of(n);
     if (users != NULL) {

@@ -119,6 +119,12 @@ json_t *ctr_inspect_json(const json_t *c) {
                                   "EndpointID", running && own_net ? id : "", "Gateway",
                                   gw ? gw : "", "IPPrefixLen", plen, "IPAddress", ip ? ip : ""));
     json_object_set_new(json_object_get(networks, net), "MacAddress", str_or(mac, ""));
+    /* a dual-stack network's IPv6 address (docker's fields, empty otherwise) */
+    json_t *me = json_object_get(networks, net);
+    json_object_set_new(me, "IPv6Gateway", str_or(json_get_str(ns, "IPv6Gateway"), ""));
+    json_object_set_new(me, "GlobalIPv6Address", str_or(json_get_str(ns, "GlobalIPv6Address"), ""));
+    json_object_set_new(me, "GlobalIPv6PrefixLen",
+                        json_integer(json_integer_value(json_object_get(ns, "GlobalIPv6PrefixLen"))));
     if (own_net) {
       char *nid = net_id(net);
       json_object_set_new(json_object_get(networks, net), "NetworkID", json_string(nid));
@@ -133,6 +139,8 @@ json_t *ctr_inspect_json(const json_t *c) {
                 running ? port_map(json_get_arr(c, "ports"), false) : json_object(), "SandboxKey",
                 running && sk ? sk : "", "Gateway", gw ? gw : "", "IPAddress", ip ? ip : "",
                 "IPPrefixLen", plen, "MacAddress", mac ? mac : "", "Networks", networks);
+  json_object_set_new(nsj, "GlobalIPv6Address", str_or(json_get_str(ns, "GlobalIPv6Address"), ""));
+  json_object_set_new(nsj, "IPv6Gateway", str_or(json_get_str(ns, "IPv6Gateway"), ""));
 
   cleanup_free char *name = xasprintf("/%s", json_get_str(c, "name"));
   cleanup_free char *hosts = ctr_file(id, "hosts");

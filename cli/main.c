@@ -210,6 +210,13 @@ static int setup(const char *root, const char *run, const char *conf, const char
   setenv("CAIRN_CONFIG", C.conf_path, 1);
   if (cni != NULL)
     setenv("CNI_PATH", cni, 1);
+  /* the journal's cap for every writer: cairn, the shim and the tools */
+  json_t *cap = json_object_get(C.conf, "eventsMaxSize");
+  if (json_is_integer(cap) && json_integer_value(cap) > 0) {
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)json_integer_value(cap));
+    setenv("CAIRN_EVENTS_MAX_SIZE", num, 1);
+  }
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {

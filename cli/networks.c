@@ -13,6 +13,7 @@
  * (eth1, eth2, …), "settings" (IPAddress, IPPrefixLen, Gateway,
  * MacAddress while attached)}; each is `cairn-net add NET ID NETNS
  * --ifname IF` on start and `cairn-net del …` on cleanup. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,26 @@ json_t *net_settings_of(const json_t *r) {
                                          : NULL;
   const char *mac = json_get_str(iface, "mac");
   json_object_set_new(ns, "MacAddress", json_string(mac ? mac : ""));
+  /* a dual-stack network's second address (docker's Global IPv6 fields) */
+  size_t i;
+  json_t *ip;
+  json_array_foreach(json_get_arr(r, "ips"), i, ip) {
+    const char *a6 = json_get_str(ip, "address");
+    if (i == 0 || a6 == NULL || strchr(a6, ':') == NULL)
+      continue;
+    cleanup_free char *v6 = xstrdup(a6);
+    char *sl = strchr(v6, '/');
+    int p6 = 0;
+    if (sl != NULL) {
+      *sl = '\0';
+      p6 = atoi(sl + 1);
+    }
+    const char *g6 = json_get_str(ip, "gateway");
+    json_object_set_new(ns, "GlobalIPv6Address", json_string(v6));
+    json_object_set_new(ns, "GlobalIPv6PrefixLen", json_integer(p6));
+    json_object_set_new(ns, "IPv6Gateway", json_string(g6 ? g6 : ""));
+    break;
+  }
   return ns;
 }
 
@@ -335,4 +356,49 @@ int ctr_net_disconnect(const char *id, const char *net, struct err **e) {
   json_decref(c);
   lock_release(lk);
   return rc;
+}
+
+/* The first address of an IPv6 network (its default gateway). */
+char *net_first_host6(const char *cidr) {
+  cleanup_free char *a = xstrdup(cidr);
+  char *slash = strchr(a, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  struct in6_addr in;
+  if (inet_pton(AF_INET6, a, &in) != 1)
+    return xstrdup("");
+  for (int i = 15; i >= 0 && ++in.s6_addr[i] == 0; i--) {
+  }
+  char out[INET6_ADDRSTRLEN];
+  return xstrdup(inet_ntop(AF_INET6, &in, out, sizeof out));
+}
+
+/* Whether the IPv4 address ip lies in cidr (which cairn-net checks in full). */
+bool net_in_subnet(const char *cidr, const char *ip) {
+  cleanup_free char *a = xstrdup(cidr);
+  char *slash = strchr(a, '/');
+  if (slash == NULL)
+    return false;
+  *slash = '\0';
+  int prefix = atoi(slash + 1);
+  struct in_addr n, h;
+  if (inet_pton(AF_INET, a, &n) != 1 || inet_pton(AF_INET, ip, &h) != 1 || prefix < 0 ||
+      prefix > 32)
+    return false;
+  uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+  return (ntohl(n.s_addr) & mask) == (ntohl(h.s_addr) & mask);
+}
+
+/* An IPv4 address plus one: the default gateway of a subnet. */
+char *net_first_host(const char *cidr) {
+  cleanup_free char *a = xstrdup(cidr);
+  char *slash = strchr(a, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  struct in_addr in;
+  if (inet_pton(AF_INET, a, &in) != 1)
+    return xstrdup("");
+  in.s_addr = htonl(ntohl(in.s_addr) + 1);
+  char out[INET_ADDRSTRLEN];
+  return xstrdup(inet_ntop(AF_INET, &in, out, sizeof out));
 }

@@ -296,9 +296,14 @@ static int start_steps(json_t *c, struct undo *u, struct attach *at, struct err 
   size_t i;
   json_t *a;
   json_array_foreach(json_get_arr(c, "shimArgs"), i, a) strv_push(&argv, json_string_value(a));
+  event_shim_args(c, &argv);
   strv_push(&argv, "--on-exit");
   strv_push(&argv, onexit);
 
+  if (at != NULL && !at->journaled) { /* docker's order: attach, then start */
+    event_ctr(c, "attach", NULL);
+    at->journaled = true;
+  }
   cleanup_free char *result = NULL;
   if (run_shim(argv, id, rundir, at, &result, e) < 0)
     return -1;
@@ -355,9 +360,7 @@ int ctr_start(const char *id, struct attach *at, struct err **e) {
   struct undo u = {.id = id};
   int rc = start_steps(c, &u, at, e);
   if (rc == 0)
-    rc = ctr_save_state(c, e);
-  if (rc == 0)
-    event_ctr(c, "start", NULL);
+    rc = ctr_save_state(c, e); /* the shim journals each start: before any exit it sees */
   if (rc < 0) {
     struct err *xe = NULL;
     if (u.net && net_extra_detach(c, u.nspath, &xe) < 0)

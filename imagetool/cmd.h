@@ -21,6 +21,12 @@ struct store *ctx_store(struct ctx *c, struct err **e);
 /* --max-layer-size SIZE ("2g", "512m", bytes). */
 int parse_max_size(const char *arg, uint64_t *out, struct err **e);
 
+/* events.c: docker's image events in the journal.  image_event: Actor.ID
+ * id, attribute name (id when NULL); image_event_ref: the familiar
+ * reference as ID and its familiar name (pull, push). */
+void image_event(const struct store *s, const char *action, const char *id, const char *name);
+void image_event_ref(const struct store *s, const char *action, const char *refstr);
+
 /* Each handler gets argv with argv[0] the subcommand name. */
 typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv, struct err **e);
 

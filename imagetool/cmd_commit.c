@@ -515,8 +515,10 @@ int cmd_import(struct ctx *c, int argc, char **argv, struct err **e) {
   json_t *res = NULL;
   if (r == 0)
     r = image_create(s, &ni, &nl, &res, e);
-  if (r == 0)
+  if (r == 0) {
     print_result(res);
+    image_event(s, "import", json_get_str(res, "id"), NULL);
+  }
   json_decref(res);
   lock_release(lk);
   return r;

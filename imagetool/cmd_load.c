@@ -296,6 +296,7 @@ static int publish(struct load *l, int quiet, struct err **e) {
     if (json_is_string(ref)) {
       if (store_set_ref(l->s, json_string_value(ref), desc, e) < 0)
         return -1;
+      image_event(l->s, "load", cfg, NULL);
       struct ref p;
       struct err *ig = NULL;
       if (!quiet && ref_parse(json_string_value(ref), &p, &ig) == 0) {
@@ -307,6 +308,7 @@ static int publish(struct load *l, int quiet, struct err **e) {
     } else {
       if (store_add_untagged(l->s, desc, e) < 0)
         return -1;
+      image_event(l->s, "load", cfg, NULL);
       if (!quiet)
         printf("Loaded image ID: %s\n", cfg);
     }

@@ -9,6 +9,7 @@
 #include "fmt.h"
 #include "image.h"
 #include "json.h"
+#include "layer.h"
 #include "mem.h"
 #include "ref.h"
 #include "view.h"
@@ -19,7 +20,8 @@ static const char usage[] =
     "  -q, --quiet      only image ids\n"
     "      --digests    show manifest digests\n"
     "      --no-trunc   full image ids\n"
-    "      --json       a JSON array: Id, Ref, Repository, Tag, Digest, Created, Size\n"
+    "      --json       a JSON array: Id, Ref, Repository, Tag, Digest, Created, Size,\n"
+    "                   Layers (diffid: size)\n"
     "      --format json  the same\n";
 
 struct row {
@@ -27,9 +29,12 @@ struct row {
   char *repo, *tag, *id, *digest, *created;
   struct timespec ts;
   int64_t size;
+  json_t *layers; /* diffid -> size: system df -v's shared and unique sizes */
 };
 
 static void row_free(struct row *r) {
+  json_decref(r->layers);
+  r->layers = NULL;
   free(r->ref);
   free(r->repo);
   free(r->tag);
@@ -148,7 +153,15 @@ int cmd_ls(struct ctx *c, int argc, char **argv, struct err **e) {
       r->ts = (struct timespec){0, 0};
     err_free(&te);
     r->created = created ? xstrdup(created) : NULL;
-    r->size = image_size(s, &img);
+    /* image_size's sum, keeping each layer's part */
+    r->layers = json_object();
+    for (size_t k = 0; k < img.nlayers; k++) {
+      int64_t ls = layer_size(s, img.layers[k].diffid);
+      if (ls < 0)
+        ls = img.layers[k].size;
+      r->size += ls;
+      json_object_set_new(r->layers, img.layers[k].diffid, json_integer(ls));
+    }
     image_free(&img);
     if (!matches(r, fname, ftag)) {
       row_free(r);
@@ -167,6 +180,7 @@ int cmd_ls(struct ctx *c, int argc, char **argv, struct err **e) {
                                            r->repo, "Tag", r->tag, "Digest", r->digest, "Created",
                                            r->created ? json_string(r->created) : json_null(),
                                            "Size", (json_int_t)r->size));
+      json_object_set(json_array_get(out, json_array_size(out) - 1), "Layers", r->layers);
     }
     cleanup_free char *text = json_dump_compact(out);
     puts(text);

@@ -240,6 +240,8 @@ int pull_image(struct store *s, const char *name, const struct pull_opts *o, jso
   if ((rc = registry_open(&r, ref.domain, ref.path, "pull", e)) < 0)
     goto out;
   opened = 1;
+  if (o->asked != NULL)
+    *o->asked = 1;
   /* A tag already here: one HEAD tells whether the registry still points
    * it at the manifest we have, as docker checks.  (A multi-platform tag
    * points at its index, never equal to the platform manifest we keep: it
@@ -424,6 +426,8 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
   if (lk < 0)
     return -1;
   po.progress = progress_new(mode, stderr);
+  int asked = 0;
+  po.asked = &asked;
   json_t *result = NULL;
   int r = pull_image(s, argv[optind], &po, &result, e);
   progress_free(po.progress);
@@ -431,6 +435,8 @@ int cmd_pull(struct ctx *c, int argc, char **argv, struct err **e) {
   if (r == 0) {
     cleanup_free char *text = json_dump_compact(result);
     puts(text);
+    if (asked)
+      image_event_ref(s, "pull", json_get_str(result, "ref"));
   }
   json_decref(result);
   return r;

@@ -369,6 +369,7 @@ int cmd_push(struct ctx *c, int argc, char **argv, struct err **e) {
                                          img.manifest_digest, "size", (json_int_t)mlen);
     cleanup_free char *text = json_dump_compact(out);
     puts(text);
+    image_event_ref(s, "push", refstr);
   } else {
     err_wrap(e, "push %s", refstr);
   }

@@ -267,6 +267,8 @@ int cmd_save(struct ctx *c, int argc, char **argv, struct err **e) {
   }
   if (out.fd >= 0 && out_close(&out, r == 0, e) < 0)
     r = -1;
+  for (int i = 0; r == 0 && i < loaded; i++) /* docker's, one per image */
+    image_event(s, "save", imgs[i].config_digest, NULL);
   for (int i = 0; i < loaded; i++)
     image_free(&imgs[i]);
   free(imgs);

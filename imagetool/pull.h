@@ -22,6 +22,8 @@ struct pull_opts {
   int parallel;
   uint64_t max_size;
   struct progress *progress;
+  int *asked; /* when not NULL, set to 1 once the registry was asked (not
+               * answered from the store alone): docker's pull event */
 };
 
 /* Pull name into the store; *result gets {"ref","digest","id","config"}. */

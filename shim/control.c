@@ -5,6 +5,8 @@
  *                            duration, default 10s)
  *   kill SIGNAL              send SIGNAL, restart policy untouched
  *   restart POLICY           a new restart policy from now on (cairn update)
+ *   name NAME                the container's name in the events we write
+ *                            from now on (cairn rename)
  *
  * The reply is "ok\n" or "error: MESSAGE\n".  A client has a second to send
  * its line; the socket is 0600, so only root (or the owner) talks to it. */
@@ -79,7 +81,13 @@ static int command(struct shim *s, char *line, struct err **e) {
     s->o->restart = p;
     return 0;
   }
-  return err_usage(e, "unknown command '%s' (want stop, kill or restart)", verb);
+  if (strcmp(verb, "name") == 0) {
+    if (a1 == NULL || a2 != NULL)
+      return err_usage(e, "usage: name NAME");
+    shim_event_rename(s, a1);
+    return 0;
+  }
+  return err_usage(e, "unknown command '%s' (want stop, kill, restart or name)", verb);
 }
 
 void control_accept(struct shim *s) {

@@ -204,6 +204,7 @@ static void record(struct shim *s, int exit_code, const char *output) {
   r->exit_code = exit_code;
   r->output = xstrdup(output);
 
+  const char *was = H.status;
   if (exit_code == 0) {
     H.streak = 0;
     H.status = "healthy";
@@ -219,6 +220,11 @@ static void record(struct shim *s, int exit_code, const char *output) {
       H.status = "unhealthy";
   }
   write_health(s);
+  /* docker's event, on a change only (not for the reset to "starting") */
+  if (strcmp(was, H.status) != 0) {
+    cleanup_free char *action = xasprintf("health_status: %s", H.status);
+    shim_event(s, action, NULL);
+  }
 }
 
 int health_reaped(struct shim *s, pid_t pid, int status) {

@@ -48,6 +48,10 @@ void opts_usage(void) {
         "  --health-retries N      (default 3)\n"
         "  --health-start-period D (default 0s)\n"
         "  --detach-keys KEYS      detach sequence for attached clients (default ctrl-p,ctrl-q)\n"
+        "  --events FILE           append the shim's events (restarts, health, oom) to this\n"
+        "                          event journal (docker's event shape, one JSON per line)\n"
+        "  --event-attrs JSON      the Actor.Attributes of those events (an object of\n"
+        "                          strings: name, image, labels)\n"
         "  --help\n",
         stdout);
 }
@@ -74,6 +78,8 @@ enum {
   OPT_HEALTH_RETRIES,
   OPT_HEALTH_START,
   OPT_DETACH_KEYS,
+  OPT_EVENTS,
+  OPT_EVENT_ATTRS,
   OPT_HELP,
 };
 
@@ -99,6 +105,8 @@ static const struct option long_opts[] = {
     {"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
     {"health-start-period", required_argument, NULL, OPT_HEALTH_START},
     {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+    {"events", required_argument, NULL, OPT_EVENTS},
+    {"event-attrs", required_argument, NULL, OPT_EVENT_ATTRS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -222,6 +230,24 @@ static int parse_health_test(const char *s, struct shim_opts *o, struct err **e)
       e, "invalid --health-test: want [\"CMD\", ARG…], [\"CMD-SHELL\", CMD] or [\"NONE\"]");
 }
 
+/* An object whose values are strings, kept as compact text. */
+static int parse_event_attrs(const char *s, struct shim_opts *o, struct err **e) {
+  cleanup_json json_t *j = json_load_str(s, "--event-attrs", e);
+  if (j == NULL)
+    return -1;
+  if (!json_is_object(j))
+    return err_usage(e, "invalid --event-attrs: want a JSON object of strings");
+  const char *k;
+  json_t *v;
+  json_object_foreach(j, k, v) {
+    if (!json_is_string(v))
+      return err_usage(e, "invalid --event-attrs: \"%s\" is not a string", k);
+  }
+  free(o->event_attrs);
+  o->event_attrs = json_dump_compact(j);
+  return 0;
+}
+
 static char *absolute(const char *p) {
   if (p[0] == '/')
     return path_clean(p);
@@ -306,6 +332,14 @@ int opts_parse(int argc, char **argv, struct shim_opts *o, struct err **e) {
         if (parse_health_test(optarg, o, e) < 0)
           return -1;
         break;
+      case OPT_EVENTS:
+        free(o->events);
+        o->events = absolute(optarg);
+        break;
+      case OPT_EVENT_ATTRS:
+        if (parse_event_attrs(optarg, o, e) < 0)
+          return -1;
+        break;
       case OPT_HEALTH_INTERVAL:
       case OPT_HEALTH_TIMEOUT:
       case OPT_HEALTH_START: {
@@ -366,6 +400,8 @@ void opts_free(struct shim_opts *o) {
   free(o->state_dir);
   free(o->log_path);
   free(o->on_exit);
+  free(o->events);
+  free(o->event_attrs);
   strv_free(o->health.test);
   memset(o, 0, sizeof *o);
 }

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 #define NSEC_PER_SEC 1000000000LL
@@ -48,6 +50,8 @@ struct shim_opts {
   int64_t runtime_timeout_ns; /* a runtime call taking longer is killed; 0: none */
   char *on_exit;              /* run with /bin/sh -c when the shim is done */
   struct health_cfg health;
+  char *events;      /* the event journal (absolute); NULL: write no events */
+  char *event_attrs; /* Actor.Attributes of our events, compact JSON object */
   unsigned char detach_keys[16];
   size_t n_detach_keys;
   int help;
@@ -99,6 +103,7 @@ struct shim {
   struct timespec started;      /* CLOCK_REALTIME of the last start */
   struct timespec started_mono; /* CLOCK_MONOTONIC of the last start */
   int restart_count;
+  int die_journaled; /* the last exit's die event is written (a restart was due) */
   int64_t backoff_ns;
   int stop_requested; /* no more restarts: a stop command, SIGTERM, or STATE/stop */
   int restart_timer, stop_timer;
@@ -190,6 +195,13 @@ void health_stop(struct shim *s);
 void health_event(struct shim *s, enum ev_tag tag);
 /* Returns 1 when pid was a health probe (and records its result). */
 int health_reaped(struct shim *s, pid_t pid, int status);
+
+/* events.c: the events only the shim sees, in the journal (lib/journal.h):
+ * each start, the die of each restarted exit, a stop's kills, oom, health_status.  extra (taken, may
+ * be NULL) is added to --event-attrs. */
+void shim_event(struct shim *s, const char *action, json_t *extra);
+/* The name attribute changed (a rename while running). */
+void shim_event_rename(struct shim *s, const char *name);
 
 /* state.c: files in the state dir. */
 int state_write_volatile(struct shim *s, const char *name, const char *buf, size_t len,

@@ -213,6 +213,9 @@ static int container_start(struct shim *s, struct err **e) {
   if (s->err_fd >= 0)
     shim_watch(s, s->err_fd, EPOLLIN, EV_STDERR, 0);
   health_start(s);
+  /* docker's start event: written here, before the shim can see an exit,
+   * so a die never precedes its start in the journal */
+  shim_event(s, "start", NULL);
   return 0;
 }
 
@@ -243,6 +246,8 @@ static void container_exited(struct shim *s, int status) {
   drain_output(s);
   /* before `delete`, which removes the cgroup holding the counter */
   int oom = state_oom_killed(s);
+  if (oom)
+    shim_event(s, "oom", NULL);
   struct err *e = NULL;
   cleanup_free char *ej = state_exit_json(s, status, oom, &e);
   if (ej == NULL)
@@ -253,6 +258,11 @@ static void container_exited(struct shim *s, int status) {
 
   int64_t delay;
   if (!stop_requested(s) && restart_should(s, status_code(status), ran, &delay)) {
+    /* the caller journals the last exit; the ones we restart from are ours */
+    char code[16];
+    snprintf(code, sizeof code, "%d", status_code(status));
+    shim_event(s, "die", json_pack("{s:s}", "exitCode", code));
+    s->die_journaled = 1;
     if (state_write_status(s, "restarting", &e) < 0)
       shim_warn(&e);
     timer_arm(s->restart_timer, delay);
@@ -271,7 +281,17 @@ static void restart_now(struct shim *s) {
     err_wrap(&e, "restart");
     shim_warn(&e);
     finish(s);
+    return;
   }
+  s->die_journaled = 0;
+}
+
+/* docker's kill events of a stop: the stop signal, then KILL when the
+ * grace period runs out (cairn kill journals its own) */
+static void kill_event(struct shim *s, int sig) {
+  char num[16];
+  snprintf(num, sizeof num, "%d", sig);
+  shim_event(s, "kill", json_pack("{s:s}", "signal", num));
 }
 
 int shim_stop(struct shim *s, int sig, int64_t timeout_ns, struct err **e) {
@@ -283,6 +303,7 @@ int shim_stop(struct shim *s, int sig, int64_t timeout_ns, struct err **e) {
   }
   if (kill(s->pid, sig) < 0)
     return err_set(e, errno, "signal container init %d", (int)s->pid);
+  kill_event(s, sig);
   if (sig != SIGKILL && timeout_ns >= 0)
     timer_arm(s->stop_timer, timeout_ns > 0 ? timeout_ns : 1);
   return 0;
@@ -345,8 +366,9 @@ static void dispatch(struct shim *s, uint64_t data, uint32_t events) {
         restart_now(s);
       break;
     case EV_STOP_TIMER:
-      if (read(s->stop_timer, &ticks, sizeof ticks) == (ssize_t)sizeof ticks && s->pid > 0)
-        kill(s->pid, SIGKILL);
+      if (read(s->stop_timer, &ticks, sizeof ticks) == (ssize_t)sizeof ticks && s->pid > 0 &&
+          kill(s->pid, SIGKILL) == 0)
+        kill_event(s, SIGKILL);
       break;
     case EV_HEALTH_TIMER:
     case EV_HEALTH_TIMEOUT:
@@ -430,6 +452,9 @@ static void run_on_exit(struct shim *s) {
   snprintf(code, sizeof code, "%d", status_code(s->exit_status));
   setenv("CAIRN_EXIT_CODE", code, 1);
   setenv("CAIRN_CONTAINER_ID", s->o->id, 1);
+  /* stopped while waiting to restart: its die is in the journal already */
+  if (s->die_journaled)
+    setenv("CAIRN_DIE_JOURNALED", "1", 1);
   /* A plain "/abs/path arg arg" needs no shell: one exec fewer on the way
    * out of every container (its caller may be waiting for it). */
   static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

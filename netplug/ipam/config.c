@@ -183,6 +183,26 @@ static int parse_requests(const json_t *conf, const char *cni_args, struct ipam_
   return 0;
 }
 
+/* cairn's own key, "exclude": ["IP", …], addresses no container gets
+ * (docker's auxiliary addresses).  host-local ignores it. */
+static int parse_exclude(const json_t *ipam, struct ipam_conf *c, struct err **e) {
+  json_t *ex = json_object_get(ipam, "exclude");
+  if (ex == NULL)
+    return 0;
+  if (!json_is_array(ex))
+    return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: \"exclude\" is not an array");
+  c->excl = xcalloc(json_array_size(ex) + 1, sizeof *c->excl);
+  size_t i;
+  json_t *v;
+  json_array_foreach(ex, i, v) {
+    const char *s = json_string_value(v);
+    if (s == NULL || ip_parse(s, &c->excl[c->nexcl]) < 0)
+      return cni_err(e, CNI_ERR_CONFIG, 0, "ipam: exclude[%zu] is not an IP address", i);
+    c->nexcl++;
+  }
+  return 0;
+}
+
 int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *c, struct err **e) {
   memset(c, 0, sizeof(*c));
   json_t *ipam = json_object_get(conf, "ipam");
@@ -198,7 +218,7 @@ int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *
   const char *rc = json_get_str(ipam, "resolvConf");
   c->resolv_conf = rc != NULL && *rc != '\0' ? xstrdup(rc) : NULL;
   if (parse_sets(ipam, c, e) < 0 || parse_routes(ipam, c, e) < 0 ||
-      parse_requests(conf, cni_args, c, e) < 0)
+      parse_exclude(ipam, c, e) < 0 || parse_requests(conf, cni_args, c, e) < 0)
     return -1;
   return 0;
 }
@@ -212,5 +232,6 @@ void ipam_conf_free(struct ipam_conf *c) {
   free(c->data_dir);
   free(c->resolv_conf);
   free(c->req);
+  free(c->excl);
   memset(c, 0, sizeof(*c));
 }

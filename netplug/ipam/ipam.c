@@ -73,6 +73,13 @@ static struct ipaddr next_candidate(const struct rangeset *s, const struct ipadd
   return s->r[0].start;
 }
 
+static bool excluded(const struct ipam_conf *c, const struct ipaddr *a) {
+  for (size_t i = 0; i < c->nexcl; i++)
+    if (ip_equal(&c->excl[i], a))
+      return true;
+  return false;
+}
+
 /* Allocate one address of set for id/ifname; *got and *range are filled. */
 static int allocate(struct store *st, const struct ipam_conf *c, size_t set, const char *id,
                     const char *ifname, bool *used_req, struct ipaddr *got,
@@ -87,6 +94,9 @@ static int allocate(struct store *st, const struct ipam_conf *c, size_t set, con
     ip_fmt(&c->req[i], a);
     if (ip_equal(&c->req[i], &r->gw))
       return cni_err(e, CNI_ERR_CONFIG, 0, "requested address %s is the subnet's gateway", a);
+    if (excluded(c, &c->req[i]))
+      return cni_err(e, CNI_ERR_CONFIG, 0, "requested address %s is reserved (an auxiliary address)",
+                     a);
     int rv = store_reserve(st, &c->req[i], id, ifname, set, e);
     if (rv < 0)
       return -1;
@@ -109,7 +119,7 @@ static int allocate(struct store *st, const struct ipam_conf *c, size_t set, con
   struct ipaddr cur = start;
   do {
     const struct range *r = rangeset_find(s, &cur);
-    if (r != NULL && !ip_equal(&cur, &r->gw)) {
+    if (r != NULL && !ip_equal(&cur, &r->gw) && !excluded(c, &cur)) {
       int rv = store_reserve(st, &cur, id, ifname, set, e);
       if (rv < 0)
         return -1;

@@ -37,6 +37,8 @@ struct ipam_conf {
   char *resolv_conf;
   struct ipaddr *req; /* addresses asked for (args, runtimeConfig, CNI_ARGS) */
   size_t nreq;
+  struct ipaddr *excl; /* "exclude": never handed out (docker's aux addresses) */
+  size_t nexcl;
 };
 
 /* Read the "ipam" object of conf (and the requested addresses from

@@ -277,6 +277,7 @@ int cmd_add(struct netctx *c, int argc, char **argv, struct err **e) {
     del_chain(c, &a, list, json_array_size(json_object_get(list, "plugins")), result, true, NULL);
     return err_wrap(e, "add '%s' to network '%s'", a.cid, a.net);
   }
+  net_event(c, "connect", list, a.net, a.cid);
   return json_write_line(result, stdout, e);
 }
 
@@ -335,6 +336,8 @@ int cmd_del(struct netctx *c, int argc, char **argv, struct err **e) {
     return err_wrap(e, "del '%s' from network '%s'", a.cid, a.net);
   if (unlink(cpath) < 0 && errno != ENOENT)
     return err_set(e, errno, "remove '%s'", cpath);
+  if (cache != NULL) /* it was attached: not a repeated del */
+    net_event(c, "disconnect", list, a.net, a.cid);
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "detach.h"
+#include "journal.h"
 #include "mem.h"
 #include "net.h"
 
@@ -24,8 +25,9 @@ static const struct {
      "NETWORK CONTAINERID NETNS [--ifname IF]: detach (succeeds when already detached)"},
     {"check", cmd_check, "NETWORK CONTAINERID NETNS [--ifname IF]: verify an attachment"},
     {"create", cmd_create,
-     "NAME [--subnet CIDR] [--gateway IP] [--ip-range CIDR] [--internal] [--bridge NAME] "
-     "[--mtu N]: add a network"},
+     "NAME [--subnet CIDR [--subnet CIDR6]] [--gateway IP] [--ip-range CIDR] [--internal] [--bridge NAME] "
+     "[--mtu N] [--aux-address IP]… [--id ID]: add a network (aux addresses are never handed "
+     "out; ID: its docker id in events, 64 hex digits)"},
     {"ls", cmd_ls, "[--format json] [-q]: list networks"},
     {"inspect", cmd_inspect, "NAME…: print networks' configs as JSON"},
     {"rm", cmd_rm, "NAME… [--force]: remove networks"},
@@ -38,7 +40,8 @@ static void usage(FILE *f) {
     fprintf(f, "  %-7s %s\n", cmds[i].name, cmds[i].summary);
   fprintf(f,
           "\nEnvironment: CAIRN_ROOT (/var/lib/cairn), CAIRN_RUN (/run/cairn), CNI_PATH\n"
-          "(default: next to cairn-net, ../libexec/cairn/cni, /usr/lib/cni, /opt/cni/bin).\n"
+          "(default: next to cairn-net, ../libexec/cairn/cni, /usr/lib/cni, /opt/cni/bin),\n"
+          "CAIRN_EVENTS (the event journal; default $CAIRN_ROOT/events.jsonl, empty: none).\n"
           "The network \"cairn\" (bridge cairn0, 10.88.0.0/16, port mapping) exists by default.\n");
 }
 
@@ -99,6 +102,7 @@ int main(int argc, char **argv) {
         .run_dir = xstrdup(run),
         .cni_path = getenv("CNI_PATH") && *getenv("CNI_PATH") ? xstrdup(getenv("CNI_PATH"))
                                                               : default_cni_path(),
+        .events = journal_path(root),
     };
     struct err *e = NULL;
     int sub_argc = argc - optind;
@@ -109,6 +113,7 @@ int main(int argc, char **argv) {
     free(c.cache_dir);
     free(c.run_dir);
     free(c.cni_path);
+    free(c.events);
     if (rc < 0) {
       err_print(e, "cairn-net");
       rc = err_exit_code(e);

@@ -12,7 +12,18 @@ struct netctx {
   char *cache_dir;  /* ADD results: $CAIRN_RUN/net/results */
   char *run_dir;    /* $CAIRN_RUN */
   char *cni_path;   /* where plugins are looked up */
+  char *events;     /* the event journal ($CAIRN_EVENTS, else ROOT/events.jsonl); NULL: none */
 };
+
+/* events.c: docker's network events in the journal. */
+#define NET_ID_KEY "cairn.networkId" /* a conflist's docker network id (64 hex) */
+int net_id_valid(const char *id);
+/* The network's docker id: NET_ID_KEY, else derived from its name. */
+char *net_docker_id(const json_t *list, const char *name);
+/* action on network name (its conflist list, may be NULL); container for
+ * connect and disconnect. */
+void net_event(const struct netctx *c, const char *action, const json_t *list, const char *name,
+               const char *container);
 
 /* A usable network name: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64. */
 int net_name_valid(const char *name);

@@ -245,18 +245,38 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
       {"subnet", required_argument, NULL, 's'},   {"gateway", required_argument, NULL, 'g'},
       {"internal", no_argument, NULL, 'i'},       {"bridge", required_argument, NULL, 'b'},
       {"mtu", required_argument, NULL, 'm'},      {"nft-table", required_argument, NULL, 't'},
-      {"ip-range", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
+      {"ip-range", required_argument, NULL, 'r'}, {"id", required_argument, NULL, 'I'},
+      {"aux-address", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
+  cleanup_json json_t *aux = json_array();
   const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL, *iprange = NULL;
+  const char *netid = NULL, *subnet6 = NULL;
   bool internal = false;
   int mtu = 0, o;
   while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (o) {
-      case 's': subnet = optarg; break;
+      case 's':
+        /* one IPv4 subnet and, for a dual-stack network, one IPv6 one */
+        if (strchr(optarg, ':') != NULL) {
+          if (subnet6 != NULL)
+            return err_usage(e, "create: only one IPv6 --subnet");
+          subnet6 = optarg;
+        } else {
+          if (subnet != NULL)
+            return err_usage(e, "create: only one IPv4 --subnet");
+          subnet = optarg;
+        }
+        break;
       case 'g': gateway = optarg; break;
       case 'i': internal = true; break;
       case 'b': bridge = optarg; break;
       case 't': table = optarg; break;
       case 'r': iprange = optarg; break;
+      case 'x': json_array_append_new(aux, json_string(optarg)); break;
+      case 'I':
+        if (!net_id_valid(optarg))
+          return err_usage(e, "create: invalid --id '%s' (64 lowercase hex digits)", optarg);
+        netid = optarg;
+        break;
       case 'm': {
         char *end;
         long v = strtol(optarg, &end, 10);
@@ -285,6 +305,16 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
                        "at most /30",
                        subnet);
   }
+  struct ipnet sn6 = {0};
+  if (subnet6 != NULL) {
+    bool ok6 = ipnet_parse(subnet6, &sn6) == 0 && sn6.ip.family == AF_INET6 && sn6.prefix <= 124;
+    struct ipaddr net6 = ok6 ? ipnet_network(&sn6) : (struct ipaddr){0};
+    if (!ok6 || !ip_equal(&net6, &sn6.ip))
+      return err_usage(e,
+                       "create: invalid --subnet '%s' (an IPv6 network such as fd00:1::/64, "
+                       "prefix at most /124)",
+                       subnet6);
+  }
   struct ipaddr gw;
   if (gateway != NULL && (ip_parse(gateway, &gw) < 0 || (subnet && !ipnet_contains(&sn, &gw))))
     return err_usage(e, "create: --gateway '%s' is not an address in the subnet", gateway);
@@ -310,6 +340,17 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     ip_parse(b, &pb);
     if (ip_cmp(&pa, &pb) > 0)
       return err_usage(e, "create: --ip-range '%s' holds no usable address", iprange);
+  }
+  size_t ai;
+  json_t *av;
+  json_array_foreach(aux, ai, av) {
+    struct ipaddr a;
+    const char *s = json_string_value(av);
+    if (subnet == NULL)
+      return err_usage(e, "create: --aux-address needs --subnet");
+    if (ip_parse(s, &a) < 0 || !ipnet_contains(&sn, &a))
+      return err_usage(e, "create: --aux-address '%s' is not an address in the subnet %s", s,
+                       subnet);
   }
   if (bridge != NULL && (strlen(bridge) > 15 || strchr(bridge, '/') || *bridge == '\0'))
     return err_usage(e, "create: invalid --bridge '%s'", bridge);
@@ -354,10 +395,13 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     struct ipnet s[16];
     size_t m = net_subnets(v, s, 16);
     for (size_t i = 0; rc == 0 && i < m; i++) {
-      if (!ipnet_overlaps(&s[i], &sn))
+      const struct ipnet *mine = ipnet_overlaps(&s[i], &sn)                          ? &sn
+                                 : subnet6 != NULL && ipnet_overlaps(&s[i], &sn6) ? &sn6
+                                                                                  : NULL;
+      if (mine == NULL)
         continue;
       char a[IPNET_STRLEN], b[IPNET_STRLEN];
-      rc = err_usage(e, "create: subnet %s overlaps network '%s' (%s)", ipnet_fmt(&sn, a), k,
+      rc = err_usage(e, "create: subnet %s overlaps network '%s' (%s)", ipnet_fmt(mine, a), k,
                      ipnet_fmt(&s[i], b));
     }
     const char *b = net_bridge(v);
@@ -381,7 +425,22 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     char sns[IPNET_STRLEN];
     cleanup_json json_t *j =
         make_conflist(c, name, bridge, ipnet_fmt(&sn, sns), gateway, &rn, internal, mtu, table);
+    if (netid != NULL)
+      json_object_set_new(j, NET_ID_KEY, json_string(netid));
+    if (subnet6 != NULL) { /* a second range set: each container gets one of each */
+      json_t *ipam = json_object_get(json_array_get(json_object_get(j, "plugins"), 0), "ipam");
+      char s6[IPNET_STRLEN];
+      json_array_append_new(json_object_get(ipam, "ranges"),
+                            json_pack("[{s:s}]", "subnet", ipnet_fmt(&sn6, s6)));
+      if (!internal)
+        json_array_append_new(json_object_get(ipam, "routes"), json_pack("{s:s}", "dst", "::/0"));
+    }
+    if (json_array_size(aux) > 0) /* the bridge plugin's ipam */
+      json_object_set(json_object_get(json_array_get(json_object_get(j, "plugins"), 0), "ipam"),
+                      "exclude", aux);
     rc = json_write_file(j, path, e);
+    if (rc == 0)
+      net_event(c, "create", j, name, NULL);
   }
   lock_release(lk);
   if (rc == 0)
@@ -551,7 +610,10 @@ int cmd_rm(struct netctx *c, int argc, char **argv, struct err **e) {
     if (rc == 0 && unlink(path) < 0 && errno != ENOENT)
       rc = err_set(e, errno, "rm: remove '%s'", path);
     lock_release(lk);
-    if (rc < 0 || bridges_remove(list, e) < 0)
+    if (rc < 0)
+      return -1;
+    net_event(c, "destroy", list, name, NULL);
+    if (bridges_remove(list, e) < 0)
       return -1;
     printf("%s\n", name);
   }

@@ -21,14 +21,18 @@ has_line() { grep -qxF "$2" "$1"; }
   id=$(jq -r 'select(.Action == "create") | .id' "$CAIRN_ROOT/events.jsonl")
   run_logged cairn events --since 1h --until 0s --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'
   assert_success
-  assert_output "$(printf 'container create life\ncontainer start life\ncontainer die life\ncontainer rename life2\ncontainer destroy life2')"
+  # docker's order: the network is connected before the start, the
+  # foreground run attaches, and the network goes with the container's end
+  assert_output "$(printf '%s\n' 'container create life' 'network connect cairn' 'container attach life' \
+    'container start life' 'container die life' 'network disconnect cairn' 'container rename life2' \
+    'container destroy life2')"
   run_logged cairn events --since 1h --until 0s -f event=die
   assert_output --regexp "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}(Z|[+-][0-9]{2}:[0-9]{2}) container die $id \(exitCode=3, image=busybox, name=life\)\$"
   run_logged cairn events --since 1h --until 0s -f event=rename --format '{{json .}}'
   assert_equal "$(jq -r '.status + " " + .from + " " + .Actor.Attributes.oldName + " " + (.time|tostring)' <<<"$output")" \
     "rename busybox life $(jq -r 'select(.Action == "rename") | .time' "$CAIRN_ROOT/events.jsonl")"
   # the journal: one JSON object per line
-  jq -e -s 'length == 5 and all(.[]; .Type and .Action and .Actor.ID and .timeNano)' "$CAIRN_ROOT/events.jsonl"
+  jq -e -s 'length == 8 and all(.[]; .Type and .Action and .Actor.ID and .timeNano)' "$CAIRN_ROOT/events.jsonl"
 }
 
 @test "cairn events: filters by type, container, image and label; the same key twice is either" {
@@ -44,8 +48,12 @@ has_line() { grep -qxF "$2" "$1"; }
   assert_equal "${#lines[@]}" 2
   run_logged ev -f type=volume
   assert_output "volume create vol"
+  # docker's: both name the image by its id; the tag's name is the new tag
+  img=$(cairn inspect --type image -f '{{.Id}}' busybox)
   run_logged ev -f type=image
-  assert_output "$(printf 'image tag busybox\nimage untag other:1')"
+  assert_output "$(printf 'image tag %s\nimage untag %s' "$img" "$img")"
+  run_logged cairn events --since 1h --until 0s -f event=tag --format '{{.Actor.Attributes.name}}'
+  assert_output other:1
   run_logged ev -f image=busybox -f type=container
   assert_equal "${#lines[@]}" 2
   run_logged ev -f label=team=x
@@ -117,13 +125,17 @@ has_line() { grep -qxF "$2" "$1"; }
 @test "cairn events: networks and images" {
   oct=$(((OCT + 57) % 200 + 20))
   EXTRA_BR="${BR:0:11}e" EXTRA_TABLE="${TABLE}e"
-  cairn network create --subnet "10.195.$oct.0/24" --bridge "$EXTRA_BR" --nft-table "$EXTRA_TABLE" evnet >/dev/null
+  nid=$(cairn network create --subnet "10.195.$oct.0/24" --bridge "$EXTRA_BR" --nft-table "$EXTRA_TABLE" evnet)
   cairn run -d --name n1 busybox sleep 100 >/dev/null
   cairn network connect evnet n1
   cairn network disconnect evnet n1
   cairn network rm evnet >/dev/null
   run_logged cairn events --since 1h --until 0s -f type=network --format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}'
-  assert_output "$(printf 'create evnet <no value>\nconnect evnet %s\ndisconnect evnet %s\ndestroy evnet <no value>' "$(cid n1)" "$(cid n1)")"
+  assert_output "$(printf 'create evnet <no value>\nconnect cairn %s\nconnect evnet %s\ndisconnect evnet %s\ndestroy evnet <no value>' "$(cid n1)" "$(cid n1)" "$(cid n1)")"
+  # Actor.ID is the network's id, as network ls and inspect show it
+  run_logged cairn events --since 1h --until 0s -f type=network --format '{{.Actor.Attributes.name}} {{.Actor.ID}}'
+  assert_equal "$(grep -c "^evnet $nid\$" <<<"$output")" 4
+  assert_line "cairn $(cairn network inspect -f '{{.Id}}' cairn)"
 }
 
 @test "cairn events: every journal line follows spec/schema/event.schema.json" {

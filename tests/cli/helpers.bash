@@ -19,6 +19,8 @@ setup_file() {
   export CLI_TEMPLATE="$BATS_FILE_TMPDIR/root"
   CAIRN_ROOT="$CLI_TEMPLATE" CAIRN_RUN="$BATS_FILE_TMPDIR/run" \
     "$CAIRN_SRC/bin/cairn" load -i "$archive" >/dev/null || return 1
+  # each test starts with an empty event journal (the load is not its event)
+  rm -f "$CLI_TEMPLATE/events.jsonl"
 }
 
 cli_setup() {

@@ -23,6 +23,7 @@ unit() {
 @test "runtime/cgroup: linux.resources parsing, v2 conversions, device program" { unit cgroup_v2; }
 @test "lib/template: Go text/template over JSON as docker's --format prints it, errors with positions" { unit template; }
 @test "lib/table: Go's tabwriter with docker's settings, table headers, the --format flow" { unit table; }
+@test "lib/journal: the event journal's path, docker's shape, whole lines from concurrent writers, rotation" { unit journal; }
 @test "lib/fdpass: an fd and its bytes cross a unix socket, CLOEXEC on arrival" { unit fdpass; }
 @test "builder/dockerfile: directives, continuations, heredocs, flags, every instruction's forms and docker's error texts" { unit dockerfile; }
 @test "builder/words: docker's shell-word expansion (quotes, escapes, \${v:-w} and friends) and word splitting" { unit words; }
