@@ -248,6 +248,10 @@ bool copy_as_tar(struct df_instr *in);
 int copy_key(struct build *b, struct stage_run *sr, struct df_instr *in,
              char out[DIGEST_STR_LEN + 1], struct err **e);
 
+/* One "k=v" option of a comma-separated --mount/--secret spec: NULL when
+ * absent, "" for a bare key (exec_run.c). */
+char *spec_opt(const char *spec, const char *key);
+
 /* ---- secret.c ---- */
 /* A --secret spec checked (id= present, one source). */
 int secret_check(const char *spec, struct err **e);

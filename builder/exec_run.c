@@ -66,8 +66,7 @@ static const char *flag(struct df_instr *in, const char *name) {
   return v;
 }
 
-/* One "k=v" option of a --mount spec. */
-static char *mopt(const char *spec, const char *key) {
+char *spec_opt(const char *spec, const char *key) {
   size_t kl = strlen(key);
   for (const char *p = spec; p && *p;) {
     const char *c = strchr(p, ',');
@@ -94,21 +93,21 @@ static int add_mount(struct build *b, struct stage_run *sr, const char *raw, str
   cleanup_free char *spec = vexpand(b, sr, raw, e);
   if (spec == NULL)
     return -1;
-  cleanup_free char *type = mopt(spec, "type");
+  cleanup_free char *type = spec_opt(spec, "type");
   if (type != NULL && strcmp(type, "secret") == 0)
     return secret_mount(b, spec, re->rootfs, &re->spec_args, &re->secrets, e);
-  cleanup_free char *target = mopt(spec, "target");
+  cleanup_free char *target = spec_opt(spec, "target");
   if (target == NULL)
-    target = mopt(spec, "dst");
+    target = spec_opt(spec, "dst");
   if (target == NULL)
-    target = mopt(spec, "destination");
+    target = spec_opt(spec, "destination");
   if (target == NULL || target[0] == '\0')
     return err_usage(e, "--mount '%s': target is required", spec);
   const char *t = type ? type : "bind";
   stubs_note(b, re->rootfs, target);
-  cleanup_free char *ro = mopt(spec, "readonly");
+  cleanup_free char *ro = spec_opt(spec, "readonly");
   if (ro == NULL)
-    ro = mopt(spec, "ro");
+    ro = spec_opt(spec, "ro");
   if (strcmp(t, "tmpfs") == 0) {
     strv_push(&re->spec_args, "--tmpfs");
     strv_push(&re->spec_args, target);
@@ -116,7 +115,7 @@ static int add_mount(struct build *b, struct stage_run *sr, const char *raw, str
   }
   cleanup_free char *src = NULL;
   if (strcmp(t, "cache") == 0) {
-    cleanup_free char *id = mopt(spec, "id");
+    cleanup_free char *id = spec_opt(spec, "id");
     const char *name = id ? id : target;
     char d[DIGEST_STR_LEN + 1];
     sha256_buf(name, strlen(name), d);
@@ -124,10 +123,10 @@ static int add_mount(struct build *b, struct stage_run *sr, const char *raw, str
     if (mkdir_p(src, 0755, e) < 0)
       return -1;
   } else if (strcmp(t, "bind") == 0) {
-    cleanup_free char *from = mopt(spec, "from");
-    cleanup_free char *source = mopt(spec, "source");
+    cleanup_free char *from = spec_opt(spec, "from");
+    cleanup_free char *source = spec_opt(spec, "source");
     if (source == NULL)
-      source = mopt(spec, "src");
+      source = spec_opt(spec, "src");
     const char *root;
     cleanup_free char *rootfs = NULL;
     if (from == NULL) {

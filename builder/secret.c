@@ -25,25 +25,11 @@
 /* BuildKit's limit on a secret's size. */
 #define SECRET_MAX (500 * 1024)
 
-/* One "k=v" option of a comma-separated spec (NULL when absent; "" for a
- * bare key). */
-static char *opt(const char *spec, const char *key) {
-  size_t kl = strlen(key);
-  for (const char *p = spec; p && *p;) {
-    const char *c = strchr(p, ',');
-    size_t len = c ? (size_t)(c - p) : strlen(p);
-    if (len >= kl && strncmp(p, key, kl) == 0 && (len == kl || p[kl] == '='))
-      return len == kl ? xstrdup("") : xstrndup(p + kl + 1, len - kl - 1);
-    p = c ? c + 1 : NULL;
-  }
-  return NULL;
-}
-
 int secret_check(const char *spec, struct err **e) {
-  cleanup_free char *id = opt(spec, "id");
-  cleanup_free char *src = opt(spec, "src");
-  cleanup_free char *source = opt(spec, "source");
-  cleanup_free char *env = opt(spec, "env");
+  cleanup_free char *id = spec_opt(spec, "id");
+  cleanup_free char *src = spec_opt(spec, "src");
+  cleanup_free char *source = spec_opt(spec, "source");
+  cleanup_free char *env = spec_opt(spec, "env");
   if (id == NULL || id[0] == '\0')
     return err_usage(e, "--secret '%s': id= is required", spec);
   if ((src || source) && env)
@@ -56,14 +42,14 @@ int secret_check(const char *spec, struct err **e) {
  * does).  NULL with *e unset: not provided. */
 static char *secret_value(struct build *b, const char *id, size_t *len, struct err **e) {
   for (char **s = b->o->secrets; s && *s; s++) {
-    cleanup_free char *sid = opt(*s, "id");
+    cleanup_free char *sid = spec_opt(*s, "id");
     if (sid == NULL || strcmp(sid, id) != 0)
       continue;
-    cleanup_free char *src = opt(*s, "src");
+    cleanup_free char *src = spec_opt(*s, "src");
     if (src == NULL)
-      src = opt(*s, "source");
-    cleanup_free char *env = opt(*s, "env");
-    cleanup_free char *type = opt(*s, "type");
+      src = spec_opt(*s, "source");
+    cleanup_free char *env = spec_opt(*s, "env");
+    cleanup_free char *type = spec_opt(*s, "type");
     if (src == NULL && env == NULL) {
       if (type != NULL && strcmp(type, "file") == 0)
         src = xstrdup(id);
@@ -93,12 +79,12 @@ static char *secret_value(struct build *b, const char *id, size_t *len, struct e
 
 int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***spec_args,
                  char ***dirs, struct err **e) {
-  cleanup_free char *id = opt(spec, "id");
-  cleanup_free char *target = opt(spec, "target");
+  cleanup_free char *id = spec_opt(spec, "id");
+  cleanup_free char *target = spec_opt(spec, "target");
   if (target == NULL)
-    target = opt(spec, "dst");
+    target = spec_opt(spec, "dst");
   if (target == NULL)
-    target = opt(spec, "destination");
+    target = spec_opt(spec, "destination");
   if ((id == NULL || !*id) && (target == NULL || !*target))
     return err_usage(e, "--mount '%s': type=secret needs id= or target=", spec);
   if (id == NULL || !*id) {
@@ -110,7 +96,7 @@ int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***
     free(target);
     target = xasprintf("/run/secrets/%s", id);
   }
-  cleanup_free char *req = opt(spec, "required");
+  cleanup_free char *req = spec_opt(spec, "required");
   bool required = req != NULL && (req[0] == '\0' || strcmp(req, "true") == 0);
   size_t len = 0;
   struct err *ve = NULL;
@@ -124,9 +110,9 @@ int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***
       return err_usage(e, "secret '%s' is required: give it with --secret id=%s,src=FILE", id, id);
     return 0; /* BuildKit: an optional secret not given is simply not mounted */
   }
-  cleanup_free char *smode = opt(spec, "mode");
-  cleanup_free char *suid = opt(spec, "uid");
-  cleanup_free char *sgid = opt(spec, "gid");
+  cleanup_free char *smode = spec_opt(spec, "mode");
+  cleanup_free char *suid = spec_opt(spec, "uid");
+  cleanup_free char *sgid = spec_opt(spec, "gid");
   char *end = NULL;
   long mode = smode ? strtol(smode, &end, 8) : 0400;
   if ((smode && (*end || mode < 0 || mode > 07777)))

@@ -61,10 +61,8 @@ static char *last_line(const char *s) {
   return xstrndup(s + start, len - start);
 }
 
-int tool_run(struct build *b, const char *const *argv, const char *in, size_t in_len,
-             struct tool_res *res, struct err **e) {
-  (void)b;
-  cleanup_free char *path = tool_path(argv[0]);
+/* argv with argv[0] replaced by path (a new array of the same strings). */
+static const char **argv_with_path(const char *const *argv, const char *path) {
   size_t n = 0;
   while (argv[n] != NULL)
     n++;
@@ -72,6 +70,14 @@ int tool_run(struct build *b, const char *const *argv, const char *in, size_t in
   av[0] = path;
   for (size_t i = 1; i < n; i++)
     av[i] = argv[i];
+  return av;
+}
+
+int tool_run(struct build *b, const char *const *argv, const char *in, size_t in_len,
+             struct tool_res *res, struct err **e) {
+  (void)b;
+  cleanup_free char *path = tool_path(argv[0]);
+  const char **av = argv_with_path(argv, path);
   struct spawn_opts so = {
       .argv = av, .stdin_buf = in, .stdin_len = in_len, .capture_stdout = 1, .capture_stderr = 1};
   struct spawn_result sr = {0};
@@ -120,13 +126,7 @@ static void on_output(void *arg, int fd, const char *buf, size_t len) {
 int tool_run_shown(struct build *b, const char *const *argv, int step, struct tool_res *res,
                    struct err **e) {
   cleanup_free char *path = tool_path(argv[0]);
-  size_t n = 0;
-  while (argv[n] != NULL)
-    n++;
-  const char **av = xcalloc(n + 1, sizeof(char *));
-  av[0] = path;
-  for (size_t i = 1; i < n; i++)
-    av[i] = argv[i];
+  const char **av = argv_with_path(argv, path);
   struct shown sh = {b, step};
   struct spawn_opts so = {.argv = av,
                           .capture_stdout = 1,

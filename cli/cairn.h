@@ -195,6 +195,8 @@ int ctr_net_disconnect(const char *id, const char *net, struct err **e);
 /* docker's inspect objects: cmd_inspect.c (images, through cairn-image),
  * cmd_volume.c, cmd_network.c (a name or id). */
 json_t *image_inspect_json(const char *ref, struct err **e);
+/* `cairn-image ls --json [REPO]`: the images (of REPO), parsed. */
+json_t *image_list_json(const char *repo, struct err **e);
 json_t *volume_inspect_json(const char *name, struct err **e);
 json_t *network_inspect_json(const char *ref, struct err **e);
 

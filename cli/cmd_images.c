@@ -64,6 +64,16 @@ static bool ref_match(const json_t *im, const char *pat) {
   return fnmatch(pat, repo, FNM_PATHNAME) == 0 || (fr && fnmatch(pat, fr, FNM_PATHNAME) == 0);
 }
 
+json_t *image_list_json(const char *repo, struct err **e) {
+  const char *av[] = {"cairn-image", "ls", "--json", repo, NULL};
+  struct tool_out o = {0};
+  if (tool_run(av, NULL, 0, &o, 0, e) < 0)
+    return NULL;
+  json_t *all = json_load_str(o.out, "cairn-image ls", e);
+  tool_out_free(&o);
+  return all;
+}
+
 static bool label_match(const json_t *im, const char *want) {
   cleanup_json json_t *j = image_inspect_json(json_get_str(im, "Id"), NULL);
   return labels_match(json_get_obj(json_get_obj(j, "Config"), "Labels"), want);
@@ -168,12 +178,7 @@ int cmd_images(int argc, char **argv, struct err **e) {
   if (argc - optind > 1)
     return err_usage(e, "\"cairn images\" accepts at most 1 argument");
   const char *arg = optind < argc ? argv[optind] : NULL;
-  const char *av[] = {"cairn-image", "ls", "--json", NULL};
-  struct tool_out o = {0};
-  if (tool_run(av, NULL, 0, &o, 0, e) < 0)
-    return -1;
-  cleanup_json json_t *all = json_load_str(o.out, "cairn-image ls", e);
-  tool_out_free(&o);
+  cleanup_json json_t *all = image_list_json(NULL, e);
   if (all == NULL)
     return -1;
   cleanup_json json_t *rows = json_array();

@@ -57,12 +57,7 @@ static bool strv_has(char *const *v, const char *s) {
 static int push_all(const char *repo, bool quiet, struct err **e) {
   if (has_tag(repo))
     return err_usage(e, "tag can't be used with --all-tags/-a");
-  const char *av[] = {"cairn-image", "ls", "--json", repo, NULL};
-  struct tool_out o = {0};
-  if (tool_run(av, NULL, 0, &o, 0, e) < 0)
-    return -1;
-  cleanup_json json_t *all = json_load_str(o.out, "cairn-image ls", e);
-  tool_out_free(&o);
+  cleanup_json json_t *all = image_list_json(repo, e);
   if (all == NULL)
     return -1;
   cleanup_strv char **refs = NULL;
