@@ -79,9 +79,9 @@ struct build {
   char *tmp;           /* $CAIRN_ROOT/build-tmp/<random> */
   int tmp_lock;        /* the flock on <tmp>.lock */
   int tmp_seq;
-  char *author;  /* MAINTAINER, for the next commit */
-  char *warning; /* printed at the end */
-  char **stubs;  /* mount points the current RUN's --mounts need, for stubs_remove */
+  char *author;       /* MAINTAINER, for the next commit */
+  char *warning;      /* printed at the end */
+  char **mountpoints; /* mount points the current RUN's --mounts need, for mountpoints_remove */
 };
 
 /* ---- tools.c: running the other executables ---- */
@@ -257,16 +257,16 @@ char *spec_opt(const char *spec, const char *key);
 int secret_check(const char *spec, struct err **e);
 /* RUN --mount=type=secret: a tmpfs (listed in dirs) holding the secret,
  * bound read-only at its target by cairn-spec flags added to spec_args;
- * the mount points it needs in rootfs are listed in b->stubs. */
+ * the mount points it needs in rootfs are listed in b->mountpoints. */
 int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***spec_args,
                  char ***dirs, struct err **e);
 void secret_umount(char **dirs);
-/* Note in b->stubs the parts of target (absolute) missing from rootfs:
+/* Note in b->mountpoints the parts of target (absolute) missing from rootfs:
  * the runtime creates them as mount points for a RUN --mount. */
-void stubs_note(struct build *b, const char *rootfs, const char *target);
-/* Remove b->stubs from an upper dir (empty files and directories only),
+void mountpoints_note(struct build *b, const char *rootfs, const char *target);
+/* Remove b->mountpoints from an upper dir (empty files and directories only),
  * so that no --mount leaves a trace in the layer (BuildKit's rule). */
-void stubs_remove(struct build *b, const char *upper);
+void mountpoints_remove(struct build *b, const char *upper);
 
 /* ---- output.c ---- */
 int oci_archive(struct build *b, const struct bimage *img, const char *tag, const char *dest,

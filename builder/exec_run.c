@@ -104,7 +104,7 @@ static int add_mount(struct build *b, struct stage_run *sr, const char *raw, str
   if (target == NULL || target[0] == '\0')
     return err_usage(e, "--mount '%s': target is required", spec);
   const char *t = type ? type : "bind";
-  stubs_note(b, re->rootfs, target);
+  mountpoints_note(b, re->rootfs, target);
   cleanup_free char *ro = spec_opt(spec, "readonly");
   if (ro == NULL)
     ro = spec_opt(spec, "ro");

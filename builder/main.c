@@ -177,7 +177,7 @@ static int do_build(struct build_opts *o, struct err **e) {
   free(b.tmp);
   free(b.author);
   free(b.warning);
-  strv_free(b.stubs);
+  strv_free(b.mountpoints);
   free(b.df_name);
   json_decref(b.global_args);
   json_decref(b.build_args);

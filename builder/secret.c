@@ -8,7 +8,7 @@
  * written to disk, never part of a layer, and not part of the step's cache
  * key (which holds the --mount text, not the content: BuildKit's rule, so
  * a rotated secret does not rebuild).  The runtime creates the mount
- * point in the rootfs; those empty stubs are removed from the upper dir
+ * point in the rootfs; those empty mount points are removed from the upper dir
  * before the commit, so the image holds no trace of the mount. */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,7 +128,7 @@ int secret_mount(struct build *b, const char *spec, const char *rootfs, char ***
   cleanup_free char *clean = path_clean(target);
   if (clean[0] != '/' || clean[1] == '\0')
     return err_usage(e, "--mount '%s': target must be an absolute file path", spec);
-  stubs_note(b, rootfs, clean);
+  mountpoints_note(b, rootfs, clean);
 
   char *dir = build_tmpdir(b, "secret", e);
   if (dir == NULL)
@@ -160,7 +160,7 @@ void secret_umount(char **dirs) {
   }
 }
 
-void stubs_note(struct build *b, const char *rootfs, const char *target) {
+void mountpoints_note(struct build *b, const char *rootfs, const char *target) {
   cleanup_free char *clean = path_clean(target);
   if (clean[0] != '/')
     return;
@@ -174,18 +174,18 @@ void stubs_note(struct build *b, const char *rootfs, const char *target) {
     err_free(&ie);
     struct stat st;
     if (in != NULL && lstat(in, &st) < 0)
-      strv_push(&b->stubs, clean);
+      strv_push(&b->mountpoints, clean);
     *p = saved;
     if (saved == '\0')
       break;
   }
 }
 
-void stubs_remove(struct build *b, const char *upper) {
-  /* deepest first: a file stub, then the directories made for it, each
+void mountpoints_remove(struct build *b, const char *upper) {
+  /* deepest first: an empty file made as a mount point, then the directories made for it, each
    * only while empty (the command may have written there too) */
-  for (size_t i = strv_len(b->stubs); i > 0; i--) {
-    cleanup_free char *p = path_join(upper, b->stubs[i - 1]);
+  for (size_t i = strv_len(b->mountpoints); i > 0; i--) {
+    cleanup_free char *p = path_join(upper, b->mountpoints[i - 1]);
     struct stat st;
     if (lstat(p, &st) < 0)
       continue;
@@ -194,6 +194,6 @@ void stubs_remove(struct build *b, const char *upper) {
     else if (S_ISDIR(st.st_mode))
       rmdir(p);
   }
-  strv_free(b->stubs);
-  b->stubs = NULL;
+  strv_free(b->mountpoints);
+  b->mountpoints = NULL;
 }

@@ -119,8 +119,8 @@ static int layer_step(struct build *b, struct stage_run *sr, struct df_instr *in
   if (image_umount(b, bundle, r == 0 ? e : &ue) < 0 && r == 0)
     r = -1;
   err_free(&ue);
-  if (b->stubs != NULL)
-    stubs_remove(b, upper);
+  if (b->mountpoints != NULL)
+    mountpoints_remove(b, upper);
   if (r == 0 && tar == NULL)
     r = clamp_times(upper, b->o->epoch, e);
   if (r == 0)

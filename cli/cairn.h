@@ -234,6 +234,21 @@ struct prune_filter {
   char **labels;     /* label=K[=V]: each must match */
   char **not_labels; /* label!=K[=V]: excluded when all match */
 };
+/* What a prune command was told. */
+struct prune_opts {
+  bool all, force, volumes;
+  struct prune_filter f;
+};
+enum { PRUNE_ALL = 1, PRUNE_VOLUMES = 2 };
+/* A prune command's flags: -f/--force and --filter K=V always, -a/--all
+ * (and -af) with PRUNE_ALL, --volumes with PRUNE_VOLUMES; --help prints
+ * help.  1 when help was printed, 0, or -1.  An unknown flag's message
+ * points at `cairn WHAT prune --help` (WHAT NULL: no pointer). */
+int prune_args(int argc, char **argv, unsigned allow, const char *help, const char *what,
+               struct prune_opts *o, struct err **e);
+/* docker's question before a prune: go on when forced, when stdin is not a
+ * terminal, or on an answer starting with y. */
+bool prune_confirm(const char *warning, bool force);
 /* Add one --filter K=V; until only when until_ok (volumes have none). */
 int prune_filter_add(struct prune_filter *f, const char *kv, bool until_ok, struct err **e);
 /* Whether an object with these labels, created at created (RFC 3339 or
@@ -243,6 +258,7 @@ bool prune_filter_match(const struct prune_filter *f, const json_t *labels, cons
  * left out without with_until), for another prune to apply. */
 void prune_filter_argv(const struct prune_filter *f, bool with_until, char ***argv);
 void prune_filter_free(struct prune_filter *f);
+void prune_opts_free(struct prune_opts *o);
 
 /* ---- lifecycle: create.c, start.c, cleanup.c ---- */
 

@@ -379,33 +379,18 @@ int cmd_port(int argc, char **argv, struct err **e) {
 }
 
 int cmd_prune(int argc, char **argv, struct err **e) {
-  bool force = false;
-  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
-  for (int i = 1; i < argc; i++) {
-    const char *fv = NULL;
-    if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
-      force = true;
-    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
-      fv = argv[++i];
-    else if (strncmp(argv[i], "--filter=", 9) == 0)
-      fv = argv[i] + 9;
-    else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn container prune [OPTIONS]\n\nRemove all stopped containers.\n\n"
-                         "Options:\n"
-                         "      --filter K=V   until=TIME, label=K[=V], label!=K[=V]\n"
-                         "  -f, --force        do not ask\n");
-    else
-      return err_usage(e, "unknown flag: %s", argv[i]);
-    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
-      return -1;
-  }
-  if (!force && isatty(0)) {
-    fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
-                    "Are you sure you want to continue? [y/N] ");
-    char ans[16] = "";
-    if (fgets(ans, sizeof ans, stdin) == NULL || (ans[0] != 'y' && ans[0] != 'Y'))
-      return 0;
-  }
+  struct prune_opts po __attribute__((cleanup(prune_opts_free))) = {0};
+  int r = prune_args(argc, argv, 0,
+                     "Usage: cairn container prune [OPTIONS]\n\nRemove all stopped containers.\n\n"
+                     "Options:\n"
+                     "      --filter K=V   until=TIME, label=K[=V], label!=K[=V]\n"
+                     "  -f, --force        do not ask\n",
+                     NULL, &po, e);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (!prune_confirm("WARNING! This will remove all stopped containers.\n", po.force))
+    return 0;
+  struct prune_filter *fp = &po.f;
   cleanup_strv char **ids = ctr_list_ids();
   bool header = false;
   for (size_t i = 0; ids[i] != NULL; i++) {
@@ -420,7 +405,7 @@ int cmd_prune(int argc, char **argv, struct err **e) {
     bool stopped = st.status == ST_EXITED || st.status == ST_CREATED || st.status == ST_DEAD;
     ctr_state_free(&st);
     if (!stopped || shim_alive(ids[i]) ||
-        !prune_filter_match(&f, json_get_obj(c, "labels"), json_get_str(c, "created")))
+        !prune_filter_match(fp, json_get_obj(c, "labels"), json_get_str(c, "created")))
       continue;
     if (ctr_remove(ids[i], false, &ce) < 0) {
       report(&ce);

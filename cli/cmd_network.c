@@ -138,9 +138,9 @@ static json_t *net_object(const char *name, const json_t *conf) {
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:{s:s,s:{},s:o},s:b,s:b,s:b,s:{s:s},s:b,s:{},s:o,"
                    "s:o}",
                    "Name", name, "Id", id, "Created", created, "Scope", "local", "Driver", driver,
-                   "EnableIPv6", subnet6 != NULL, "IPAM", "Driver", "default", "Options", "Config", cfg,
-                   "Internal", bridge != NULL && !masq && !routes, "Attachable", 0, "Ingress", 0,
-                   "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options", opts,
+                   "EnableIPv6", subnet6 != NULL, "IPAM", "Driver", "default", "Options", "Config",
+                   cfg, "Internal", bridge != NULL && !masq && !routes, "Attachable", 0, "Ingress",
+                   0, "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options", opts,
                    "Labels", labels);
 }
 
@@ -274,15 +274,20 @@ static void kv_set(json_t *obj, const char *s) {
 }
 
 static int net_create(int argc, char **argv, struct err **e) {
-  static const struct option opts[] = {
-      {"driver", required_argument, NULL, 'd'},  {"subnet", required_argument, NULL, 's'},
-      {"gateway", required_argument, NULL, 'g'}, {"ip-range", required_argument, NULL, 'r'},
-      {"internal", no_argument, NULL, 'i'},      {"label", required_argument, NULL, 'l'},
-      {"opt", required_argument, NULL, 'o'},     {"attachable", no_argument, NULL, 'a'},
-      {"bridge", required_argument, NULL, 'b'},  {"nft-table", required_argument, NULL, 't'},
-      {"aux-address", required_argument, NULL, 'x'}, {"ipv6", no_argument, NULL, '6'},
-      {"help", no_argument, NULL, 'H'},
-      {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"driver", required_argument, NULL, 'd'},
+                                       {"subnet", required_argument, NULL, 's'},
+                                       {"gateway", required_argument, NULL, 'g'},
+                                       {"ip-range", required_argument, NULL, 'r'},
+                                       {"internal", no_argument, NULL, 'i'},
+                                       {"label", required_argument, NULL, 'l'},
+                                       {"opt", required_argument, NULL, 'o'},
+                                       {"attachable", no_argument, NULL, 'a'},
+                                       {"bridge", required_argument, NULL, 'b'},
+                                       {"nft-table", required_argument, NULL, 't'},
+                                       {"aux-address", required_argument, NULL, 'x'},
+                                       {"ipv6", no_argument, NULL, '6'},
+                                       {"help", no_argument, NULL, 'H'},
+                                       {NULL, 0, NULL, 0}};
   cleanup_json json_t *aux = json_object();
   const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *table = NULL, *mtu = NULL;
   const char *subnet6 = NULL;
@@ -625,33 +630,20 @@ static int net_rm(int argc, char **argv, struct err **e) {
 }
 
 static int net_prune(int argc, char **argv, struct err **e) {
-  bool force = false;
-  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
-  for (int i = 1; i < argc; i++) {
-    const char *fv = NULL;
-    if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
-      force = true;
-    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
-      fv = argv[++i];
-    else if (strncmp(argv[i], "--filter=", 9) == 0)
-      fv = argv[i] + 9;
-    else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn network prune [OPTIONS]\n\n"
-                         "Remove all networks no container uses.\n\n"
-                         "Options:\n  -f, --force          do not ask\n"
-                         "      --filter K=V     until=TIME, label=K[=V], label!=K[=V]\n");
-    else
-      return err_usage(e, "unknown flag: %s (see 'cairn network prune --help')", argv[i]);
-    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
-      return -1;
-  }
-  if (!force && isatty(0)) {
-    fprintf(stderr, "WARNING! This will remove all custom networks not used by at least one "
-                    "container.\nAre you sure you want to continue? [y/N] ");
-    char ans[16] = "";
-    if (fgets(ans, sizeof ans, stdin) == NULL || (ans[0] != 'y' && ans[0] != 'Y'))
-      return 0;
-  }
+  struct prune_opts po __attribute__((cleanup(prune_opts_free))) = {0};
+  int r = prune_args(argc, argv, 0,
+                     "Usage: cairn network prune [OPTIONS]\n\n"
+                     "Remove all networks no container uses.\n\n"
+                     "Options:\n  -f, --force          do not ask\n"
+                     "      --filter K=V     until=TIME, label=K[=V], label!=K[=V]\n",
+                     "network", &po, e);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (!prune_confirm("WARNING! This will remove all custom networks not used by at least one "
+                     "container.\n",
+                     po.force))
+    return 0;
+  struct prune_filter *fp = &po.f;
   cleanup_json json_t *all = net_list(e);
   if (all == NULL)
     return -1;
@@ -662,7 +654,7 @@ static int net_prune(int argc, char **argv, struct err **e) {
   json_array_foreach(all, i, n) {
     const char *name = json_get_str(n, "Name");
     bool pick = !PREDEF(name) && !net_referenced(name) &&
-                prune_filter_match(&f, json_get_obj(n, "Labels"), json_get_str(n, "Created"));
+                prune_filter_match(fp, json_get_obj(n, "Labels"), json_get_str(n, "Created"));
     if (!pick)
       continue;
     struct err *re = NULL;

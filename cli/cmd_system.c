@@ -240,12 +240,11 @@ static json_t *df_rows(json_t *imgs, json_t *ctrs, char **vols, json_t **detail)
     }
     cleanup_free char *shs = fmt_size((double)shared);
     cleanup_free char *uqs = fmt_size((double)(sz > shared ? sz - shared : 0));
-    json_array_append_new(
-        dimg, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
-                        json_get_str(im, "Repository") ?: "<none>", "Tag",
-                        json_get_str(im, "Tag") ?: "<none>", "ID", shortid, "CreatedAt", created,
-                        "Size", szs, "SharedSize", shs, "UniqueSize", uqs, "Containers",
-                        (json_int_t)users));
+    json_array_append_new(dimg, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
+                                          json_get_str(im, "Repository") ?: "<none>", "Tag",
+                                          json_get_str(im, "Tag") ?: "<none>", "ID", shortid,
+                                          "CreatedAt", created, "Size", szs, "SharedSize", shs,
+                                          "UniqueSize", uqs, "Containers", (json_int_t)users));
   }
   json_decref(seen);
   cleanup_free char *a = fmt_size((double)isz);
@@ -433,52 +432,29 @@ static int prune_step(const char *const *argv, struct err **e) {
   return 0;
 }
 
-static bool confirm(const char *warning, bool force) {
-  if (force || !isatty(0))
-    return true;
-  fprintf(stderr, "%sAre you sure you want to continue? [y/N] ", warning);
-  char ans[16] = "";
-  return fgets(ans, sizeof ans, stdin) != NULL && (ans[0] == 'y' || ans[0] == 'Y');
-}
-
 static int system_prune(int argc, char **argv, struct err **e) {
-  bool all = false, vols = false, force = false;
-  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
-  for (int i = 1; i < argc; i++) {
-    const char *fv = NULL;
-    if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
-      all = true;
-    else if (strcmp(argv[i], "--volumes") == 0)
-      vols = true;
-    else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
-      force = true;
-    else if (strcmp(argv[i], "-af") == 0 || strcmp(argv[i], "-fa") == 0)
-      all = force = true;
-    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
-      fv = argv[++i];
-    else if (strncmp(argv[i], "--filter=", 9) == 0)
-      fv = argv[i] + 9;
-    else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn system prune [OPTIONS]\n\n"
-                         "Remove stopped containers, unused networks and dangling images.\n\n"
-                         "Options:\n"
-                         "  -a, --all       every image no container uses, not only dangling ones\n"
-                         "      --filter K=V  until=TIME, label=K[=V], label!=K[=V]\n"
-                         "  -f, --force     do not ask\n"
-                         "      --volumes   also volumes no container uses\n");
-    else
-      return err_usage(e, "unknown flag: %s (see 'cairn system prune --help')", argv[i]);
-    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
-      return -1;
-  }
-  if (vols && f.has_until)
+  struct prune_opts po __attribute__((cleanup(prune_opts_free))) = {0};
+  int r = prune_args(argc, argv, PRUNE_ALL | PRUNE_VOLUMES,
+                     "Usage: cairn system prune [OPTIONS]\n\n"
+                     "Remove stopped containers, unused networks and dangling images.\n\n"
+                     "Options:\n"
+                     "  -a, --all       every image no container uses, not only dangling ones\n"
+                     "      --filter K=V  until=TIME, label=K[=V], label!=K[=V]\n"
+                     "  -f, --force     do not ask\n"
+                     "      --volumes   also volumes no container uses\n",
+                     "system", &po, e);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  bool all = po.all, vols = po.volumes, force = po.force;
+  const struct prune_filter *f = &po.f;
+  if (vols && f->has_until)
     return err_usage(e, "The \"until\" filter is not supported with \"--volumes\"");
   cleanup_free char *warning = xasprintf(
       "WARNING! This will remove:\n  - all stopped containers\n"
       "  - all networks not used by at least one container\n%s  - %s\n  - all build cache\n",
       vols ? "  - all anonymous and named volumes not used by at least one container\n" : "",
       all ? "all images without at least one container associated to them" : "all dangling images");
-  if (!confirm(warning, force))
+  if (!prune_confirm(warning, force))
     return 0;
   long long before = usage_bytes();
   cleanup_strv char **ctr = NULL, **net = NULL, **vol = NULL, **img = NULL;
@@ -494,12 +470,12 @@ static int system_prune(int argc, char **argv, struct err **e) {
   strv_push(&img, "prune");
   if (all)
     strv_push(&img, "-a");
-  prune_filter_argv(&f, true, &ctr);
-  prune_filter_argv(&f, true, &net);
-  prune_filter_argv(&f, false, &vol);
-  prune_filter_argv(&f, true, &img);
+  prune_filter_argv(f, true, &ctr);
+  prune_filter_argv(f, true, &net);
+  prune_filter_argv(f, false, &vol);
+  prune_filter_argv(f, true, &img);
   /* the build cache has no labels or creation times docker's filters see */
-  bool filtered = f.has_until || f.labels || f.not_labels;
+  bool filtered = f->has_until || f->labels || f->not_labels;
   const char *bld[] = {"cairn-build", "prune", "-f", "-q", NULL};
   if (prune_step((const char *const *)ctr, e) < 0 || prune_step((const char *const *)net, e) < 0 ||
       (vols && prune_step((const char *const *)vol, e) < 0) ||
@@ -512,43 +488,29 @@ static int system_prune(int argc, char **argv, struct err **e) {
 }
 
 int cmd_image_prune(int argc, char **argv, struct err **e) {
-  bool all = false, force = false;
-  struct prune_filter f __attribute__((cleanup(prune_filter_free))) = {0};
-  for (int i = 1; i < argc; i++) {
-    const char *fv = NULL;
-    if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
-      all = true;
-    else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
-      force = true;
-    else if (strcmp(argv[i], "-af") == 0 || strcmp(argv[i], "-fa") == 0)
-      all = force = true;
-    else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
-      fv = argv[++i];
-    else if (strncmp(argv[i], "--filter=", 9) == 0)
-      fv = argv[i] + 9;
-    else if (strcmp(argv[i], "--help") == 0)
-      return usage_print("Usage: cairn image prune [OPTIONS]\n\n"
-                         "Remove dangling images (with -a: every image no container uses).\n\n"
-                         "Options:\n"
-                         "  -a, --all          every image no container uses\n"
-                         "      --filter K=V   until=TIME, label=K[=V], label!=K[=V]\n"
-                         "  -f, --force        do not ask\n");
-    else
-      return err_usage(e, "unknown flag: %s (see 'cairn image prune --help')", argv[i]);
-    if (fv != NULL && prune_filter_add(&f, fv, true, e) < 0)
-      return -1;
-  }
-  if (!confirm(all ? "WARNING! This will remove all images without at least one container "
-                     "associated to them.\n"
-                   : "WARNING! This will remove all dangling images.\n",
-               force))
+  struct prune_opts po __attribute__((cleanup(prune_opts_free))) = {0};
+  int r = prune_args(argc, argv, PRUNE_ALL,
+                     "Usage: cairn image prune [OPTIONS]\n\n"
+                     "Remove dangling images (with -a: every image no container uses).\n\n"
+                     "Options:\n"
+                     "  -a, --all          every image no container uses\n"
+                     "      --filter K=V   until=TIME, label=K[=V], label!=K[=V]\n"
+                     "  -f, --force        do not ask\n",
+                     "image", &po, e);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  bool all = po.all, force = po.force;
+  if (!prune_confirm(all ? "WARNING! This will remove all images without at least one container "
+                           "associated to them.\n"
+                         : "WARNING! This will remove all dangling images.\n",
+                     force))
     return 0;
   cleanup_strv char **img = NULL;
   strv_push(&img, "cairn-image");
   strv_push(&img, "prune");
   if (all)
     strv_push(&img, "-a");
-  prune_filter_argv(&f, true, &img);
+  prune_filter_argv(&po.f, true, &img);
   fflush(stdout);
   return tool_run((const char *const *)img, NULL, 0, NULL, 0, e);
 }

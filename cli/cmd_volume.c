@@ -325,13 +325,10 @@ static int volume_rm(int argc, char **argv, bool prune, struct err **e) {
       strv_push(&names, argv[i]);
   }
   if (prune) {
-    if (!force && isatty(0)) {
-      fprintf(stderr, "WARNING! This will remove all volumes not used by at least one "
-                      "container.\nAre you sure you want to continue? [y/N] ");
-      char ans[16] = "";
-      if (fgets(ans, sizeof ans, stdin) == NULL || (ans[0] != 'y' && ans[0] != 'Y'))
-        return 0;
-    }
+    if (!prune_confirm("WARNING! This will remove all volumes not used by at least one "
+                       "container.\n",
+                       force))
+      return 0;
     names = volume_names();
   } else if (names == NULL) {
     return err_usage(e, "\"cairn volume rm\" requires at least 1 argument");

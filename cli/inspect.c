@@ -123,8 +123,9 @@ json_t *ctr_inspect_json(const json_t *c) {
     json_t *me = json_object_get(networks, net);
     json_object_set_new(me, "IPv6Gateway", str_or(json_get_str(ns, "IPv6Gateway"), ""));
     json_object_set_new(me, "GlobalIPv6Address", str_or(json_get_str(ns, "GlobalIPv6Address"), ""));
-    json_object_set_new(me, "GlobalIPv6PrefixLen",
-                        json_integer(json_integer_value(json_object_get(ns, "GlobalIPv6PrefixLen"))));
+    json_object_set_new(
+        me, "GlobalIPv6PrefixLen",
+        json_integer(json_integer_value(json_object_get(ns, "GlobalIPv6PrefixLen"))));
     if (own_net) {
       char *nid = net_id(net);
       json_object_set_new(json_object_get(networks, net), "NetworkID", json_string(nid));

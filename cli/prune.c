@@ -11,11 +11,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cairn.h"
 #include "fmt.h"
 #include "json.h"
 #include "mem.h"
+
+int prune_args(int argc, char **argv, unsigned allow, const char *help, const char *what,
+               struct prune_opts *o, struct err **e) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *fv = NULL;
+    if (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)
+      o->force = true;
+    else if ((allow & PRUNE_ALL) && (strcmp(a, "-a") == 0 || strcmp(a, "--all") == 0))
+      o->all = true;
+    else if ((allow & PRUNE_ALL) && (strcmp(a, "-af") == 0 || strcmp(a, "-fa") == 0))
+      o->all = o->force = true;
+    else if ((allow & PRUNE_VOLUMES) && strcmp(a, "--volumes") == 0)
+      o->volumes = true;
+    else if (strcmp(a, "--filter") == 0 && i + 1 < argc)
+      fv = argv[++i];
+    else if (strncmp(a, "--filter=", 9) == 0)
+      fv = a + 9;
+    else if (strcmp(a, "--help") == 0)
+      return usage_print(help) == 0 ? 1 : -1;
+    else if (what != NULL)
+      return err_usage(e, "unknown flag: %s (see 'cairn %s prune --help')", a, what);
+    else
+      return err_usage(e, "unknown flag: %s", a);
+    if (fv != NULL && prune_filter_add(&o->f, fv, true, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+bool prune_confirm(const char *warning, bool force) {
+  if (force || !isatty(0))
+    return true;
+  fprintf(stderr, "%sAre you sure you want to continue? [y/N] ", warning);
+  char ans[16] = "";
+  return fgets(ans, sizeof ans, stdin) != NULL && (ans[0] == 'y' || ans[0] == 'Y');
+}
 
 int prune_filter_add(struct prune_filter *f, const char *kv, bool until_ok, struct err **e) {
   const char *eq = strchr(kv, '=');
@@ -40,21 +77,14 @@ int prune_filter_add(struct prune_filter *f, const char *kv, bool until_ok, stru
   return 0;
 }
 
-static bool label_has(const json_t *labels, const char *want) {
-  const char *eq = strchr(want, '=');
-  cleanup_free char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
-  const char *v = json_get_str(labels, k);
-  return v != NULL && (eq == NULL || strcmp(v, eq + 1) == 0);
-}
-
 bool prune_filter_match(const struct prune_filter *f, const json_t *labels, const char *created) {
   for (size_t i = 0; f->labels && f->labels[i]; i++)
-    if (!label_has(labels, f->labels[i]))
+    if (!labels_match(labels, f->labels[i]))
       return false;
   if (f->not_labels != NULL) {
     bool all = true;
     for (size_t i = 0; f->not_labels[i]; i++)
-      all = all && label_has(labels, f->not_labels[i]);
+      all = all && labels_match(labels, f->not_labels[i]);
     if (all)
       return false;
   }
@@ -89,6 +119,10 @@ void prune_filter_argv(const struct prune_filter *f, bool with_until, char ***ar
     strv_push(argv, "--filter");
     strv_push(argv, kv);
   }
+}
+
+void prune_opts_free(struct prune_opts *o) {
+  prune_filter_free(&o->f);
 }
 
 void prune_filter_free(struct prune_filter *f) {

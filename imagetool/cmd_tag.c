@@ -294,7 +294,8 @@ static int img_filter_match(const struct img_filter *f, const json_t *config) {
       err_free(&pe);
       return 0;
     }
-    if (t.tv_sec > f->until.tv_sec || (t.tv_sec == f->until.tv_sec && t.tv_nsec >= f->until.tv_nsec))
+    if (t.tv_sec > f->until.tv_sec ||
+        (t.tv_sec == f->until.tv_sec && t.tv_nsec >= f->until.tv_nsec))
       return 0;
   }
   return 1;

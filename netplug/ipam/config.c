@@ -217,8 +217,8 @@ int ipam_conf_parse(const json_t *conf, const char *cni_args, struct ipam_conf *
   c->data_dir = xstrdup(dd != NULL && *dd != '\0' ? dd : DEFAULT_DATA_DIR);
   const char *rc = json_get_str(ipam, "resolvConf");
   c->resolv_conf = rc != NULL && *rc != '\0' ? xstrdup(rc) : NULL;
-  if (parse_sets(ipam, c, e) < 0 || parse_routes(ipam, c, e) < 0 ||
-      parse_exclude(ipam, c, e) < 0 || parse_requests(conf, cni_args, c, e) < 0)
+  if (parse_sets(ipam, c, e) < 0 || parse_routes(ipam, c, e) < 0 || parse_exclude(ipam, c, e) < 0 ||
+      parse_requests(conf, cni_args, c, e) < 0)
     return -1;
   return 0;
 }

@@ -95,8 +95,8 @@ static int allocate(struct store *st, const struct ipam_conf *c, size_t set, con
     if (ip_equal(&c->req[i], &r->gw))
       return cni_err(e, CNI_ERR_CONFIG, 0, "requested address %s is the subnet's gateway", a);
     if (excluded(c, &c->req[i]))
-      return cni_err(e, CNI_ERR_CONFIG, 0, "requested address %s is reserved (an auxiliary address)",
-                     a);
+      return cni_err(e, CNI_ERR_CONFIG, 0,
+                     "requested address %s is reserved (an auxiliary address)", a);
     int rv = store_reserve(st, &c->req[i], id, ifname, set, e);
     if (rv < 0)
       return -1;

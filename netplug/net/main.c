@@ -25,7 +25,8 @@ static const struct {
      "NETWORK CONTAINERID NETNS [--ifname IF]: detach (succeeds when already detached)"},
     {"check", cmd_check, "NETWORK CONTAINERID NETNS [--ifname IF]: verify an attachment"},
     {"create", cmd_create,
-     "NAME [--subnet CIDR [--subnet CIDR6]] [--gateway IP] [--ip-range CIDR] [--internal] [--bridge NAME] "
+     "NAME [--subnet CIDR [--subnet CIDR6]] [--gateway IP] [--ip-range CIDR] [--internal] "
+     "[--bridge NAME] "
      "[--mtu N] [--aux-address IP]… [--id ID]: add a network (aux addresses are never handed "
      "out; ID: its docker id in events, 64 hex digits)"},
     {"ls", cmd_ls, "[--format json] [-q]: list networks"},

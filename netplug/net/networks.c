@@ -242,10 +242,10 @@ static const char *host_conflict(const struct ipnet *n, char *ifname) {
 
 int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
   static const struct option opts[] = {
-      {"subnet", required_argument, NULL, 's'},   {"gateway", required_argument, NULL, 'g'},
-      {"internal", no_argument, NULL, 'i'},       {"bridge", required_argument, NULL, 'b'},
-      {"mtu", required_argument, NULL, 'm'},      {"nft-table", required_argument, NULL, 't'},
-      {"ip-range", required_argument, NULL, 'r'}, {"id", required_argument, NULL, 'I'},
+      {"subnet", required_argument, NULL, 's'},      {"gateway", required_argument, NULL, 'g'},
+      {"internal", no_argument, NULL, 'i'},          {"bridge", required_argument, NULL, 'b'},
+      {"mtu", required_argument, NULL, 'm'},         {"nft-table", required_argument, NULL, 't'},
+      {"ip-range", required_argument, NULL, 'r'},    {"id", required_argument, NULL, 'I'},
       {"aux-address", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
   cleanup_json json_t *aux = json_array();
   const char *subnet = NULL, *gateway = NULL, *bridge = NULL, *table = NULL, *iprange = NULL;
@@ -395,7 +395,7 @@ int cmd_create(struct netctx *c, int argc, char **argv, struct err **e) {
     struct ipnet s[16];
     size_t m = net_subnets(v, s, 16);
     for (size_t i = 0; rc == 0 && i < m; i++) {
-      const struct ipnet *mine = ipnet_overlaps(&s[i], &sn)                          ? &sn
+      const struct ipnet *mine = ipnet_overlaps(&s[i], &sn)                       ? &sn
                                  : subnet6 != NULL && ipnet_overlaps(&s[i], &sn6) ? &sn6
                                                                                   : NULL;
       if (mine == NULL)

@@ -51,9 +51,9 @@ TEST(path_from_env_and_root) {
 }
 
 TEST(docker_shape) {
-  json_t *ev = journal_event("container", "die", "abc",
-                             json_pack("{s:s,s:s,s:s}", "image", "busybox", "name", "n", "exitCode",
-                                       "3"));
+  json_t *ev =
+      journal_event("container", "die", "abc",
+                    json_pack("{s:s,s:s,s:s}", "image", "busybox", "name", "n", "exitCode", "3"));
   CHECK_STR(json_get_str(ev, "Type"), "container");
   CHECK_STR(json_get_str(ev, "status"), "die");
   CHECK_STR(json_get_str(ev, "from"), "busybox");
@@ -77,8 +77,8 @@ TEST(concurrent_appends_and_dirs) {
     if (fork() == 0) {
       for (int i = 0; i < EACH; i++) {
         struct err *e = NULL;
-        if (journal_write(path, "volume", "create", "v", json_pack("{s:s}", "pad", "xxxxxxxx"), &e) <
-            0)
+        if (journal_write(path, "volume", "create", "v", json_pack("{s:s}", "pad", "xxxxxxxx"),
+                          &e) < 0)
           _exit(1);
       }
       _exit(0);
