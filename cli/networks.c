@@ -54,10 +54,7 @@ char *net_id(const char *name) {
   if (id != NULL && strlen(id) == 64)
     return xstrdup(id);
   /* host and none are docker's names too; any other without a file */
-  cleanup_free char *seed = xasprintf("cairn network %s", name);
-  char d[DIGEST_STR_LEN + 1];
-  sha256_buf(seed, strlen(seed), d);
-  return xstrdup(digest_hex(d));
+  return network_default_id(name);
 }
 
 static bool net_mode_own(const char *net) {

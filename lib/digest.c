@@ -113,3 +113,10 @@ const char *digest_hex(const char *s) {
   const char *colon = strchr(s, ':');
   return colon != NULL ? colon + 1 : s;
 }
+
+char *network_default_id(const char *name) {
+  cleanup_free char *seed = xasprintf("cairn network %s", name);
+  char d[DIGEST_STR_LEN + 1];
+  sha256_buf(seed, strlen(seed), d);
+  return xstrdup(digest_hex(d));
+}

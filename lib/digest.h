@@ -29,4 +29,9 @@ int digest_valid(const char *s);
 /* The hex part of a valid digest (pointer into s). */
 const char *digest_hex(const char *s);
 
+/* The id of a network whose own id was never recorded: the hex SHA-256 of
+ * "cairn network NAME".  cairn and cairn-net must agree on it (events,
+ * inspect), so both take it from here. */
+char *network_default_id(const char *name);
+
 #endif

@@ -29,10 +29,7 @@ char *net_docker_id(const json_t *list, const char *name) {
   const char *id = json_get_str(list, NET_ID_KEY);
   if (net_id_valid(id))
     return xstrdup(id);
-  cleanup_free char *seed = xasprintf("cairn network %s", name);
-  char d[DIGEST_STR_LEN + 1];
-  sha256_buf(seed, strlen(seed), d);
-  return xstrdup(digest_hex(d));
+  return network_default_id(name);
 }
 
 void net_event(const struct netctx *c, const char *action, const json_t *list, const char *name,

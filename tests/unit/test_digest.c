@@ -28,6 +28,12 @@ TEST(buf_vectors) {
   CHECK_STR(out, TWO_BLOCK);
 }
 
+TEST(network_default_id) {
+  /* printf 'cairn network cairn' | sha256sum */
+  cleanup_free char *id = network_default_id("cairn");
+  CHECK_STR(id, "a01b0f6a8a387a03bebd3ba32af44b2dd1063d28dd81d16e46467dc816978630");
+}
+
 TEST(streaming_equals_whole) {
   char out[DIGEST_STR_LEN + 1];
   struct sha256_ctx *c = sha256_new();
@@ -92,6 +98,7 @@ int main(void) {
   if (mkdtemp(tmpdir) == NULL)
     return 2;
   RUN(buf_vectors);
+  RUN(network_default_id);
   RUN(streaming_equals_whole);
   RUN(file_and_fd);
   RUN(valid);
