@@ -42,24 +42,40 @@ static int image_pull(const char *ref, struct err **e) {
   return rc;
 }
 
+/* argv of `cairn-image unpack [--volatile] [--print-config] IMAGE BUNDLE`
+ * (a --rm container's rootfs is volatile, as podman makes it: its unmount
+ * would otherwise sync the whole host filesystem, for files about to be
+ * deleted); returns the index of IMAGE. */
+static size_t unpack_argv(const char *argv[7], const char *image, const char *bundle, bool rm,
+                          bool print_config) {
+  size_t n = 0, at;
+  argv[n++] = "cairn-image";
+  argv[n++] = "unpack";
+  if (rm)
+    argv[n++] = "--volatile";
+  if (print_config)
+    argv[n++] = "--print-config";
+  at = n;
+  argv[n++] = image;
+  argv[n++] = bundle;
+  argv[n] = NULL;
+  return at;
+}
+
 int rootfs_unpack(const char *image_id, const char *ref, const char *bundle, bool rm,
                   struct err **e) {
   /* By id: the container keeps its image when the tag moves on.  The same
    * config under two manifests (loaded from an archive and pulled) makes
    * the id ambiguous to cairn-image, though either gives the same rootfs:
-   * then by the name the container was made from.  A --rm container's
-   * rootfs is volatile, as podman makes it: its unmount would otherwise
-   * sync the whole host filesystem, for files about to be deleted. */
-  const char *argv[] = {"cairn-image", "unpack", image_id, bundle, NULL, NULL};
-  if (rm) {
-    argv[2] = "--volatile", argv[3] = image_id, argv[4] = bundle;
-  }
+   * then by the name the container was made from. */
+  const char *argv[7];
+  size_t at = unpack_argv(argv, image_id, bundle, rm, false);
   if (tool_run(argv, NULL, 0, NULL, 0, e) == 0)
     return 0;
   if (ref == NULL || strstr((*e)->msg, "is ambiguous") == NULL)
     return -1;
   err_free(e);
-  argv[rm ? 3 : 2] = ref;
+  argv[at] = ref;
   return tool_run(argv, NULL, 0, NULL, 0, e);
 }
 
@@ -80,10 +96,8 @@ static void say_not_found(const char *ref) {
  * always pulled before the container was made). */
 static int image_unpack(const char *ref, const char *pull, const char *bundle, bool rm,
                         struct image *im, struct err **e) {
-  const char *argv[] = {"cairn-image", "unpack", "--print-config", ref, bundle, NULL, NULL};
-  if (rm) {
-    argv[2] = "--volatile", argv[3] = "--print-config", argv[4] = ref, argv[5] = bundle;
-  }
+  const char *argv[7];
+  unpack_argv(argv, ref, bundle, rm, true);
   struct tool_out o = {0};
   if (tool_run(argv, NULL, 0, &o, 0, e) < 0) {
     tool_out_free(&o);
